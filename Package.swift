@@ -1,0 +1,57 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "SignalLog",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "SegmentLog", targets: ["SegmentLog"]),
+        .library(name: "SignalLog", targets: ["SignalLog"]),
+        .executable(name: "signallog", targets: ["signallog"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLZ4",
+            path: "Sources/CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]
+        ),
+        .target(name: "CCRC32C", path: "Sources/CCRC32C"),
+        .target(
+            name: "SegmentLog",
+            dependencies: ["CLZ4", "CCRC32C"],
+            path: "Sources/SegmentLog"
+        ),
+        .target(
+            name: "SignalLog",
+            dependencies: [
+                "SegmentLog",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            path: "Sources/SignalLog"
+        ),
+        .executableTarget(
+            name: "signallog",
+            dependencies: [
+                "SegmentLog",
+                "SignalLog",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/signallog"
+        ),
+        .testTarget(name: "SegmentLogTests", dependencies: ["SegmentLog", "CCRC32C"], path: "Tests/SegmentLogTests"),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// Named places in the write path where a crash test can kill the process.
+///
+/// Only debug builds honour them: set `SIGNALLOG_KILL_AT=name` (or
+/// `name#N` to die on the N-th hit) and the process sends itself SIGKILL
+/// there. Release builds compile every call to nothing.
+package enum KillPoint {
+    #if DEBUG
+    private static let target: (name: String, remaining: Atomic<Int>)? = {
+        guard let raw = getenv("SIGNALLOG_KILL_AT") else { return nil }
+        let spec = String(cString: raw)
+        let parts = spec.split(separator: "#", maxSplits: 1)
+        guard let name = parts.first else { return nil }
+        let count = parts.count > 1 ? Int(parts[1]) ?? 1 : 1
+        return (String(name), Atomic(count))
+    }()
+    #endif
+
+    /// Every kill point, in write-path order (the crash harness iterates them).
+    package static let all = [
+        "append.before-write", "append.after-write",
+        "sync.before", "sync.after",
+        "seal.before-sync", "seal.after-sync",
+        "index.after-temp-write", "index.after-rename",
+        "segment.after-temp-create", "segment.after-header", "segment.after-rename", "segment.after-directory-sync",
+        "retention.after-index-remove", "retention.after-segment-remove",
+        "recovery.before-truncate",
+    ]
+
+    @inline(__always)
+    package static func hit(_ name: StaticString) {
+        #if DEBUG
+        guard let target else { return }
+        let here = name.withUTF8Buffer { String(decoding: $0, as: UTF8.self) }
+        guard here == target.name else { return }
+        if target.remaining.subtract(1, ordering: .relaxed).newValue <= 0 {
+            kill(getpid(), SIGKILL)
+        }
+        #endif
+    }
+}

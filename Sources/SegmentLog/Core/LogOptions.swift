@@ -1,0 +1,54 @@
+/// Upper bounds on sizes, applied when writing and checked again when reading,
+/// so a damaged or hostile file cannot make the reader allocate without bound.
+public struct LogLimits: Sendable, Equatable {
+    /// Largest payload of one record.
+    public var maxRecordBytes: Int = 32 << 20
+    /// Largest encoded (uncompressed) batch.
+    public var maxBatchBytes: Int = 64 << 20
+    /// Largest index file.
+    public var maxIndexBytes: Int = 256 << 20
+    public init() {}
+}
+
+/// When appended records reach stable storage.
+public enum Durability: Sendable, Equatable {
+    /// `write` only; the kernel flushes when it likes. Survives a process
+    /// crash, not a power loss.
+    case os
+    /// A flusher syncs at most this many milliseconds after a write.
+    /// ``SegmentLog/waitUntilDurable(through:)`` waits for it.
+    case interval(milliseconds: Int)
+    /// Every append returns only after its batch is synced; concurrent
+    /// appenders share one fsync (group commit).
+    case always
+}
+
+/// What opening does when it finds damage that a crash cannot explain.
+public enum CorruptionPolicy: Sendable, Equatable {
+    /// Throw ``SegmentLogError/corruption(path:offset:reason:)`` (the default
+    /// for writable opens): nothing acknowledged is dropped behind your back.
+    case refuse
+    /// Open anyway, listing the damage in ``RecoveryReport/damage``; readers
+    /// throw when they reach a damaged batch.
+    case report
+}
+
+/// Settings chosen when a log is opened.
+public struct LogOptions: Sendable {
+    /// A segment is sealed once it would grow past this many bytes.
+    public var segmentMaxBytes: Int64 = 128 << 20
+    /// A segment is sealed once its first record is this old (microseconds).
+    public var segmentMaxAge: Int64 = 3_600_000_000
+    public var durability: Durability = .os
+    public var limits = LogLimits()
+    /// A time-index entry is written at least every this many bytes of segment.
+    public var indexIntervalBytes: Int = 4096
+    /// What to do with damage in the middle of the log. Read-only opens always report.
+    public var corruptionPolicy: CorruptionPolicy = .refuse
+    /// The source of append timestamps and segment ages.
+    public var clock: any LogClock = SystemClock()
+    /// The file layer; tests substitute one that injects faults.
+    package var fileSystem: any LogFileSystem = PosixFileSystem()
+
+    public init() {}
+}

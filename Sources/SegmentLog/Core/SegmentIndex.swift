@@ -1,0 +1,115 @@
+/// A sparse time-index entry: the batch at `offset` starts with `firstSequence`
+/// stamped `timestamp`. The batches from one entry up to the next form a *block*.
+struct TimeIndexEntry: Equatable, Sendable {
+    var offset: Int64
+    var firstSequence: UInt64
+    var timestamp: Int64
+}
+
+/// A run of consecutive blocks `start ..< start + count` that hold a partition.
+struct BlockRun: Equatable, Sendable {
+    var start: UInt32
+    var count: UInt32
+}
+
+/// What one segment holds, where, and from which partitions: the contents of
+/// its index file, or the running index of the active segment.
+struct SegmentIndex: Equatable, Sendable {
+    var baseSequence: UInt64
+    var createdAt: Int64
+    /// End of the last valid batch (the segment's length once sealed).
+    var length: Int64 = Int64(SegmentFormat.segmentHeaderSize)
+    var recordCount: UInt64 = 0
+    /// The last sequence number in the segment (nil while empty). Equal to
+    /// `baseSequence + recordCount - 1` unless damage removed records.
+    var lastSequence: UInt64?
+    var batchCount: UInt64 = 0
+    var minTimestamp: Int64 = .max
+    var maxTimestamp: Int64 = .min
+    var rawBytes: UInt64 = 0
+    var storedBytes: UInt64 = 0
+    var kindCounts: [UInt8: UInt64] = [:]
+    var entries: [TimeIndexEntry] = []
+    var partitions: [String: PartitionEntry] = [:]
+
+    struct PartitionEntry: Equatable, Sendable {
+        var recordCount: UInt64 = 0
+        var runs: [BlockRun] = []
+    }
+
+    init(baseSequence: UInt64, createdAt: Int64) {
+        self.baseSequence = baseSequence
+        self.createdAt = createdAt
+    }
+
+    /// The sequence number the next record of this segment gets.
+    var nextSequence: UInt64 { lastSequence.map { $0 + 1 } ?? baseSequence }
+    var isEmpty: Bool { recordCount == 0 }
+
+    /// Records a batch that ends the segment so far and returns its block number.
+    mutating func addBatch(at offset: Int64, header: BatchHeader, interval: Int) -> Int {
+        if let last = entries.last, offset - last.offset < Int64(interval) {
+            // Same block as the previous batch.
+        } else {
+            entries.append(TimeIndexEntry(offset: offset, firstSequence: header.firstSequence, timestamp: header.minTimestamp))
+        }
+        length = offset + Int64(header.totalLength)
+        recordCount += UInt64(header.recordCount)
+        lastSequence = header.lastSequence
+        batchCount += 1
+        minTimestamp = min(minTimestamp, header.minTimestamp)
+        maxTimestamp = max(maxTimestamp, header.maxTimestamp)
+        rawBytes += UInt64(header.rawLength)
+        storedBytes += UInt64(header.totalLength)
+        return entries.count - 1
+    }
+
+    /// Records one record of the batch most recently added.
+    mutating func addRecord(kind: UInt8, partition: String, block: Int) {
+        kindCounts[kind, default: 0] += 1
+        let block = UInt32(block)
+        partitions[partition, default: PartitionEntry()].note(block: block)
+    }
+
+    /// The byte range of block `i`, ending at `end` for the last block.
+    func blockRange(_ i: Int) -> Range<Int64> {
+        let start = entries[i].offset
+        let end = i + 1 < entries.count ? entries[i + 1].offset : length
+        return start..<end
+    }
+
+    /// The first block that can hold a record stamped `timestamp` or later:
+    /// the last entry stamped strictly earlier (append times never decrease).
+    func firstBlock(atOrAfter timestamp: Int64) -> Int {
+        var low = 0, high = entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if entries[mid].timestamp < timestamp { low = mid + 1 } else { high = mid }
+        }
+        return max(0, low - 1)
+    }
+
+    /// The block that holds `sequence` (or the first one).
+    func firstBlock(holding sequence: UInt64) -> Int {
+        var low = 0, high = entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if entries[mid].firstSequence <= sequence { low = mid + 1 } else { high = mid }
+        }
+        return max(0, low - 1)
+    }
+}
+
+extension SegmentIndex.PartitionEntry {
+    mutating func note(block: UInt32) {
+        recordCount += 1
+        if let last = runs.last {
+            if last.start + last.count - 1 >= block { return }
+            if last.start + last.count == block {
+                runs[runs.count - 1].count += 1
+                return
+            }
+        }
+        runs.append(BlockRun(start: block, count: 1))
+    }
+}

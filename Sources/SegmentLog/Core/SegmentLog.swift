@@ -1,0 +1,336 @@
+import Synchronization
+
+/// An append-only log of records in rotating, LZ4-compressed segment files,
+/// indexed by time and partition.
+///
+/// One process at a time may open a directory for writing (an exclusive lock
+/// guards it); any number may open it read-only, and in-process readers run
+/// beside the writer. Every record gets a gap-free sequence number and an
+/// append timestamp that never decreases.
+///
+/// ```swift
+/// let log = try SegmentLog.open(directory: "/var/lib/app/log")
+/// let at = try log.append(kind: 1, partition: "user_123", payload: Array("hello".utf8))
+/// var reader = log.read(LogQuery(fromSequence: at.firstSequence))
+/// while let record = try reader.next() { print(record.sequence, record.payload.count) }
+/// try log.close()
+/// ```
+public final class SegmentLog: Sendable {
+    /// The directory the log lives in.
+    public let directory: String
+    /// What opening the log found and did.
+    public let recoveryReport: RecoveryReport
+    /// True for logs opened with ``openReadOnly(directory:options:)``.
+    public let isReadOnly: Bool
+
+    let options: LogOptions
+    let files: SegmentFiles
+    let state: Mutex<LogState>
+    let durability: DurabilityTracker
+
+    struct LogState {
+        var slots: [SegmentSlot]
+        var lastTimestamp: Int64
+        var failure: SegmentLogError?
+        var closed = false
+        let encoder: BatchEncoder
+        var pending: [(kind: UInt8, partition: String)] = []
+        /// The writer lock; released on close.
+        var lockFile: (any LogFile)?
+
+        var active: SegmentSlot? { slots.last.flatMap { $0.isSealed ? nil : $0 } }
+        var nextSequence: UInt64 { slots.last?.index.nextSequence ?? 0 }
+    }
+
+    private init(directory: String, options: LogOptions, writable: Bool) throws(SegmentLogError) {
+        self.directory = directory
+        self.options = options
+        self.isReadOnly = !writable
+        self.files = SegmentFiles(directory: directory, fileSystem: options.fileSystem)
+        guard options.segmentMaxBytes > Int64(SegmentFormat.segmentHeaderSize), options.indexIntervalBytes > 0 else {
+            throw .invalidArgument("segmentMaxBytes must exceed the \(SegmentFormat.segmentHeaderSize)-byte segment header and indexIntervalBytes must be positive")
+        }
+        var lockFile: (any LogFile)? = nil
+        if writable {
+            try options.fileSystem.createDirectory(directory)
+            lockFile = try options.fileSystem.lockExclusive(directory + "/" + SegmentFormat.lockName)
+        }
+        let (opened, report) = try LogRecovery(directory: directory, options: options, writable: writable).open()
+        recoveryReport = report
+        var slots = opened
+        let lastTimestamp = slots.lazy.filter { !$0.index.isEmpty }.last?.index.maxTimestamp ?? .min
+        if writable {
+            if slots.last?.isSealed ?? true {
+                let base = slots.last?.index.nextSequence ?? 0
+                let createdAt = options.clock.nowMicroseconds()
+                let file = try files.createSegment(base: base, createdAt: createdAt)
+                slots.append(SegmentSlot(path: files.segmentPath(base), file: file, index: SegmentIndex(baseSequence: base, createdAt: createdAt), isSealed: false))
+            } else {
+                // Whatever a previous process left unsynced is synced now, so
+                // everything recovered counts as durable.
+                try slots[slots.count - 1].file.sync()
+            }
+        }
+        let next = slots.last?.index.nextSequence ?? 0
+        durability = DurabilityTracker(durableBelow: next)
+        state = Mutex(LogState(slots: slots, lastTimestamp: lastTimestamp, encoder: BatchEncoder(limits: options.limits), lockFile: lockFile))
+        if writable, case .interval(let milliseconds) = options.durability {
+            startFlusher(every: max(1, milliseconds))
+        }
+    }
+
+    /// Opens (creating if needed) the log in `directory` for appending.
+    /// Throws ``SegmentLogError/locked(path:)`` if another writer has it.
+    public static func open(directory: String, options: LogOptions = LogOptions()) throws(SegmentLogError) -> SegmentLog {
+        try SegmentLog(directory: directory, options: options, writable: true)
+    }
+
+    /// Opens an existing log for inspection. Takes no lock, never modifies a
+    /// file, and succeeds on damaged logs, listing the damage in
+    /// ``recoveryReport``.
+    public static func openReadOnly(directory: String, options: LogOptions = LogOptions()) throws(SegmentLogError) -> SegmentLog {
+        try SegmentLog(directory: directory, options: options, writable: false)
+    }
+
+    // MARK: Appending
+
+    /// Appends one record as a batch of one.
+    @discardableResult
+    public func append(kind: UInt8, partition: String, payload: [UInt8]) throws(SegmentLogError) -> AppendResult {
+        try appendBatch { (batch) throws(SegmentLogError) in
+            try payload.withBytes { (bytes) throws(SegmentLogError) in try batch.add(kind: kind, partition: partition, payload: bytes) }
+        }
+    }
+
+    /// Appends `records` as one batch: one compression, one checksum, one write.
+    @discardableResult
+    public func append(_ records: some Sequence<AppendRecord>) throws(SegmentLogError) -> AppendResult {
+        try appendBatch { (batch) throws(SegmentLogError) in
+            for record in records {
+                try record.payload.withBytes { (bytes) throws(SegmentLogError) in
+                    try batch.add(kind: record.kind, partition: record.partition, payload: bytes)
+                }
+            }
+        }
+    }
+
+    /// Appends the records that `build` adds as one batch, encoding them
+    /// straight into the log's reusable buffer (no per-record allocation).
+    ///
+    /// `build` runs while the log's write lock is held: it must not call back
+    /// into this log.
+    @discardableResult
+    public func appendBatch(_ build: (inout BatchBuilder) throws(SegmentLogError) -> Void) throws(SegmentLogError) -> AppendResult {
+        let result = try state.withLock { (state) throws(SegmentLogError) -> AppendResult in
+            try writable(state)
+            state.encoder.reset()
+            state.pending.removeAll(keepingCapacity: true)
+            var builder = BatchBuilder(encoder: state.encoder, pending: state.pending)
+            state.pending = []
+            defer { state.pending = builder.pending }
+            try build(&builder)
+            guard builder.encoder.recordCount > 0 else { throw .invalidArgument("an append needs at least one record") }
+            return try write(&state, pending: builder.pending)
+        }
+        if options.durability == .always {
+            try waitUntilDurable(through: result.lastSequence)
+        }
+        return result
+    }
+
+    private func writable(_ state: LogState) throws(SegmentLogError) {
+        if isReadOnly { throw .readOnly(path: directory) }
+        if state.closed { throw .closed(path: directory) }
+        if let failure = state.failure { throw failure }
+    }
+
+    /// Frames the encoder's records and writes them to the active segment,
+    /// sealing it first when the batch would overflow it or it is too old.
+    private func write(_ state: inout LogState, pending: [(kind: UInt8, partition: String)]) throws(SegmentLogError) -> AppendResult {
+        let now = options.clock.nowMicroseconds()
+        let timestamp = max(now, state.lastTimestamp)
+        if let active = state.active, !active.index.isEmpty {
+            let estimate = Int64(SegmentFormat.batchHeaderSize + LZ4Block.compressBound(state.encoder.encodedBytes))
+            if active.index.length + estimate > options.segmentMaxBytes || timestamp - active.index.minTimestamp >= options.segmentMaxAge {
+                try seal(&state, now: now)
+            }
+        }
+        let position = state.slots.count - 1
+        let first = state.slots[position].index.nextSequence
+        let offset = state.slots[position].index.length
+        let bytes = state.encoder.finish(firstSequence: first, timestamp: timestamp)
+        let file = state.slots[position].file
+        KillPoint.hit("append.before-write")
+        do {
+            try file.write(bytes, at: offset)
+            KillPoint.hit("append.after-write")
+        } catch {
+            // Cut off whatever part of the batch reached the file, so nothing
+            // half-written can be read; if even that fails, stop writing.
+            do {
+                try file.truncate(to: offset)
+            } catch {
+                state.failure = error
+            }
+            throw error
+        }
+        guard let header = BatchHeader.decode(bytes) else { preconditionFailure("encoder produced a batch without a header") }
+        let block = state.slots[position].index.addBatch(at: offset, header: header, interval: options.indexIntervalBytes)
+        for record in pending {
+            state.slots[position].index.addRecord(kind: record.kind, partition: record.partition, block: block)
+        }
+        state.lastTimestamp = timestamp
+        return AppendResult(firstSequence: first, lastSequence: header.lastSequence, timestamp: timestamp)
+    }
+
+    /// Seals the active segment (sync, index file) and starts a new one.
+    private func seal(_ state: inout LogState, now: Int64) throws(SegmentLogError) {
+        let position = state.slots.count - 1
+        let sealing = state.slots[position]
+        KillPoint.hit("seal.before-sync")
+        do {
+            try sealing.file.sync()
+            KillPoint.hit("seal.after-sync")
+        } catch {
+            let lost = SegmentLogError.durabilityLost(path: sealing.path, errno: Self.errno(of: error))
+            state.failure = lost
+            durability.fail(lost)
+            throw lost
+        }
+        durability.markDurable(below: sealing.index.nextSequence)
+        try files.writeIndex(sealing.index)
+        let base = sealing.index.nextSequence
+        let file = try files.createSegment(base: base, createdAt: now)
+        state.slots[position].isSealed = true
+        state.slots.append(SegmentSlot(path: files.segmentPath(base), file: file, index: SegmentIndex(baseSequence: base, createdAt: now), isSealed: false))
+    }
+
+    /// Seals the active segment now if it holds records.
+    public func rotate() throws(SegmentLogError) {
+        try state.withLock { (state) throws(SegmentLogError) in
+            try writable(state)
+            if let active = state.active, !active.index.isEmpty {
+                try seal(&state, now: options.clock.nowMicroseconds())
+            }
+        }
+    }
+
+    /// Seals the active segment if it has reached its maximum age; for
+    /// callers that want age-based rotation while no appends arrive.
+    public func rotateIfDue() throws(SegmentLogError) {
+        try state.withLock { (state) throws(SegmentLogError) in
+            try writable(state)
+            let now = options.clock.nowMicroseconds()
+            if let active = state.active, !active.index.isEmpty, now - active.index.minTimestamp >= options.segmentMaxAge {
+                try seal(&state, now: now)
+            }
+        }
+    }
+
+    // MARK: Durability
+
+    /// Syncs everything appended so far.
+    public func sync() throws(SegmentLogError) {
+        let next = state.withLock { $0.nextSequence }
+        if next > 0 { try waitUntilDurable(through: next - 1) }
+    }
+
+    /// Returns once `sequence` is on stable storage. Under `.interval` it waits
+    /// for the flusher; otherwise it syncs, sharing the fsync with concurrent callers.
+    public func waitUntilDurable(through sequence: UInt64) throws(SegmentLogError) {
+        let lead: Bool
+        if case .interval = options.durability { lead = false } else { lead = true }
+        try durability.wait(through: sequence, lead: lead, sync: syncActive)
+    }
+
+    /// The bound below which every sequence number is known to be durable.
+    public var durableSequenceBound: UInt64 { durability.durableSequenceBound }
+
+    private func syncActive() throws(SegmentLogError) -> UInt64 {
+        let (file, bound, path) = state.withLock { ($0.slots.last?.file, $0.nextSequence, $0.slots.last?.path ?? directory) }
+        guard let file else { return bound }
+        KillPoint.hit("sync.before")
+        do {
+            try file.sync()
+            KillPoint.hit("sync.after")
+        } catch {
+            // Never retried: the kernel may have dropped the pages it failed to write.
+            let lost = SegmentLogError.durabilityLost(path: path, errno: Self.errno(of: error))
+            state.withLock { $0.failure = $0.failure ?? lost }
+            throw lost
+        }
+        return bound
+    }
+
+    private func startFlusher(every milliseconds: Int) {
+        let tracker = durability
+        startThread { [weak self] in
+            while tracker.pause(milliseconds: milliseconds) {
+                guard let log = self else { return }
+                tracker.syncIfIdle(log.syncActive)
+            }
+        }
+    }
+
+    static func errno(of error: SegmentLogError) -> Int32 {
+        if case .io(_, _, let code) = error { return code }
+        return 0
+    }
+
+    // MARK: State
+
+    /// The sequence number the next appended record will get.
+    public var nextSequence: UInt64 { state.withLock { $0.nextSequence } }
+
+    /// The oldest sequence number still in the log (retention removes older ones).
+    public var firstSequence: UInt64 { state.withLock { $0.slots.first?.index.baseSequence ?? 0 } }
+
+    /// The segments, oldest first; the last is the active one unless read-only.
+    public func segments() -> [SegmentInfo] { state.withLock { $0.slots.map(SegmentInfo.init) } }
+
+    /// Syncs (per the durability policy), releases the lock and closes the
+    /// files. Further calls on the log throw ``SegmentLogError/closed(path:)``.
+    public func close() throws(SegmentLogError) {
+        let alreadyClosed = state.withLock { (state) -> Bool in
+            defer { state.closed = true }
+            return state.closed
+        }
+        if alreadyClosed { return }
+        defer {
+            durability.stop()
+            state.withLock {
+                $0.slots.removeAll()
+                $0.lockFile = nil
+            }
+        }
+        if !isReadOnly, state.withLock({ $0.failure == nil }) {
+            _ = try syncActive()
+        }
+    }
+
+    deinit { durability.stop() }
+}
+
+/// Adds records to the batch being built by ``SegmentLog/appendBatch(_:)``.
+public struct BatchBuilder {
+    let encoder: BatchEncoder
+    var pending: [(kind: UInt8, partition: String)]
+
+    /// Adds a record; its payload bytes are copied into the batch at once.
+    public mutating func add(kind: UInt8, partition: String, payload: UnsafeRawBufferPointer) throws(SegmentLogError) {
+        var key = partition
+        let encoder = self.encoder
+        try key.withUTF8 { utf8 in
+            typed { () throws(SegmentLogError) in try encoder.add(kind: kind, partition: UnsafeRawBufferPointer(utf8), payload: payload) }
+        }.get()
+        pending.append((kind, partition))
+    }
+
+    /// Adds a record whose payload is an array.
+    public mutating func add(kind: UInt8, partition: String, payload: [UInt8]) throws(SegmentLogError) {
+        try payload.withBytes { (bytes) throws(SegmentLogError) in try add(kind: kind, partition: partition, payload: bytes) }
+    }
+
+    /// Records added so far.
+    public var count: Int { encoder.recordCount }
+}

@@ -1,0 +1,115 @@
+/// A stretch of a segment that could not be read, followed by readable batches.
+public struct DamagedRange: Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var offset: Int64
+    public var length: Int64
+    public var reason: String
+    /// Sequence numbers the damaged bytes held (empty if none can be missing).
+    public var missingSequences: Range<UInt64>
+
+    public var description: String {
+        var text = "\(path) offset \(offset) (\(length) bytes): \(reason)"
+        if !missingSequences.isEmpty {
+            text += "; sequences \(missingSequences.lowerBound)...\(missingSequences.upperBound - 1) unreadable"
+        }
+        return text
+    }
+}
+
+/// Reads a segment from its header to its end, checking every batch, and
+/// builds its index. Used to recover the active segment, to rebuild lost
+/// index files and by `verify`.
+struct SegmentScanner {
+    struct Result {
+        var index: SegmentIndex
+        /// Damage followed by good batches: corruption, never a crash.
+        var damage: [DamagedRange] = []
+        /// Where unreadable bytes begin that no valid batch follows (a torn or
+        /// garbage tail), with the reason the first of them failed.
+        var tail: (offset: Int64, reason: String)?
+        /// Last sequence number seen, if any.
+        var lastSequence: UInt64?
+    }
+
+    let path: String
+    let limits: LogLimits
+    let indexInterval: Int
+
+    func scan(_ file: any LogFile, header: SegmentHeader, size: Int64) throws(SegmentLogError) -> Result {
+        var window = FileWindow(file: file, end: size)
+        var result = Result(index: SegmentIndex(baseSequence: header.baseSequence, createdAt: header.createdAt))
+        let scratch = GrowableBuffer()
+        var offset = Int64(SegmentFormat.segmentHeaderSize)
+        var expected = header.baseSequence
+        while offset < size {
+            let outcome = try check(&window, at: offset, size: size, minimumSequence: expected, exactSequence: true, scratch: scratch, into: &result)
+            if let found = outcome.header {
+                offset += Int64(found.totalLength)
+                expected = found.lastSequence + 1
+                continue
+            }
+            // Find the next batch that checks out; if there is one, the bytes in
+            // between are damage, otherwise they are the torn tail of a crash.
+            var probe = offset + 1
+            var resumed = false
+            while probe + Int64(SegmentFormat.batchHeaderSize) <= size {
+                guard let word = try window.bytes(at: probe, count: 4) else { break }
+                if word.loadLE(UInt32.self, at: 0) == SegmentFormat.batchMagic {
+                    let candidate = try check(&window, at: probe, size: size, minimumSequence: expected, exactSequence: false, scratch: scratch, into: &result)
+                    if let found = candidate.header {
+                        result.damage.append(DamagedRange(
+                            path: path, offset: offset, length: probe - offset, reason: outcome.reason!,
+                            missingSequences: expected..<found.firstSequence))
+                        offset = probe + Int64(found.totalLength)
+                        expected = found.lastSequence + 1
+                        resumed = true
+                        break
+                    }
+                }
+                probe += 1
+            }
+            if !resumed {
+                result.tail = (offset, outcome.reason!)
+                break
+            }
+        }
+        return result
+    }
+
+    /// Checks the batch at `offset`; on success adds it to `result` and returns
+    /// its header, otherwise returns why it is not a valid batch.
+    private func check(
+        _ window: inout FileWindow, at offset: Int64, size: Int64, minimumSequence: UInt64, exactSequence: Bool,
+        scratch: GrowableBuffer, into result: inout Result
+    ) throws(SegmentLogError) -> (header: BatchHeader?, reason: String?) {
+        guard let headerBytes = try window.bytes(at: offset, count: SegmentFormat.batchHeaderSize) else {
+            return (nil, "incomplete batch header (\(size - offset) bytes left)")
+        }
+        guard let header = BatchHeader.decode(headerBytes) else {
+            let magic = headerBytes.loadLE(UInt32.self, at: 0)
+            return (nil, magic == 0 ? "zero bytes where a batch header should be" : "bad batch magic 0x\(String(magic, radix: 16))")
+        }
+        if let reason = header.implausibility(available: size - offset, limits: limits) { return (nil, reason) }
+        if exactSequence ? header.firstSequence != minimumSequence : header.firstSequence < minimumSequence {
+            return (nil, "batch starts at sequence \(header.firstSequence), expected \(minimumSequence)")
+        }
+        guard let batch = try window.bytes(at: offset, count: header.totalLength) else {
+            return (nil, "batch of \(header.totalLength) bytes is cut short")
+        }
+        let computed = BatchHeader.computeChecksum(batch)
+        guard computed == header.checksum else {
+            return (nil, "batch checksum 0x\(String(header.checksum, radix: 16)) does not match computed 0x\(String(computed, radix: 16))")
+        }
+        switch BatchDecoder.records(of: batch, header: header, scratch: scratch) {
+        case .failure(let failure):
+            return (nil, failure.reason)
+        case .success(let raw):
+            let block = result.index.addBatch(at: offset, header: header, interval: indexInterval)
+            BatchDecoder.forEachRecord(in: raw, header: header) { record in
+                result.index.addRecord(kind: record.kind, partition: String(decoding: record.partition, as: UTF8.self), block: block)
+            }
+            result.lastSequence = header.lastSequence
+            return (header, nil)
+        }
+    }
+}

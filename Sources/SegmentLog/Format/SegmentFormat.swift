@@ -1,0 +1,86 @@
+/// Fixed numbers of the on-disk format (see docs/format.md).
+enum SegmentFormat {
+    /// "SIGLOGSG" read as a little-endian UInt64.
+    static let segmentMagic: UInt64 = magic("SIGLOGSG")
+    /// "SIGLOGIX" read as a little-endian UInt64.
+    static let indexMagic: UInt64 = magic("SIGLOGIX")
+    /// "SLGB" read as a little-endian UInt32.
+    static let batchMagic: UInt32 = UInt32(truncatingIfNeeded: magic("SLGB\0\0\0\0"))
+
+    static let version: UInt16 = 1
+    static let segmentHeaderSize = 40
+    static let batchHeaderSize = 48
+    static let recordHeaderSize = 12
+
+    static let codecNone: UInt8 = 0
+    static let codecLZ4: UInt8 = 1
+
+    /// Segment and index files are named by the first sequence number,
+    /// zero-padded to 20 digits so that names sort like numbers.
+    static func segmentName(_ base: UInt64) -> String { padded(base) + ".seg" }
+    static func indexName(_ base: UInt64) -> String { padded(base) + ".idx" }
+    static let lockName = "LOCK"
+    static let temporarySuffix = ".tmp"
+    static let corruptSuffix = ".corrupt"
+
+    static func padded(_ value: UInt64) -> String {
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, 20 - digits.count)) + digits
+    }
+
+    /// The sequence number in a 20-digit file name stem, or nil.
+    static func parseBase(_ stem: Substring) -> UInt64? {
+        guard stem.count == 20, stem.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return UInt64(stem)
+    }
+
+    private static func magic(_ text: String) -> UInt64 {
+        var value: UInt64 = 0
+        for (i, byte) in text.utf8.prefix(8).enumerated() { value |= UInt64(byte) << (8 * UInt64(i)) }
+        return value
+    }
+}
+
+/// The 40-byte header at the start of every segment file.
+struct SegmentHeader: Equatable {
+    var baseSequence: UInt64
+    var createdAt: Int64
+
+    func encode(into pointer: UnsafeMutableRawPointer) {
+        pointer.storeLE(SegmentFormat.segmentMagic, at: 0)
+        pointer.storeLE(SegmentFormat.version, at: 8)
+        pointer.storeLE(UInt16(0), at: 10)
+        pointer.storeLE(UInt32(0), at: 12)
+        pointer.storeLE(baseSequence, at: 16)
+        pointer.storeLE(createdAt, at: 24)
+        let crc = CRC32C.checksum(UnsafeRawBufferPointer(start: pointer, count: 32))
+        pointer.storeLE(crc, at: 32)
+        pointer.storeLE(UInt32(0), at: 36)
+    }
+
+    var bytes: [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: SegmentFormat.segmentHeaderSize) { buffer, count in
+            encode(into: UnsafeMutableRawPointer(buffer.baseAddress!))
+            count = SegmentFormat.segmentHeaderSize
+        }
+    }
+
+    /// Parses and checks a header; the error names what is wrong.
+    static func decode(_ bytes: UnsafeRawBufferPointer, path: String) throws(SegmentLogError) -> SegmentHeader {
+        guard bytes.count >= SegmentFormat.segmentHeaderSize else {
+            throw .corruption(path: path, offset: 0, reason: "segment header is \(bytes.count) bytes, expected \(SegmentFormat.segmentHeaderSize)")
+        }
+        let magic = bytes.loadLE(UInt64.self, at: 0)
+        guard magic == SegmentFormat.segmentMagic else {
+            throw .corruption(path: path, offset: 0, reason: "not a segment file (magic 0x\(String(magic, radix: 16)))")
+        }
+        let stored = bytes.loadLE(UInt32.self, at: 32)
+        let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<32]))
+        guard stored == computed else {
+            throw .corruption(path: path, offset: 0, reason: "segment header checksum 0x\(String(stored, radix: 16)) does not match computed 0x\(String(computed, radix: 16))")
+        }
+        let version = bytes.loadLE(UInt16.self, at: 8)
+        guard version == SegmentFormat.version else { throw .unsupportedFormat(path: path, version: version) }
+        return SegmentHeader(baseSequence: bytes.loadLE(UInt64.self, at: 16), createdAt: bytes.loadLE(Int64.self, at: 24))
+    }
+}

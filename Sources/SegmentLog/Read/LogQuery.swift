@@ -1,0 +1,50 @@
+/// Which records a ``LogReader`` returns. Every bound is optional; the
+/// default reads the whole log in order.
+public struct LogQuery: Sendable, Equatable {
+    /// First sequence number to return.
+    public var fromSequence: UInt64
+    /// Last sequence number to return (inclusive).
+    public var throughSequence: UInt64?
+    /// Earliest append time to return (inclusive, microseconds since the epoch).
+    public var since: Int64?
+    /// Append time to stop before (exclusive, microseconds since the epoch).
+    public var until: Int64?
+    /// Only records of these partitions.
+    public var partitions: Set<String>?
+    /// Only records of these kinds.
+    public var kinds: Set<UInt8>?
+
+    public init(
+        fromSequence: UInt64 = 0, throughSequence: UInt64? = nil, since: Int64? = nil, until: Int64? = nil,
+        partitions: Set<String>? = nil, kinds: Set<UInt8>? = nil
+    ) {
+        self.fromSequence = fromSequence
+        self.throughSequence = throughSequence
+        self.since = since
+        self.until = until
+        self.partitions = partitions
+        self.kinds = kinds
+    }
+
+    /// Whether `record` satisfies every bound (the reader applies this after
+    /// the indexes have narrowed the batches to read).
+    func matches(sequence: UInt64, timestamp: Int64, kind: UInt8) -> Bool {
+        if sequence < fromSequence { return false }
+        if let throughSequence, sequence > throughSequence { return false }
+        if let since, timestamp < since { return false }
+        if let until, timestamp >= until { return false }
+        if let kinds, !kinds.contains(kind) { return false }
+        return true
+    }
+}
+
+/// What a reader has cost so far, to check that indexes keep reads narrow.
+public struct ReadStatistics: Sendable, Equatable {
+    /// Bytes fetched from segment files.
+    public var bytesRead: Int64 = 0
+    /// Batches whose checksum was verified and body decoded.
+    public var batchesDecoded: Int = 0
+    /// Segments the reader looked inside (others were skipped by their index).
+    public var segmentsVisited: Int = 0
+    public init() {}
+}

@@ -1,0 +1,163 @@
+/// Reads records lazily, batch by batch, from a snapshot of the log taken
+/// when the reader was made: it sees every batch complete at that moment and
+/// nothing written later. Time and partition bounds are resolved through the
+/// segments' indexes, so only batches that can hold matching records are read.
+///
+/// A reader is not thread-safe; make one per consumer. Use
+/// `while let record = try reader.next()`.
+public final class LogReader {
+    public let query: LogQuery
+    public private(set) var statistics = ReadStatistics()
+
+    private let slots: [SegmentSlot]
+    private let limits: LogLimits
+    private var segmentPosition = 0
+    /// Byte ranges still to read in the current segment.
+    private var ranges: [Range<Int64>] = []
+    private var rangePosition = 0
+    private var ready: [LogRecord] = []
+    private var readyPosition = 0
+    private var finished = false
+    private let buffer = GrowableBuffer(capacity: 1 << 16)
+    private let scratch = GrowableBuffer(capacity: 1 << 16)
+    private let partitionKeys: [[UInt8]]?
+    /// Reads group adjacent blocks up to this many bytes.
+    private let readSize = 1 << 20
+
+    init(slots: [SegmentSlot], query: LogQuery, limits: LogLimits) {
+        self.slots = slots
+        self.query = query
+        self.limits = limits
+        partitionKeys = query.partitions.map { $0.map { Array($0.utf8) } }
+    }
+
+    /// The next matching record, or nil at the end of the snapshot. Throws
+    /// ``SegmentLogError/corruption(path:offset:reason:)`` at a damaged batch.
+    public func next() throws(SegmentLogError) -> LogRecord? {
+        while true {
+            if readyPosition < ready.count {
+                defer { readyPosition += 1 }
+                return ready[readyPosition]
+            }
+            if finished { return nil }
+            ready.removeAll(keepingCapacity: true)
+            readyPosition = 0
+            try fill()
+        }
+    }
+
+    /// Reads the next group of blocks into `ready` (possibly matching nothing).
+    private func fill() throws(SegmentLogError) {
+        while rangePosition >= ranges.count {
+            guard segmentPosition < slots.count else { finished = true; return }
+            ranges = plan(slots[segmentPosition].index)
+            rangePosition = 0
+            segmentPosition += 1
+            if !ranges.isEmpty { statistics.segmentsVisited += 1 }
+        }
+        let slot = slots[segmentPosition - 1]
+        var range = ranges[rangePosition]
+        rangePosition += 1
+        // Merge following ranges that touch this one, up to the read size.
+        while rangePosition < ranges.count, ranges[rangePosition].lowerBound == range.upperBound,
+              range.count + ranges[rangePosition].count <= readSize {
+            range = range.lowerBound..<ranges[rangePosition].upperBound
+            rangePosition += 1
+        }
+        let length = Int(range.count)
+        buffer.count = 0
+        buffer.reserve(length)
+        let got = try slot.file.read(into: UnsafeMutableRawBufferPointer(start: buffer.base, count: length), at: range.lowerBound)
+        statistics.bytesRead += Int64(got)
+        guard got == length else {
+            throw .corruption(path: slot.path, offset: range.lowerBound + Int64(got), reason: "segment is shorter than its index says (\(got) of \(length) bytes readable)")
+        }
+        try decodeBatches(UnsafeRawBufferPointer(start: buffer.base, count: length), startingAt: range.lowerBound, in: slot)
+    }
+
+    private func decodeBatches(_ bytes: UnsafeRawBufferPointer, startingAt fileOffset: Int64, in slot: SegmentSlot) throws(SegmentLogError) {
+        var offset = 0
+        while offset < bytes.count {
+            let at = fileOffset + Int64(offset)
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+            guard let header = BatchHeader.decode(rest) else {
+                throw .corruption(path: slot.path, offset: at, reason: "no valid batch header where the index points")
+            }
+            if let reason = header.implausibility(available: Int64(rest.count), limits: limits) {
+                throw .corruption(path: slot.path, offset: at, reason: reason)
+            }
+            let batch = UnsafeRawBufferPointer(rebasing: rest[0..<header.totalLength])
+            offset += header.totalLength
+            if let until = query.until, header.minTimestamp >= until { finished = true; ranges = []; return }
+            if let through = query.throughSequence, header.firstSequence > through { finished = true; ranges = []; return }
+            if header.lastSequence < query.fromSequence { continue }
+            if let since = query.since, header.maxTimestamp < since { continue }
+            let computed = BatchHeader.computeChecksum(batch)
+            guard computed == header.checksum else {
+                throw .corruption(path: slot.path, offset: at, reason: "batch checksum 0x\(String(header.checksum, radix: 16)) does not match computed 0x\(String(computed, radix: 16))")
+            }
+            statistics.batchesDecoded += 1
+            switch BatchDecoder.records(of: batch, header: header, scratch: scratch) {
+            case .failure(let failure):
+                throw .corruption(path: slot.path, offset: at, reason: failure.reason)
+            case .success(let raw):
+                BatchDecoder.forEachRecord(in: raw, header: header) { record in
+                    guard query.matches(sequence: record.sequence, timestamp: record.timestamp, kind: record.kind) else { return }
+                    if let keys = partitionKeys, !keys.contains(where: { $0.elementsEqual(record.partition) }) { return }
+                    ready.append(record.materialize())
+                }
+            }
+        }
+    }
+
+    /// The byte ranges of `index`'s blocks that can hold matching records.
+    private func plan(_ index: SegmentIndex) -> [Range<Int64>] {
+        guard !index.isEmpty, let last = index.lastSequence else { return [] }
+        if last < query.fromSequence { return [] }
+        if let through = query.throughSequence, index.baseSequence > through { return [] }
+        if let since = query.since, index.maxTimestamp < since { return [] }
+        if let until = query.until, index.minTimestamp >= until { return [] }
+        if let kinds = query.kinds, !kinds.contains(where: { index.kindCounts[$0] != nil }) { return [] }
+
+        var first = index.firstBlock(holding: query.fromSequence)
+        if let since = query.since { first = max(first, index.firstBlock(atOrAfter: since)) }
+        var end = index.entries.count
+        if let until = query.until {
+            // Blocks whose first record is already at or past `until` hold nothing earlier.
+            var low = first, high = end
+            while low < high {
+                let mid = (low + high) / 2
+                if index.entries[mid].timestamp < until { low = mid + 1 } else { high = mid }
+            }
+            end = max(low, first)
+        }
+        guard first < end else { return [] }
+        guard let partitions = query.partitions else {
+            return (first..<end).map(index.blockRange)
+        }
+        var blocks: [Int] = []
+        for key in partitions {
+            guard let entry = index.partitions[key] else { continue }
+            for run in entry.runs {
+                let lower = max(Int(run.start), first), upper = min(Int(run.start + run.count), end)
+                if lower < upper { blocks.append(contentsOf: lower..<upper) }
+            }
+        }
+        blocks.sort()
+        var ranges: [Range<Int64>] = []
+        var previous = -1
+        for block in blocks where block != previous {
+            ranges.append(index.blockRange(block))
+            previous = block
+        }
+        return ranges
+    }
+}
+
+extension SegmentLog {
+    /// A reader over the records matching `query`, as of now.
+    public func read(_ query: LogQuery = LogQuery()) -> LogReader {
+        let slots = state.withLock { $0.slots }
+        return LogReader(slots: slots, query: query, limits: options.limits)
+    }
+}

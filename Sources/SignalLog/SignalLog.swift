@@ -1,0 +1,1 @@
+// Processing layer: see issue 3.

@@ -1,0 +1,1 @@
+print("signallog: no commands yet")

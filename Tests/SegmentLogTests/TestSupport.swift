@@ -1,0 +1,68 @@
+import Foundation
+@testable import SegmentLog
+
+/// A fresh, empty directory per test, removed when the value is dropped.
+final class TemporaryDirectory {
+    let path: String
+
+    init(_ name: String = "segmentlog") {
+        let base = FileManager.default.temporaryDirectory.path
+        path = base + "/\(name)-\(UUID().uuidString)"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    /// A path inside the directory that does not exist yet (for a log directory).
+    func child(_ name: String = "log") -> String { path + "/" + name }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Deterministic bytes for payloads, seeded so failures reproduce.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+func payload(_ seed: Int, size: Int) -> [UInt8] {
+    var generator = SeededGenerator(seed: UInt64(seed))
+    // Half text-like (compressible), half random, like real signal content.
+    var bytes = [UInt8](repeating: 0, count: size)
+    for i in 0..<size {
+        if i % 2 == 0 {
+            bytes[i] = UInt8(97 + (i / 2) % 26)
+        } else {
+            bytes[i] = UInt8(truncatingIfNeeded: generator.next())
+        }
+    }
+    return bytes
+}
+
+func readAll(_ log: SegmentLog, _ query: LogQuery = LogQuery()) throws -> [LogRecord] {
+    let reader = log.read(query)
+    var records: [LogRecord] = []
+    while let record = try reader.next() { records.append(record) }
+    return records
+}
+
+func options(clock: ManualClock? = nil, segmentMaxBytes: Int64? = nil, configure: (inout LogOptions) -> Void = { _ in }) -> LogOptions {
+    var options = LogOptions()
+    if let clock { options.clock = clock }
+    if let segmentMaxBytes { options.segmentMaxBytes = segmentMaxBytes }
+    configure(&options)
+    return options
+}
+
+func fileSize(_ path: String) -> Int64 {
+    ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? -1
+}
+
+func segmentFiles(_ directory: String, suffix: String = ".seg") -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(suffix) }.sorted().map { directory + "/" + $0 }
+}
