@@ -10,13 +10,20 @@ import Synchronization
 /// there. Release builds compile every call to nothing.
 package enum KillPoint {
     #if DEBUG
-    private static let target: (name: String, remaining: Atomic<Int>)? = {
+    private final class Target: Sendable {
+        let name: String
+        let remaining: Atomic<Int>
+        init(name: String, count: Int) {
+            self.name = name
+            remaining = Atomic(count)
+        }
+    }
+
+    private static let target: Target? = {
         guard let raw = getenv("SIGNALLOG_KILL_AT") else { return nil }
-        let spec = String(cString: raw)
-        let parts = spec.split(separator: "#", maxSplits: 1)
+        let parts = String(cString: raw).split(separator: "#", maxSplits: 1)
         guard let name = parts.first else { return nil }
-        let count = parts.count > 1 ? Int(parts[1]) ?? 1 : 1
-        return (String(name), Atomic(count))
+        return Target(name: String(name), count: parts.count > 1 ? Int(parts[1]) ?? 1 : 1)
     }()
     #endif
 
