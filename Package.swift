@@ -52,6 +52,9 @@ let package = Package(
             path: "Sources/signallog"
         ),
         .testTarget(name: "SegmentLogTests", dependencies: ["SegmentLog", "CCRC32C"], path: "Tests/SegmentLogTests"),
+        .testTarget(name: "FaultTests", dependencies: ["SegmentLog"], path: "Tests/FaultTests"),
+        .testTarget(name: "SignalLogTests", dependencies: ["SignalLog", "SegmentLog"], path: "Tests/SignalLogTests"),
+        .testTarget(name: "CLITests", dependencies: ["signallog"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v6]
 )
