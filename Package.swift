@@ -51,9 +51,12 @@ let package = Package(
             ],
             path: "Sources/signallog"
         ),
+        // Child processes that the crash tests SIGKILL; never shipped as products.
+        .executableTarget(name: "slog-crash-child", dependencies: ["SegmentLog"], path: "tools/crash-child"),
+        .executableTarget(name: "slog-node-child", dependencies: ["SignalLog", "SegmentLog"], path: "tools/node-child"),
         .testTarget(name: "SegmentLogTests", dependencies: ["SegmentLog", "CCRC32C"], path: "Tests/SegmentLogTests"),
-        .testTarget(name: "FaultTests", dependencies: ["SegmentLog"], path: "Tests/FaultTests"),
-        .testTarget(name: "SignalLogTests", dependencies: ["SignalLog", "SegmentLog"], path: "Tests/SignalLogTests"),
+        .testTarget(name: "FaultTests", dependencies: ["SegmentLog", "slog-crash-child"], path: "Tests/FaultTests"),
+        .testTarget(name: "SignalLogTests", dependencies: ["SignalLog", "SegmentLog", "slog-node-child"], path: "Tests/SignalLogTests"),
         .testTarget(name: "CLITests", dependencies: ["signallog"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v6]

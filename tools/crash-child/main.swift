@@ -1,0 +1,1 @@
+print("slog-crash-child: not implemented yet")

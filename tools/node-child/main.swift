@@ -1,0 +1,1 @@
+print("slog-node-child: not implemented yet")
