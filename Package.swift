@@ -53,6 +53,7 @@ let package = Package(
         ),
         // Child processes that the crash tests SIGKILL; never shipped as products.
         .executableTarget(name: "slog-crash-child", dependencies: ["SegmentLog"], path: "tools/crash-child"),
+        .executableTarget(name: "slog-fixture-gen", dependencies: ["SegmentLog"], path: "tools/fixture-gen"),
         .executableTarget(name: "slog-node-child", dependencies: ["SignalLog", "SegmentLog"], path: "tools/node-child"),
         .testTarget(name: "SegmentLogTests", dependencies: ["SegmentLog", "CCRC32C"], path: "Tests/SegmentLogTests"),
         .testTarget(name: "FaultTests", dependencies: ["SegmentLog", "slog-crash-child"], path: "Tests/FaultTests"),

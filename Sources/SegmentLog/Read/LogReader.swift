@@ -15,6 +15,8 @@ public final class LogReader {
     /// Byte ranges still to read in the current segment.
     private var ranges: [Range<Int64>] = []
     private var rangePosition = 0
+    /// Damage inside the current segment's planned span, reported when the reader reaches it.
+    private var damageAhead: [DamagedRange] = []
     private var ready: [LogRecord] = []
     private var readyPosition = 0
     private var finished = false
@@ -49,13 +51,22 @@ public final class LogReader {
     /// Reads the next group of blocks into `ready` (possibly matching nothing).
     private func fill() throws(SegmentLogError) {
         while rangePosition >= ranges.count {
+            if let damage = damageAhead.first {
+                // The snapshot ends past unreadable bytes: say so rather than skip them.
+                damageAhead.removeFirst()
+                throw .corruption(path: damage.path, offset: damage.offset, reason: damage.reason)
+            }
             guard segmentPosition < slots.count else { finished = true; return }
-            ranges = plan(slots[segmentPosition].index)
+            (ranges, damageAhead) = plan(slots[segmentPosition])
             rangePosition = 0
             segmentPosition += 1
             if !ranges.isEmpty { statistics.segmentsVisited += 1 }
         }
         let slot = slots[segmentPosition - 1]
+        if let damage = damageAhead.first, damage.offset < ranges[rangePosition].lowerBound {
+            damageAhead.removeFirst()
+            throw .corruption(path: damage.path, offset: damage.offset, reason: damage.reason)
+        }
         var range = ranges[rangePosition]
         rangePosition += 1
         // Merge following ranges that touch this one, up to the read size.
@@ -108,6 +119,27 @@ public final class LogReader {
                 }
             }
         }
+    }
+
+    /// The byte ranges of a segment's blocks that can hold matching records,
+    /// and the known damage between them that could have held some.
+    private func plan(_ slot: SegmentSlot) -> ([Range<Int64>], [DamagedRange]) {
+        let ranges = plan(slot.index)
+        guard !slot.damage.isEmpty else { return (ranges, []) }
+        let index = slot.index
+        let spanStart = ranges.first.map { $0.lowerBound == index.entries.first?.offset ? Int64(SegmentFormat.segmentHeaderSize) : $0.lowerBound }
+        let spanEnd = ranges.last.map { $0.upperBound == index.length ? Int64.max : $0.upperBound }
+        let damage = slot.damage.filter { range in
+            let sequencesMatter = range.missingSequences.isEmpty
+                || (range.missingSequences.upperBound > query.fromSequence && range.missingSequences.lowerBound <= (query.throughSequence ?? .max))
+            guard sequencesMatter else { return false }
+            guard let spanStart, let spanEnd else {
+                // Nothing readable was planned; damage is reported only to a whole-segment read.
+                return query.since == nil && query.until == nil && query.partitions == nil && query.kinds == nil
+            }
+            return range.offset >= spanStart && range.offset <= spanEnd
+        }
+        return (ranges, damage)
     }
 
     /// The byte ranges of `index`'s blocks that can hold matching records.
