@@ -207,7 +207,7 @@ import Testing
         let path = directory.child()
         _ = try Self.sealedLog(path)
         let index = segmentFiles(path, suffix: ".idx")[0]
-        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: index)))
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: index)))
         for field in [88, 92, 96] {
             var hostile = bytes
             for i in 0..<4 { hostile[field + i] = 0xFF }

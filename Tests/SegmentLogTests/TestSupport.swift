@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 @testable import SegmentLog
 
 /// A fresh, empty directory per test, removed when the value is dropped.
@@ -65,4 +66,11 @@ func fileSize(_ path: String) -> Int64 {
 
 func segmentFiles(_ directory: String, suffix: String = ".seg") -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(suffix) }.sorted().map { directory + "/" + $0 }
+}
+
+/// A one-way flag shared between tasks.
+final class Flag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
 }
