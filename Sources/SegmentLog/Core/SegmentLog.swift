@@ -97,20 +97,24 @@ public final class SegmentLog: Sendable {
     /// Appends one record as a batch of one.
     @discardableResult
     public func append(kind: UInt8, partition: String, payload: [UInt8]) throws(SegmentLogError) -> AppendResult {
-        try appendBatch { (batch) throws(SegmentLogError) in
-            try payload.withBytes { (bytes) throws(SegmentLogError) in try batch.add(kind: kind, partition: partition, payload: bytes) }
-        }
+        try appendTyped { (batch) throws(SegmentLogError) in try batch.add(kind: kind, partition: partition, payload: payload) }
     }
 
     /// Appends `records` as one batch: one compression, one checksum, one write.
     @discardableResult
     public func append(_ records: some Sequence<AppendRecord>) throws(SegmentLogError) -> AppendResult {
-        try appendBatch { (batch) throws(SegmentLogError) in
-            for record in records {
-                try record.payload.withBytes { (bytes) throws(SegmentLogError) in
-                    try batch.add(kind: record.kind, partition: record.partition, payload: bytes)
-                }
-            }
+        try appendTyped { (batch) throws(SegmentLogError) in
+            for record in records { try batch.add(kind: record.kind, partition: record.partition, payload: record.payload) }
+        }
+    }
+
+    private func appendTyped(_ build: (inout BatchBuilder) throws(SegmentLogError) -> Void) throws(SegmentLogError) -> AppendResult {
+        do {
+            return try appendBatch(build)
+        } catch let error as SegmentLogError {
+            throw error
+        } catch {
+            preconditionFailure("a typed builder threw \(error)")
         }
     }
 
@@ -119,9 +123,12 @@ public final class SegmentLog: Sendable {
     ///
     /// `build` runs while the log's write lock is held: it must not call back
     /// into this log.
+    ///
+    /// Throws what `build` throws, or a ``SegmentLogError``; nothing is
+    /// appended unless `build` returns normally.
     @discardableResult
-    public func appendBatch(_ build: (inout BatchBuilder) throws(SegmentLogError) -> Void) throws(SegmentLogError) -> AppendResult {
-        let result = try state.withLock { (state) throws(SegmentLogError) -> AppendResult in
+    public func appendBatch(_ build: (inout BatchBuilder) throws -> Void) throws -> AppendResult {
+        let result = try state.withLock { (state) throws -> AppendResult in
             try writable(state)
             state.encoder.reset()
             state.pending.removeAll(keepingCapacity: true)
@@ -129,7 +136,7 @@ public final class SegmentLog: Sendable {
             state.pending = []
             defer { state.pending = builder.pending }
             try build(&builder)
-            guard builder.encoder.recordCount > 0 else { throw .invalidArgument("an append needs at least one record") }
+            guard builder.encoder.recordCount > 0 else { throw SegmentLogError.invalidArgument("an append needs at least one record") }
             return try write(&state, pending: builder.pending)
         }
         if options.durability == .always {
