@@ -1,0 +1,176 @@
+/// Why a JSON signal (or CloudEvent) could not be decoded: which field and
+/// what is wrong with it, or where the text stops being JSON.
+public enum SignalJSONError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The text is not JSON; `offset` is the byte offset of the problem.
+    case syntax(offset: Int, message: String)
+    /// The JSON value is not an object.
+    case notAnObject(found: String)
+    /// A required field is absent.
+    case missingField(String)
+    /// A field has the wrong JSON type.
+    case wrongType(field: String, expected: String, found: String)
+    /// A field has the right type but an unacceptable value.
+    case invalidValue(field: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .syntax(offset, message): return "invalid JSON at byte \(offset): \(message)"
+        case let .notAnObject(found): return "expected a JSON object, found \(found)"
+        case let .missingField(field): return "missing required field \"\(field)\""
+        case let .wrongType(field, expected, found): return "field \"\(field)\" must be \(expected), found \(found)"
+        case let .invalidValue(field, reason): return "field \"\(field)\": \(reason)"
+        }
+    }
+
+    /// The field at fault, if the error concerns one.
+    public var field: String? {
+        switch self {
+        case .syntax, .notAnObject: return nil
+        case .missingField(let field): return field
+        case .wrongType(let field, _, _), .invalidValue(let field, _): return field
+        }
+    }
+}
+
+/// Signals as JSON objects with the original system's attribute names:
+/// `id`, `content` (string or any JSON value), `signal_type`, `urgency`
+/// (0.0–1.0), `source_id`, `requires_response`, `idempotency_key`,
+/// `partition_key`, `correlation_id`, `schema_version`, `retry_count`,
+/// `timestamp` (epoch milliseconds or RFC 3339) and optional `traceparent`.
+/// Only `content`, `signal_type`, `urgency` and `source_id` are required;
+/// unknown fields are kept in ``Signal/extraFields`` and written back.
+public enum SignalJSON {
+    /// The attribute names this version understands.
+    public static let knownFields: Set<String> = [
+        "id", "content", "signal_type", "urgency", "source_id", "requires_response", "idempotency_key",
+        "partition_key", "correlation_id", "schema_version", "retry_count", "timestamp", "traceparent",
+    ]
+
+    /// Decodes one JSON object (for example one NDJSON line).
+    public static func decode(line: some StringProtocol) throws(SignalJSONError) -> Signal {
+        try decode(JSONValue.parse(line))
+    }
+
+    /// Decodes one JSON object from UTF-8 bytes.
+    public static func decode(bytes: [UInt8]) throws(SignalJSONError) -> Signal {
+        try decode(JSONValue.parse(bytes))
+    }
+
+    /// Decodes a parsed JSON object.
+    public static func decode(_ value: JSONValue) throws(SignalJSONError) -> Signal {
+        guard case .object(let object) = value else { throw .notAnObject(found: value.typeName) }
+        let fields = FieldReader(object: object)
+        guard let contentValue = object["content"] else { throw .missingField("content") }
+        let content: SignalContent
+        if case .string(let text) = contentValue { content = .text(text) } else { content = .json(contentValue) }
+        let type = try fields.requiredString("signal_type")
+        let source = try fields.requiredString("source_id")
+        guard let urgencyValue = object["urgency"] else { throw .missingField("urgency") }
+        guard case .number(let urgency) = urgencyValue else {
+            throw .wrongType(field: "urgency", expected: "a number from 0.0 to 1.0", found: urgencyValue.typeName)
+        }
+        guard urgency >= 0, urgency <= 1 else { throw .invalidValue(field: "urgency", reason: "must be between 0.0 and 1.0, got \(urgency)") }
+        let id = try fields.optionalString("id")
+        if let id, id.isEmpty { throw .invalidValue(field: "id", reason: "must not be empty") }
+        let requiresResponse = try fields.optionalBool("requires_response") ?? false
+        let retryCount = try fields.optionalCount("retry_count") ?? 0
+        let createdAt = try timestamp(object["timestamp"], field: "timestamp")
+        let traceparent = try fields.optionalString("traceparent")
+        if let traceparent {
+            do { _ = try TraceParent(parsing: traceparent) } catch { throw .invalidValue(field: "traceparent", reason: error.reason) }
+        }
+        var extra: [String: JSONValue] = [:]
+        for (key, value) in object where !knownFields.contains(key) { extra[key] = value }
+        return Signal(
+            content: content, type: type, urgency: urgency, sourceID: source, requiresResponse: requiresResponse,
+            id: id, idempotencyKey: try fields.optionalString("idempotency_key"),
+            partitionKey: try fields.optionalString("partition_key"),
+            correlationID: try fields.optionalString("correlation_id"),
+            schemaVersion: try fields.optionalString("schema_version") ?? "1.0",
+            retryCount: retryCount, createdAt: createdAt, traceparent: traceparent, extraFields: extra)
+    }
+
+    /// Parses a `timestamp`: epoch milliseconds (a number) or RFC 3339 text.
+    /// Returns nil when absent or null.
+    static func timestamp(_ value: JSONValue?, field: String) throws(SignalJSONError) -> Int64? {
+        switch value {
+        case nil, .null?: return nil
+        case .number(let milliseconds)?:
+            guard milliseconds.isFinite, abs(milliseconds) < 9.2e15 else {
+                throw .invalidValue(field: field, reason: "epoch milliseconds out of range: \(milliseconds)")
+            }
+            return Int64((milliseconds * 1000).rounded())
+        case .string(let text)?:
+            guard let micros = RFC3339.parse(text) else {
+                throw .invalidValue(field: field, reason: "\"\(text)\" is not an RFC 3339 date-time (like 2024-05-01T12:30:00Z)")
+            }
+            return micros
+        case let other?:
+            throw .wrongType(field: field, expected: "epoch milliseconds or an RFC 3339 string", found: other.typeName)
+        }
+    }
+
+    /// The signal as a JSON object value (timestamp as RFC 3339 UTC with microseconds).
+    public static func jsonValue(_ signal: Signal) -> JSONValue {
+        var object = signal.extraFields
+        object["id"] = .string(signal.id)
+        object["content"] = signal.content.jsonValue
+        object["signal_type"] = .string(signal.type)
+        object["urgency"] = .number(signal.urgency)
+        object["source_id"] = .string(signal.sourceID)
+        object["requires_response"] = .bool(signal.requiresResponse)
+        object["idempotency_key"] = .string(signal.idempotencyKey)
+        object["partition_key"] = .string(signal.partitionKey)
+        object["correlation_id"] = .string(signal.correlationID)
+        object["schema_version"] = .string(signal.schemaVersion)
+        object["retry_count"] = .number(Double(signal.retryCount))
+        object["timestamp"] = .string(RFC3339.format(microseconds: signal.createdAt))
+        if let traceparent = signal.traceparent { object["traceparent"] = .string(traceparent) }
+        return .object(object)
+    }
+
+    /// The signal as one line of compact JSON (no trailing newline; keys sorted).
+    public static func encode(_ signal: Signal) -> String {
+        jsonValue(signal).serialized()
+    }
+}
+
+/// Typed access to an object's fields with precise errors.
+struct FieldReader {
+    let object: [String: JSONValue]
+
+    func requiredString(_ field: String) throws(SignalJSONError) -> String {
+        guard let value = object[field] else { throw .missingField(field) }
+        guard case .string(let text) = value else { throw .wrongType(field: field, expected: "a string", found: value.typeName) }
+        guard !text.isEmpty else { throw .invalidValue(field: field, reason: "must not be empty") }
+        return text
+    }
+
+    func optionalString(_ field: String) throws(SignalJSONError) -> String? {
+        switch object[field] {
+        case nil, .null?: return nil
+        case .string(let text)?: return text
+        case let other?: throw .wrongType(field: field, expected: "a string", found: other.typeName)
+        }
+    }
+
+    func optionalBool(_ field: String) throws(SignalJSONError) -> Bool? {
+        switch object[field] {
+        case nil, .null?: return nil
+        case .bool(let flag)?: return flag
+        case let other?: throw .wrongType(field: field, expected: "a boolean", found: other.typeName)
+        }
+    }
+
+    func optionalCount(_ field: String) throws(SignalJSONError) -> Int? {
+        switch object[field] {
+        case nil, .null?: return nil
+        case .number(let number)?:
+            guard number >= 0, number == number.rounded(), number < 2_147_483_648 else {
+                throw .invalidValue(field: field, reason: "must be a non-negative integer, got \(number)")
+            }
+            return Int(number)
+        case let other?: throw .wrongType(field: field, expected: "a non-negative integer", found: other.typeName)
+        }
+    }
+}

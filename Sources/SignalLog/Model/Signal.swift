@@ -1,0 +1,190 @@
+import SegmentLog
+
+/// What a signal carries: plain text or any JSON value.
+public enum SignalContent: Sendable, Hashable {
+    case text(String)
+    case json(JSONValue)
+
+    /// The content as a JSON value (text becomes a JSON string).
+    public var jsonValue: JSONValue {
+        switch self {
+        case .text(let text): return .string(text)
+        case .json(let value): return value
+        }
+    }
+}
+
+/// One signal: the unit a ``SignalNode`` accepts, processes, dead-letters and
+/// replays. Field names follow the original specification in Swift naming;
+/// in JSON they keep the original attribute names (see ``SignalJSON``).
+///
+/// Times are microseconds since the Unix epoch (UTC), the unit the log uses.
+public struct Signal: Sendable, Equatable {
+    /// Unique id (a lowercase UUID unless given).
+    public var id: String
+    public var content: SignalContent
+    /// Selects the handler (`signal_type`).
+    public var type: String
+    /// 0.0 (ignore) to 1.0 (urgent).
+    public var urgency: Double
+    /// Who produced the signal (`source_id`).
+    public var sourceID: String
+    public var requiresResponse: Bool
+    /// Signals with the same key within the dedupe TTL are duplicates.
+    /// Default `"<source>_<type>_<first 8 hex digits of the id>"`.
+    public var idempotencyKey: String
+    /// Signals with the same partition key are processed strictly in order.
+    /// Default `"<source>_<type>"`.
+    public var partitionKey: String
+    /// Kept through retries, dead-lettering, reprocessing and replay. Default: a fresh UUID.
+    public var correlationID: String
+    /// Default "1.0".
+    public var schemaVersion: String
+    /// Times the signal has been reprocessed from the dead letter queue.
+    public var retryCount: Int
+    /// The signal's own creation time (`timestamp` in JSON), microseconds since the epoch.
+    public var createdAt: Int64
+    /// Optional W3C trace context (`traceparent` header value).
+    public var traceparent: String?
+    /// JSON fields this version does not know, kept as received.
+    public var extraFields: [String: JSONValue]
+    /// Processing attempts made on this signal (filled in by the node; not
+    /// part of the signal record — each attempt is its own record).
+    public var processingAttempts: [ProcessingAttempt]
+
+    /// Creates a signal, filling every omitted field with the documented default.
+    public init(
+        content: SignalContent,
+        type: String,
+        urgency: Double = 0.5,
+        sourceID: String,
+        requiresResponse: Bool = false,
+        id: String? = nil,
+        idempotencyKey: String? = nil,
+        partitionKey: String? = nil,
+        correlationID: String? = nil,
+        schemaVersion: String = "1.0",
+        retryCount: Int = 0,
+        createdAt: Int64? = nil,
+        traceparent: String? = nil,
+        extraFields: [String: JSONValue] = [:]
+    ) {
+        let id = id ?? SignalIDs.uuid()
+        self.id = id
+        self.content = content
+        self.type = type
+        self.urgency = urgency
+        self.sourceID = sourceID
+        self.requiresResponse = requiresResponse
+        self.idempotencyKey = idempotencyKey ?? Signal.defaultIdempotencyKey(sourceID: sourceID, type: type, id: id)
+        self.partitionKey = partitionKey ?? Signal.defaultPartitionKey(sourceID: sourceID, type: type)
+        self.correlationID = correlationID ?? SignalIDs.uuid()
+        self.schemaVersion = schemaVersion
+        self.retryCount = retryCount
+        self.createdAt = createdAt ?? SystemClock().nowMicroseconds()
+        self.traceparent = traceparent
+        self.extraFields = extraFields
+        self.processingAttempts = []
+    }
+
+    /// Convenience for text content.
+    public init(_ text: String, type: String, urgency: Double = 0.5, sourceID: String) {
+        self.init(content: .text(text), type: type, urgency: urgency, sourceID: sourceID)
+    }
+
+    /// `"<source>_<type>"`.
+    public static func defaultPartitionKey(sourceID: String, type: String) -> String {
+        sourceID + "_" + type
+    }
+
+    /// `"<source>_<type>_<8 hex>"`, the hex digits being the first eight hex
+    /// digits of the signal id (random for generated ids, so only an explicit
+    /// key makes two signals duplicates).
+    public static func defaultIdempotencyKey(sourceID: String, type: String, id: String) -> String {
+        var hex = ""
+        for character in id.lowercased() where character.isHexDigit {
+            hex.append(character)
+            if hex.count == 8 { break }
+        }
+        if hex.count < 8 { hex = SignalIDs.hex8(of: id) }
+        return sourceID + "_" + type + "_" + hex
+    }
+
+    /// Fields that make up the signal's payload for dedupe conflicts: two
+    /// signals with one idempotency key are the same payload when type,
+    /// source and content match. A stable 64-bit FNV-1a hash.
+    public var payloadFingerprint: UInt64 {
+        var hasher = FNV1a()
+        hasher.add(type)
+        hasher.add(sourceID)
+        switch content {
+        case .text(let text):
+            hasher.add(byte: 1)
+            hasher.add(text)
+        case .json(let value):
+            hasher.add(byte: 2)
+            hasher.add(value.serialized())
+        }
+        return hasher.value
+    }
+
+    /// Equality ignores ``processingAttempts`` (history, not identity).
+    public static func == (lhs: Signal, rhs: Signal) -> Bool {
+        lhs.id == rhs.id && lhs.content == rhs.content && lhs.type == rhs.type && lhs.urgency == rhs.urgency
+            && lhs.sourceID == rhs.sourceID && lhs.requiresResponse == rhs.requiresResponse
+            && lhs.idempotencyKey == rhs.idempotencyKey && lhs.partitionKey == rhs.partitionKey
+            && lhs.correlationID == rhs.correlationID && lhs.schemaVersion == rhs.schemaVersion
+            && lhs.retryCount == rhs.retryCount && lhs.createdAt == rhs.createdAt
+            && lhs.traceparent == rhs.traceparent && lhs.extraFields == rhs.extraFields
+    }
+}
+
+/// How a processing attempt ended.
+public enum AttemptOutcome: Sendable, Equatable {
+    /// The handler succeeded.
+    case processed
+    /// The handler threw or reported failure; the text is the error.
+    case failed(String)
+    /// The idempotency key was seen within the TTL; the id is the original signal's.
+    case duplicate(of: String)
+    /// Same idempotency key as a signal seen within the TTL but a different payload.
+    case conflict(with: String)
+    /// The node refused the signal (breaker open, backpressure, shutting down, invalid).
+    case rejected(String)
+}
+
+/// One processing attempt, as recorded in the log (attempt record).
+public struct ProcessingAttempt: Sendable, Equatable {
+    public var signalID: String
+    public var nodeID: String
+    /// Microseconds since the epoch.
+    public var startedAt: Int64
+    /// Microseconds.
+    public var duration: Int64
+    public var outcome: AttemptOutcome
+    public var correlationID: String
+    /// 1 for the first attempt of a delivery, counting retries.
+    public var attempt: Int
+
+    public init(signalID: String, nodeID: String, startedAt: Int64, duration: Int64, outcome: AttemptOutcome, correlationID: String, attempt: Int = 1) {
+        self.signalID = signalID
+        self.nodeID = nodeID
+        self.startedAt = startedAt
+        self.duration = duration
+        self.outcome = outcome
+        self.correlationID = correlationID
+        self.attempt = attempt
+    }
+}
+
+/// Stable 64-bit FNV-1a (not seeded per process, unlike `Hasher`).
+struct FNV1a {
+    var value: UInt64 = 0xcbf2_9ce4_8422_2325
+    mutating func add(byte: UInt8) {
+        value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+    }
+    mutating func add(_ text: String) {
+        for byte in text.utf8 { add(byte: byte) }
+        add(byte: 0xFF)
+    }
+}

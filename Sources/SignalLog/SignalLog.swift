@@ -1,1 +1,0 @@
-// Processing layer: see issue 3.
