@@ -132,4 +132,23 @@ import Testing
         #expect(try readAll(SegmentLog.openReadOnly(directory: directory.child())).count == 101)
         try writer.close()
     }
+
+    @Test func refreshFollowsALiveWriterAcrossRotations() throws {
+        let directory = TemporaryDirectory()
+        let writer = try SegmentLog.open(directory: directory.child(), options: options(segmentMaxBytes: 4096))
+        try writer.append(kind: 1, partition: "p", payload: payload(0, size: 100))
+        let follower = try SegmentLog.openReadOnly(directory: directory.child())
+        var seen = try readAll(follower).count
+        #expect(seen == 1)
+        for round in 1...5 {
+            for i in 0..<(round * 10) { try writer.append(kind: 1, partition: "p", payload: payload(i, size: 100)) }
+            try follower.refresh()
+            let next = try readAll(follower, LogQuery(fromSequence: UInt64(seen)))
+            #expect(next.first?.sequence == UInt64(seen))
+            seen += next.count
+            #expect(UInt64(seen) == writer.nextSequence)
+        }
+        #expect(follower.segments().count > 2)
+        try writer.close()
+    }
 }

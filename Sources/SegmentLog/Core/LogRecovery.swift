@@ -86,6 +86,36 @@ struct LogRecovery {
         report.damage.append(range)
     }
 
+    /// For a read-only log: picks up what a live writer appended since
+    /// `slots` were read — new batches in the last segment and new segments.
+    func refresh(_ slots: [SegmentSlot]) throws(SegmentLogError) -> [SegmentSlot] {
+        precondition(!writable, "only read-only logs are refreshed")
+        // List first: a segment that has a successor in this listing was
+        // complete before the successor existed, so the scan below sees all of it.
+        let listing = try list()
+        var slots = slots
+        if let last = slots.last, !last.isSealed {
+            let size = try last.file.size()
+            if size > last.index.length {
+                let scanner = SegmentScanner(path: last.path, limits: options.limits, indexInterval: options.indexIntervalBytes)
+                let scan = try scanner.scan(last.file, resuming: last.index, size: size)
+                // Damage is judged at open; here an unreadable end is a batch still being written.
+                if scan.damage.isEmpty { slots[slots.count - 1].index = scan.index }
+            }
+        }
+        var report = RecoveryReport()
+        let known = slots.last?.index.baseSequence
+        let newer = listing.segments.filter { known == nil || $0 > known! }
+        for (position, base) in newer.enumerated() {
+            if !slots.isEmpty { slots[slots.count - 1].isSealed = true }
+            let isLast = position == newer.count - 1
+            if let slot = try openSegment(base: base, isLast: isLast, hasIndex: listing.indexes.contains(base), previous: slots.last, report: &report) {
+                slots.append(slot)
+            }
+        }
+        return slots
+    }
+
     private func openSegment(
         base: UInt64, isLast: Bool, hasIndex: Bool, previous: SegmentSlot?, report: inout RecoveryReport
     ) throws(SegmentLogError) -> SegmentSlot? {

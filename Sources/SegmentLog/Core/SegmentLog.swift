@@ -284,6 +284,17 @@ public final class SegmentLog: Sendable {
         return 0
     }
 
+    /// For a read-only log: catches up with what a live writer has appended
+    /// since the log was opened or last refreshed (complete batches only).
+    /// Readers made afterwards see the new records; `signallog cat --follow`
+    /// calls this in a loop.
+    public func refresh() throws(SegmentLogError) {
+        guard isReadOnly else { return }
+        let slots = state.withLock { $0.slots }
+        let refreshed = try LogRecovery(directory: directory, options: options, writable: false).refresh(slots)
+        state.withLock { $0.slots = refreshed }
+    }
+
     // MARK: State
 
     /// The sequence number the next appended record will get.

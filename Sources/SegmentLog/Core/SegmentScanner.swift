@@ -36,11 +36,17 @@ struct SegmentScanner {
     let indexInterval: Int
 
     func scan(_ file: any LogFile, header: SegmentHeader, size: Int64) throws(SegmentLogError) -> Result {
+        try scan(file, resuming: SegmentIndex(baseSequence: header.baseSequence, createdAt: header.createdAt), size: size)
+    }
+
+    /// Continues a scan after the batches `index` already describes (used to
+    /// follow a segment that a live writer is still appending to).
+    func scan(_ file: any LogFile, resuming index: SegmentIndex, size: Int64) throws(SegmentLogError) -> Result {
         var window = FileWindow(file: file, end: size)
-        var result = Result(index: SegmentIndex(baseSequence: header.baseSequence, createdAt: header.createdAt))
+        var result = Result(index: index, lastSequence: index.lastSequence)
         let scratch = GrowableBuffer()
-        var offset = Int64(SegmentFormat.segmentHeaderSize)
-        var expected = header.baseSequence
+        var offset = index.length
+        var expected = index.nextSequence
         while offset < size {
             let outcome = try check(&window, at: offset, size: size, minimumSequence: expected, exactSequence: true, scratch: scratch, into: &result)
             if let found = outcome.header {
