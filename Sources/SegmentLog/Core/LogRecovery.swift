@@ -94,11 +94,11 @@ struct LogRecovery {
         // complete before the successor existed, so the scan below sees all of it.
         let listing = try list()
         var slots = slots
-        if let last = slots.last, !last.isSealed {
-            let size = try last.file.size()
+        if let last = slots.last, !last.isSealed, let file = last.file {
+            let size = try file.size()
             if size > last.index.length {
                 let scanner = SegmentScanner(path: last.path, limits: options.limits, indexInterval: options.indexIntervalBytes)
-                let scan = try scanner.scan(last.file, resuming: last.index, size: size)
+                let scan = try scanner.scan(file, resuming: last.index, size: size)
                 // Damage is judged at open; here an unreadable end is a batch still being written.
                 if scan.damage.isEmpty { slots[slots.count - 1].index = scan.index }
             }
@@ -107,7 +107,10 @@ struct LogRecovery {
         let known = slots.last?.index.baseSequence
         let newer = listing.segments.filter { known == nil || $0 > known! }
         for (position, base) in newer.enumerated() {
-            if !slots.isEmpty { slots[slots.count - 1].isSealed = true }
+            if !slots.isEmpty {
+                slots[slots.count - 1].isSealed = true
+                slots[slots.count - 1].file = nil
+            }
             let isLast = position == newer.count - 1
             if let slot = try openSegment(base: base, isLast: isLast, hasIndex: listing.indexes.contains(base), previous: slots.last, report: &report) {
                 slots.append(slot)
@@ -159,7 +162,7 @@ struct LogRecovery {
         if hasIndex {
             switch files.loadIndex(base: base, segmentSize: size, limits: options.limits) {
             case .success(let index):
-                return SegmentSlot(path: path, file: file, index: index, isSealed: true)
+                return SegmentSlot(path: path, file: nil, index: index, isSealed: true)
             case .failure:
                 staleIndex = true
             }
@@ -168,7 +171,7 @@ struct LogRecovery {
         let scanner = SegmentScanner(path: path, limits: options.limits, indexInterval: options.indexIntervalBytes)
         let scan = try scanner.scan(file, header: header, size: size)
         for range in scan.damage { try damage(range, into: &report) }
-        var slot = SegmentSlot(path: path, file: file, index: scan.index, isSealed: !isLast, damage: scan.damage)
+        var slot = SegmentSlot(path: path, file: isLast ? file : nil, index: scan.index, isSealed: !isLast, damage: scan.damage)
 
         if isLast {
             if let tail = scan.tail {

@@ -62,7 +62,10 @@ public struct RecoveryReport: Sendable, Equatable {
 /// A segment as the open log tracks it.
 struct SegmentSlot {
     var path: String
-    var file: any LogFile
+    /// Open only for the segment being appended to (or followed); sealed
+    /// segments are opened by readers when they visit them, so a long log
+    /// does not hold a descriptor per segment.
+    var file: (any LogFile)?
     var index: SegmentIndex
     var isSealed: Bool
     var damage: [DamagedRange] = []

@@ -68,7 +68,7 @@ public final class SegmentLog: Sendable {
             } else {
                 // Whatever a previous process left unsynced is synced now, so
                 // everything recovered counts as durable.
-                try slots[slots.count - 1].file.sync()
+                try slots[slots.count - 1].file?.sync()
             }
         }
         let next = slots.last?.index.nextSequence ?? 0
@@ -166,7 +166,7 @@ public final class SegmentLog: Sendable {
         let first = state.slots[position].index.nextSequence
         let offset = state.slots[position].index.length
         let bytes = state.encoder.finish(firstSequence: first, timestamp: timestamp)
-        let file = state.slots[position].file
+        guard let file = state.slots[position].file else { preconditionFailure("the active segment has no open file") }
         KillPoint.hit("append.before-write")
         do {
             try file.write(bytes, at: offset)
@@ -196,7 +196,7 @@ public final class SegmentLog: Sendable {
         let sealing = state.slots[position]
         KillPoint.hit("seal.before-sync")
         do {
-            try sealing.file.sync()
+            try sealing.file?.sync()
             KillPoint.hit("seal.after-sync")
         } catch {
             let lost = SegmentLogError.durabilityLost(path: sealing.path, errno: Self.errno(of: error))
@@ -209,6 +209,7 @@ public final class SegmentLog: Sendable {
         let base = sealing.index.nextSequence
         let file = try files.createSegment(base: base, createdAt: now)
         state.slots[position].isSealed = true
+        state.slots[position].file = nil
         state.slots.append(SegmentSlot(path: files.segmentPath(base), file: file, index: SegmentIndex(baseSequence: base, createdAt: now), isSealed: false))
     }
 
@@ -254,7 +255,7 @@ public final class SegmentLog: Sendable {
     public var durableSequenceBound: UInt64 { durability.durableSequenceBound }
 
     private func syncActive() throws(SegmentLogError) -> UInt64 {
-        let (file, bound, path) = state.withLock { ($0.slots.last?.file, $0.nextSequence, $0.slots.last?.path ?? directory) }
+        let (file, bound, path) = state.withLock { ($0.active?.file, $0.nextSequence, $0.slots.last?.path ?? directory) }
         guard let file else { return bound }
         KillPoint.hit("sync.before")
         do {

@@ -11,6 +11,9 @@ public final class LogReader {
 
     private let slots: [SegmentSlot]
     private let limits: LogLimits
+    private let fileSystem: any LogFileSystem
+    /// The file of the segment being read.
+    private var currentFile: (any LogFile)?
     private var segmentPosition = 0
     /// Byte ranges still to read in the current segment.
     private var ranges: [Range<Int64>] = []
@@ -26,8 +29,9 @@ public final class LogReader {
     /// Reads group adjacent blocks up to this many bytes.
     private let readSize = 1 << 20
 
-    init(slots: [SegmentSlot], query: LogQuery, limits: LogLimits) {
+    init(slots: [SegmentSlot], query: LogQuery, limits: LogLimits, fileSystem: any LogFileSystem) {
         self.slots = slots
+        self.fileSystem = fileSystem
         self.query = query
         self.limits = limits
         partitionKeys = query.partitions.map { $0.map { Array($0.utf8) } }
@@ -59,6 +63,7 @@ public final class LogReader {
             guard segmentPosition < slots.count else { finished = true; return }
             (ranges, damageAhead) = plan(slots[segmentPosition])
             rangePosition = 0
+            currentFile = nil
             segmentPosition += 1
             if !ranges.isEmpty { statistics.segmentsVisited += 1 }
         }
@@ -78,7 +83,17 @@ public final class LogReader {
         let length = Int(range.count)
         buffer.count = 0
         buffer.reserve(length)
-        let got = try slot.file.read(into: UnsafeMutableRawBufferPointer(start: buffer.base, count: length), at: range.lowerBound)
+        if currentFile == nil {
+            currentFile = slot.file
+        }
+        if currentFile == nil {
+            do throws(SegmentLogError) {
+                currentFile = try fileSystem.open(slot.path, mode: .readOnly)
+            } catch {
+                throw .io(operation: "open segment (removed by retention while this reader was behind?)", path: slot.path, errno: SegmentLog.errno(of: error))
+            }
+        }
+        let got = try currentFile!.read(into: UnsafeMutableRawBufferPointer(start: buffer.base, count: length), at: range.lowerBound)
         statistics.bytesRead += Int64(got)
         guard got == length else {
             throw .corruption(path: slot.path, offset: range.lowerBound + Int64(got), reason: "segment is shorter than its index says (\(got) of \(length) bytes readable)")
@@ -190,6 +205,6 @@ extension SegmentLog {
     /// A reader over the records matching `query`, as of now.
     public func read(_ query: LogQuery = LogQuery()) -> LogReader {
         let slots = state.withLock { $0.slots }
-        return LogReader(slots: slots, query: query, limits: options.limits)
+        return LogReader(slots: slots, query: query, limits: options.limits, fileSystem: options.fileSystem)
     }
 }
