@@ -1,0 +1,151 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CBenchLZ4
+import SegmentLog
+
+/// Workload 2: what this machine allows, measured in the same run.
+///
+/// - compression bound: LZ4-compress and CRC32C the encoded batches in
+///   memory, no I/O — no ingest can beat it;
+/// - disk bounds: `write` the compressed batches sequentially to a file,
+///   without syncing, with one `fdatasync` at the end (sustained disk
+///   bandwidth), and with an `fdatasync` after every batch (what an
+///   `always` log must wait for with one writer).
+struct MachineBounds {
+    struct Result: Codable, Sendable {
+        var batchSize: Int
+        var records: Int
+        /// LZ4 + CRC32C in memory.
+        var compressRecordsPerSecond: Double
+        var compressInputMegabytesPerSecond: Double
+        /// Encoded bytes / compressed bytes.
+        var compressionRatio: Double
+        /// Compressed bytes (with batch headers) per record.
+        var storedBytesPerRecord: Double
+        /// `write` only: the page cache's speed.
+        var writeRecordsPerSecond: Double
+        /// `write` of everything, then one `fdatasync`: the disk's sustained bandwidth.
+        var writeSyncOnceRecordsPerSecond: Double
+        var writeSyncOnceMegabytesPerSecond: Double
+        /// `write` + `fdatasync` per batch, over fewer records.
+        var writeSyncEachRecordsPerSecond: Double
+        var writeSyncEachRecords: Int
+        /// Median latency of one write + fdatasync of a batch, in milliseconds.
+        var syncMillisecondsMedian: Double
+    }
+
+    let buffers: CorpusBuffers
+
+    /// Measures the bounds over `records` records in batches of `batchSize`;
+    /// the per-batch-sync bound covers at most `syncedBatches` batches.
+    func run(directory: String, batchSize: Int, records: Int, syncedBatches: Int) throws(BenchFailure) -> Result {
+        let encoded = EncodedBatches(buffers, batchSize: batchSize)
+        let batchCount = max(1, records / batchSize)
+        // Compress each distinct batch once to size the output buffers and
+        // keep the stored bytes for the disk bounds.
+        var stored: [[UInt8]] = []
+        var rawTotal = 0, storedTotal = 0
+        for raw in encoded.batches {
+            let bytes = Self.compressAndChecksum(raw)
+            stored.append(bytes)
+            rawTotal += raw.count
+            storedTotal += bytes.count
+        }
+
+        let capacity = EncodedBatches.batchHeaderBytes + Int(LZ4_compressBound(Int32(encoded.batches.map(\.count).max() ?? 0)))
+        let output = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        defer { output.deallocate() }
+        var inputBytes = 0
+        var sink: UInt32 = 0
+        let start = Stopwatch.now()
+        for b in 0..<batchCount {
+            let raw = encoded.batches[b % encoded.batches.count]
+            raw.withUnsafeBytes { source in
+                let body = output + EncodedBatches.batchHeaderBytes
+                let n = LZ4_compress_default(
+                    source.baseAddress!.assumingMemoryBound(to: CChar.self), body.assumingMemoryBound(to: CChar.self),
+                    Int32(source.count), Int32(capacity - EncodedBatches.batchHeaderBytes))
+                memset(output, 0, EncodedBatches.batchHeaderBytes)
+                sink ^= CRC32C.checksum(UnsafeRawBufferPointer(start: output, count: EncodedBatches.batchHeaderBytes + Int(n)))
+            }
+            inputBytes += raw.count
+        }
+        let compressSeconds = Stopwatch.seconds(since: start)
+        if sink == 0x5EED_F00D { print("") }  // keeps the checksums observable
+
+        let path = directory + "/disk-bound.bin"
+        defer { DirectorySize.remove(path) }
+        let writeSeconds = try Self.write(stored, batches: batchCount, to: path, sync: .never).seconds
+        let once = try Self.write(stored, batches: batchCount, to: path, sync: .atEnd)
+        let syncedCount = max(1, min(batchCount, syncedBatches))
+        let each = try Self.write(stored, batches: syncedCount, to: path, sync: .eachBatch)
+        let records = batchCount * batchSize
+        return Result(
+            batchSize: batchSize, records: records,
+            compressRecordsPerSecond: Double(records) / compressSeconds,
+            compressInputMegabytesPerSecond: Double(inputBytes) / compressSeconds / 1e6,
+            compressionRatio: Double(rawTotal) / Double(storedTotal),
+            storedBytesPerRecord: Double(storedTotal) / Double(encoded.batches.count * batchSize),
+            writeRecordsPerSecond: Double(records) / writeSeconds,
+            writeSyncOnceRecordsPerSecond: Double(records) / once.seconds,
+            writeSyncOnceMegabytesPerSecond: Double(once.bytes) / once.seconds / 1e6,
+            writeSyncEachRecordsPerSecond: Double(syncedCount * batchSize) / each.seconds,
+            writeSyncEachRecords: syncedCount * batchSize,
+            syncMillisecondsMedian: each.medianBatchMilliseconds)
+    }
+
+    /// One batch framed as stored: room for the header, the LZ4 block, and a
+    /// CRC32C over both (computed to mirror the engine's work).
+    static func compressAndChecksum(_ raw: [UInt8]) -> [UInt8] {
+        let bound = Int(LZ4_compressBound(Int32(raw.count)))
+        var out = [UInt8](repeating: 0, count: EncodedBatches.batchHeaderBytes + bound)
+        let n = raw.withUnsafeBytes { source in
+            out.withUnsafeMutableBytes { destination in
+                LZ4_compress_default(
+                    source.baseAddress!.assumingMemoryBound(to: CChar.self),
+                    (destination.baseAddress! + EncodedBatches.batchHeaderBytes).assumingMemoryBound(to: CChar.self),
+                    Int32(raw.count), Int32(bound))
+            }
+        }
+        out.removeLast(bound - Int(n))
+        let crc = CRC32C.checksum(out)
+        out[4] = UInt8(truncatingIfNeeded: crc)
+        return out
+    }
+
+    enum SyncMode { case never, atEnd, eachBatch }
+
+    struct WriteTiming {
+        var seconds: Double
+        var bytes: Int
+        var medianBatchMilliseconds: Double
+    }
+
+    /// Writes `batches` batches (cycling through `stored`) sequentially to a new file at `path`.
+    static func write(_ stored: [[UInt8]], batches: Int, to path: String, sync: SyncMode) throws(BenchFailure) -> WriteTiming {
+        DirectorySize.remove(path)
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
+        defer { Glibc.close(fd) }
+        var latencies: [Double] = []
+        var bytes = 0
+        let start = Stopwatch.now()
+        for b in 0..<batches {
+            let batchStart = Stopwatch.now()
+            let chunk = stored[b % stored.count]
+            let written = chunk.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            guard written == chunk.count else { throw .io(operation: "write", path: path, errno: errno) }
+            bytes += written
+            if sync == .eachBatch {
+                guard fdatasync(fd) == 0 else { throw .io(operation: "fdatasync", path: path, errno: errno) }
+                latencies.append(Stopwatch.seconds(since: batchStart) * 1000)
+            }
+        }
+        if sync == .atEnd {
+            guard fdatasync(fd) == 0 else { throw .io(operation: "fdatasync", path: path, errno: errno) }
+        }
+        let seconds = Stopwatch.seconds(since: start)
+        return WriteTiming(seconds: seconds, bytes: bytes, medianBatchMilliseconds: Percentiles(latencies).value(at: 0.5))
+    }
+}

@@ -1,0 +1,42 @@
+/// The SQLite side's schema and settings: one table of records (sequence as
+/// the rowid, append time, kind, partition, payload) with an index on time
+/// and one on (partition, time), in WAL mode — what a Swift developer would
+/// set up to store and query signals by time and partition.
+enum SQLiteSignalStore {
+    static let schema = """
+        CREATE TABLE IF NOT EXISTS signals(
+            seq INTEGER PRIMARY KEY,
+            ts INTEGER NOT NULL,
+            kind INTEGER NOT NULL,
+            partition TEXT NOT NULL,
+            payload BLOB NOT NULL);
+        CREATE INDEX IF NOT EXISTS signals_ts ON signals(ts);
+        CREATE INDEX IF NOT EXISTS signals_partition_ts ON signals(partition, ts);
+        """
+
+    static let insertSQL = "INSERT INTO signals(ts, kind, partition, payload) VALUES (?1, ?2, ?3, ?4)"
+
+    /// Opens (creating) a database in WAL mode with the schema and `synchronous` setting.
+    static func create(path: String, synchronous: String) throws(BenchFailure) -> SQLiteDatabase {
+        let db = try SQLiteDatabase(path: path)
+        try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=\(synchronous);")
+        try db.execute(schema)
+        return db
+    }
+
+    /// Opens an existing database for queries.
+    static func open(path: String) throws(BenchFailure) -> SQLiteDatabase {
+        let db = try SQLiteDatabase(path: path)
+        try db.execute("PRAGMA journal_mode=WAL;")
+        return db
+    }
+
+    /// The database file plus its WAL and shared-memory files.
+    static func bytesOnDisk(path: String) -> Int {
+        DirectorySize.bytes(ofFile: path) + DirectorySize.bytes(ofFile: path + "-wal") + DirectorySize.bytes(ofFile: path + "-shm")
+    }
+
+    static func remove(path: String) {
+        for suffix in ["", "-wal", "-shm", "-journal"] { DirectorySize.remove(path + suffix) }
+    }
+}
