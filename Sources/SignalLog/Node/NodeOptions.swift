@@ -1,0 +1,160 @@
+import Logging
+import Metrics
+import SegmentLog
+
+/// Handles signals of one type. Throwing is a failed attempt; the retry
+/// policy decides what follows.
+public typealias SignalHandler = @Sendable (Signal) async throws -> Void
+
+/// How often a failing handler is retried before the signal is dead-lettered.
+/// While a signal is retried its partition waits (nothing behind it runs).
+public struct RetryPolicy: Sendable, Equatable {
+    /// Attempts in total, including the first (at least 1).
+    public var maxAttempts: Int = 3
+    /// Wait before the second attempt; doubled (by `multiplier`) each time.
+    public var initialBackoff: Duration = .milliseconds(100)
+    public var multiplier: Double = 2
+    public var maxBackoff: Duration = .seconds(5)
+
+    public init(maxAttempts: Int = 3, initialBackoff: Duration = .milliseconds(100), multiplier: Double = 2, maxBackoff: Duration = .seconds(5)) {
+        self.maxAttempts = maxAttempts
+        self.initialBackoff = initialBackoff
+        self.multiplier = multiplier
+        self.maxBackoff = maxBackoff
+    }
+
+    /// The wait after failed attempt number `attempt` (1-based).
+    public func backoff(after attempt: Int) -> Duration {
+        var wait = initialBackoff
+        for _ in 1..<max(1, attempt) {
+            wait = wait * multiplier
+            if wait >= maxBackoff { return maxBackoff }
+        }
+        return min(wait, maxBackoff)
+    }
+}
+
+/// Producer-side flow control thresholds, as fractions of a target's queue capacity.
+public struct FlowControlThresholds: Sendable, Equatable {
+    /// At or above this a sender warns, once per crossing (default 0.80).
+    public var warning: Double = 0.80
+    /// At or above this a sender refuses the target (default 0.95).
+    public var refusal: Double = 0.95
+    /// The warning re-arms only once the fill drops below `warning - hysteresis`
+    /// (default 0.10, so below 70 %).
+    public var hysteresis: Double = 0.10
+
+    public init(warning: Double = 0.80, refusal: Double = 0.95, hysteresis: Double = 0.10) {
+        self.warning = warning
+        self.refusal = refusal
+        self.hysteresis = hysteresis
+    }
+}
+
+/// Settings of a ``SignalNode``, fixed at open. Defaults follow the
+/// original specification (docs/signals.md lists them).
+public struct SignalNodeOptions: Sendable {
+    /// A key seen within this long is a duplicate (default 300 s).
+    public var dedupeTTL: Duration = .seconds(300)
+    public var circuitBreaker = CircuitBreakerConfiguration()
+    public var retry = RetryPolicy()
+    /// Signals a node holds accepted-but-unprocessed; `receive` refuses with
+    /// backpressure at this depth, `send` at the refusal threshold (default 10 000).
+    public var queueCapacity: Int = 10_000
+    public var flowControl = FlowControlThresholds()
+    /// Above this many dead letters the node logs a warning (default 100).
+    /// Dead letters are never dropped.
+    public var maxDeadLetters: Int = 100
+    /// Supported schema versions and upcasters (default "1.0" and "1.1").
+    public var schemas = SchemaRegistry()
+    /// Wall-clock time for the log, dedupe, breaker and attempt records.
+    public var clock: any LogClock = SystemClock()
+    /// Options for the underlying log (its clock is replaced by ``clock``).
+    public var log = LogOptions()
+    /// A checkpoint marker is written after this many records (default 10 000).
+    public var checkpointInterval: Int = 10_000
+    /// Drain timeout when the node runs as a ServiceLifecycle `Service`.
+    public var shutdownTimeout: Duration = .seconds(30)
+    /// A partition's worker writes the attempt records of up to this many
+    /// consecutive signals as one log batch.
+    public var maxBatchRun: Int = 256
+    public var logger = Logger(label: "signallog.node")
+    /// Where the node's metrics go; nil means the bootstrapped `MetricsSystem.factory`.
+    public var metricsFactory: (any MetricsFactory)? = nil
+
+    public init() {}
+}
+
+/// Supported schema versions with upcasters from older to newer versions,
+/// applied to live and replayed signals alike.
+public struct SchemaRegistry: Sendable {
+    public typealias Upcaster = @Sendable (Signal) throws -> Signal
+
+    /// Versions a signal may carry.
+    public private(set) var supportedVersions: Set<String>
+    /// The version handlers see: signals are upcast to it.
+    public private(set) var currentVersion: String
+    private var upcasters: [String: (target: String, transform: Upcaster)] = [:]
+
+    /// The default registry: "1.0" and "1.1", with a 1.0 → 1.1 upcaster that
+    /// only changes the version (1.1 adds optional fields).
+    public init() {
+        supportedVersions = ["1.0", "1.1"]
+        currentVersion = "1.1"
+        upcasters["1.0"] = ("1.1", { signal in
+            var upcast = signal
+            upcast.schemaVersion = "1.1"
+            return upcast
+        })
+    }
+
+    /// A registry of exactly `versions`, upcasting to `current`, with no upcasters.
+    public init(versions: Set<String>, current: String) {
+        supportedVersions = versions.union([current])
+        currentVersion = current
+    }
+
+    /// Adds (or replaces) the upcaster from `version` to `target`; both become supported.
+    public mutating func addUpcaster(from version: String, to target: String, _ transform: @escaping Upcaster) {
+        supportedVersions.insert(version)
+        supportedVersions.insert(target)
+        upcasters[version] = (target, transform)
+    }
+
+    /// Makes `version` the current one (adding it).
+    public mutating func setCurrent(_ version: String) {
+        supportedVersions.insert(version)
+        currentVersion = version
+    }
+
+    /// Why a signal cannot be brought to the current version.
+    public enum Failure: Error, Sendable, Equatable {
+        case missing
+        case unsupported(String)
+        case upcastFailed(from: String, error: String)
+    }
+
+    /// The signal at the current version (unchanged when already current).
+    public func upcast(_ signal: Signal) throws(Failure) -> Signal {
+        if signal.schemaVersion.isEmpty { throw .missing }
+        guard supportedVersions.contains(signal.schemaVersion) else { throw .unsupported(signal.schemaVersion) }
+        var current = signal
+        var steps = 0
+        while current.schemaVersion != currentVersion {
+            guard let step = upcasters[current.schemaVersion] else {
+                // A supported version with no path forward is handled as is.
+                return current
+            }
+            let from = current.schemaVersion
+            do {
+                current = try step.transform(current)
+            } catch {
+                throw .upcastFailed(from: from, error: "\(error)")
+            }
+            if current.schemaVersion == from { current.schemaVersion = step.target }
+            steps += 1
+            if steps > 64 { throw .upcastFailed(from: from, error: "upcaster chain does not reach \(currentVersion)") }
+        }
+        return current
+    }
+}

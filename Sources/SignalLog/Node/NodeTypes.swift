@@ -1,0 +1,131 @@
+/// Why a node refused a signal. Refused signals are not written as signal
+/// records (an attempt record with outcome `rejected` notes the refusal) and
+/// do not count as circuit-breaker failures.
+public enum RejectionReason: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The circuit breaker is open (or half-open with its probes taken).
+    case circuitOpen
+    /// The queue is at capacity (receive) or past the refusal threshold (send).
+    case backpressure(depth: Int, capacity: Int)
+    /// ``SignalNode/gracefulShutdown(timeout:)`` has begun.
+    case shuttingDown
+    /// The signal is malformed (empty type or source, urgency outside 0–1,
+    /// invalid traceparent, ...).
+    case invalidSignal(String)
+
+    /// Short reason code, as recorded in attempt records and metric labels.
+    public var code: String {
+        switch self {
+        case .circuitOpen: return "circuit_open"
+        case .backpressure: return "backpressure"
+        case .shuttingDown: return "shutting_down"
+        case .invalidSignal: return "invalid_signal"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .circuitOpen: return "circuit_open: the circuit breaker is open"
+        case let .backpressure(depth, capacity): return "backpressure: queue depth \(depth) of capacity \(capacity)"
+        case .shuttingDown: return "shutting_down: the node is shutting down"
+        case .invalidSignal(let reason): return "invalid_signal: \(reason)"
+        }
+    }
+}
+
+/// What ``SignalNode/receive(_:)`` did with a signal.
+public enum ReceiveResult: Sendable, Equatable {
+    /// Written to the log (this is the acknowledgement) and queued.
+    case accepted(sequence: UInt64)
+    /// The idempotency key was seen within the TTL with the same payload.
+    case duplicate(originalID: String)
+    /// The idempotency key was seen within the TTL with a different payload.
+    case conflict(originalID: String)
+    /// Refused; nothing was queued.
+    case rejected(RejectionReason)
+
+    public var isAccepted: Bool {
+        if case .accepted = self { return true }
+        return false
+    }
+}
+
+/// A dead-lettered signal as ``SignalNode/deadLetters()`` lists it.
+public struct DeadLetter: Sendable, Equatable {
+    public var signal: Signal
+    public var reason: DeadLetterReason
+    /// The error text of the last failure.
+    public var error: String
+    /// When it was (last) moved to the queue, microseconds since the epoch.
+    public var time: Int64
+    public var nodeID: String
+    /// The log sequence of the signal record.
+    public var sequence: UInt64
+
+    public var signalID: String { signal.id }
+    public var type: String { signal.type }
+    public var sourceID: String { signal.sourceID }
+    public var correlationID: String { signal.correlationID }
+    public var retryCount: Int { signal.retryCount }
+    public var content: SignalContent { signal.content }
+}
+
+/// A snapshot of a node's queues and counters (also published through
+/// swift-metrics under the names in docs/signals.md).
+public struct QueueMetrics: Sendable, Equatable {
+    /// Accepted signals not yet finished.
+    public var queueDepth: Int
+    public var queueCapacity: Int
+    public var depthByPartition: [String: Int]
+    /// Age of the oldest queued signal (since acceptance), seconds.
+    public var maxMessageAge: Double
+    /// Mean age of queued signals, seconds.
+    public var meanMessageAge: Double
+    /// Signals processed per second over the last 10 seconds.
+    public var throughputPerSecond: Double
+    /// Failed attempts / all finished attempts (processed + failed), since the log began.
+    public var errorRate: Double
+    public var deadLetterCount: Int
+    public var duplicateCount: UInt64
+    public var circuitState: CircuitState
+    /// Every counter since the log began (rebuilt at open).
+    public var totals: SignalTotals
+}
+
+/// One target's answer to ``SignalNode/send(_:to:)``.
+public enum SendOutcome: Sendable, Equatable {
+    /// The target's `receive` answered.
+    case delivered(ReceiveResult)
+    /// The sender refused to deliver: the target's queue is past the refusal threshold.
+    case refused(depth: Int, capacity: Int)
+    /// The target's `receive` threw (a storage error).
+    case failed(String)
+}
+
+/// What ``SignalNode/send(_:to:)`` did per target.
+public struct SendReport: Sendable, Equatable {
+    public var outcomes: [(target: String, outcome: SendOutcome)]
+
+    /// Targets that did not accept the signal (refused, rejected or failed).
+    public var refusedTargets: [String] {
+        outcomes.filter { entry in
+            if case .delivered(let result) = entry.outcome, result.isAccepted { return false }
+            if case .delivered(.duplicate) = entry.outcome { return false }
+            return true
+        }.map(\.target)
+    }
+
+    public var allAccepted: Bool { refusedTargets.isEmpty }
+
+    public static func == (lhs: SendReport, rhs: SendReport) -> Bool {
+        lhs.outcomes.map(\.target) == rhs.outcomes.map(\.target) && lhs.outcomes.map(\.outcome) == rhs.outcomes.map(\.outcome)
+    }
+}
+
+/// Anything ``SignalNode/send(_:to:)`` can deliver to (a ``SignalNode`` in this process).
+public protocol SignalTarget: Sendable {
+    var nodeID: String { get }
+    /// Accepted-but-unprocessed signals.
+    var queueDepth: Int { get }
+    var queueCapacity: Int { get }
+    func receive(_ signal: Signal) throws -> ReceiveResult
+}

@@ -1,0 +1,470 @@
+import Logging
+import SegmentLog
+import ServiceLifecycle
+import Tracing
+
+/// Outcomes of a run of signals in one partition, written as one batch.
+struct OutcomeBuffer {
+    var records: [SignalNode.OutRecord] = []
+    /// Signals at the head of the partition that are finished (processed or dead-lettered).
+    var finished = 0
+    var processed = 0
+    var failedAttempts = 0
+    var deadLetters: [DeadLetter] = []
+    var durations: [Int64] = []
+
+    var isEmpty: Bool { records.isEmpty }
+}
+
+/// Reads `traceparent` from a dictionary carrier.
+struct TraceparentExtractor: Extractor {
+    func extract(key: String, from carrier: [String: String]) -> String? { carrier[key] }
+}
+
+extension SignalNode {
+    // MARK: Workers
+
+    func startWorkers(_ keys: [String]) {
+        guard !keys.isEmpty else { return }
+        state.withLock { $0.activeWorkers += keys.count }
+        for key in keys {
+            Task.detached { [self] in await self.drain(key) }
+        }
+    }
+
+    /// Processes one partition's queue in order until it is empty (or the
+    /// node stops). Exactly one worker runs per partition at a time.
+    func drain(_ key: String) async {
+        var buffer = OutcomeBuffer()
+        defer { finishWorker(key) }
+        while true {
+            let finished = buffer.finished
+            let next: PendingSignal? = state.withLock { state in
+                guard !state.stopping, state.phase != .closed, let queue = state.projections.partitions[key], finished < queue.items.count else { return nil }
+                return queue.items[finished]
+            }
+            if let item = next {
+                guard await process(item, partition: key, buffer: &buffer) else { return }
+                if buffer.records.count >= options.maxBatchRun {
+                    guard flush(&buffer, partition: key) else { return }
+                }
+                continue
+            }
+            if !buffer.isEmpty {
+                guard flush(&buffer, partition: key) else { return }
+                continue
+            }
+            let idle = state.withLock { state -> Bool in
+                if !state.stopping, state.phase != .closed, let queue = state.projections.partitions[key], !queue.items.isEmpty { return false }
+                return true
+            }
+            if idle { return }
+        }
+    }
+
+    private func finishWorker(_ key: String) {
+        let restart = state.withLock { state -> Bool in
+            state.activeWorkers -= 1
+            guard var queue = state.projections.partitions[key] else { return false }
+            // Signals that arrived after the last check, while not stopping, get a new worker.
+            if !queue.items.isEmpty, !state.stopping, state.phase != .closed {
+                state.activeWorkers += 1
+                return true
+            }
+            queue.running = false
+            if queue.items.isEmpty {
+                state.projections.partitions.removeValue(forKey: key)
+            } else {
+                state.projections.partitions[key] = queue
+            }
+            return false
+        }
+        if restart {
+            Task.detached { [self] in await self.drain(key) }
+        }
+    }
+
+    /// Processes one signal (with retries); false if the worker must stop.
+    func process(_ item: PendingSignal, partition key: String, buffer: inout OutcomeBuffer) async -> Bool {
+        let signal = item.signal
+        let current: Signal
+        do {
+            current = try options.schemas.upcast(signal)
+        } catch {
+            let (reason, text) = Self.schemaFailure(error, signal: signal)
+            deadLetter(item, reason: reason, error: text, partition: key, buffer: &buffer)
+            breaker.release(signal.id)
+            return true
+        }
+        guard let handler = handlers.withLock({ $0[signal.type] }) else {
+            deadLetter(item, reason: .unknownSignalType, error: "no handler registered for signal type \"\(signal.type)\"", partition: key, buffer: &buffer)
+            breaker.release(signal.id)
+            return true
+        }
+        var attempt = 1
+        var history: [ProcessingAttempt] = []
+        while true {
+            var delivered = current
+            delivered.processingAttempts = history
+            let record = await run(handler, on: delivered, attempt: attempt)
+            buffer.records.append(.attempt(record, partition: key))
+            buffer.durations.append(record.duration)
+            guard case .failed(let failure) = record.outcome else {
+                breaker.recordSuccess(signal.id)
+                buffer.processed += 1
+                buffer.finished += 1
+                return true
+            }
+            breaker.recordFailure(signal.id)
+            buffer.failedAttempts += 1
+            history.append(record)
+            if attempt >= max(1, options.retry.maxAttempts) {
+                deadLetter(item, reason: .processingFailed, error: failure, partition: key, buffer: &buffer)
+                return true
+            }
+            // Retry: the partition waits; record the failure first.
+            guard flush(&buffer, partition: key) else { return false }
+            try? await Task.sleep(for: options.retry.backoff(after: attempt))
+            if state.withLock({ $0.stopping || $0.phase == .closed }) { return false }
+            attempt += 1
+        }
+    }
+
+    /// Runs a handler once inside a span and returns the attempt.
+    func run(_ handler: SignalHandler, on signal: Signal, attempt: Int) async -> ProcessingAttempt {
+        var context = ServiceContext.topLevel
+        if let traceparent = signal.traceparent {
+            InstrumentationSystem.instrument.extract(["traceparent": traceparent], into: &context, using: TraceparentExtractor())
+        }
+        let span = startSpan("signal.process", context: context, ofKind: .consumer)
+        span.attributes["signal.id"] = signal.id
+        span.attributes["signal.type"] = signal.type
+        span.attributes["signal.correlation_id"] = signal.correlationID
+        span.attributes["signal.partition_key"] = signal.partitionKey
+        span.attributes["signal.attempt"] = attempt
+        span.attributes["node.id"] = nodeID
+        let startedAt = clock.nowMicroseconds()
+        let start = ContinuousClock.now
+        var failure: String?
+        do {
+            try await handler(signal)
+        } catch {
+            failure = "\(error)"
+            span.recordError(error)
+        }
+        let duration = micros(ContinuousClock.now - start)
+        span.end()
+        return ProcessingAttempt(signalID: signal.id, nodeID: nodeID, startedAt: startedAt, duration: duration,
+                                 outcome: failure.map { .failed($0) } ?? .processed, correlationID: signal.correlationID, attempt: attempt)
+    }
+
+    static func schemaFailure(_ error: SchemaRegistry.Failure, signal: Signal) -> (DeadLetterReason, String) {
+        switch error {
+        case .missing: return (.missingSchemaVersion, "signal has no schema version")
+        case .unsupported(let version): return (.unsupportedSchemaVersion, "schema version \"\(version)\" is not supported")
+        case let .upcastFailed(from, text): return (.upcastFailed, "upcasting from \(from) failed: \(text)")
+        }
+    }
+
+    private func deadLetter(_ item: PendingSignal, reason: DeadLetterReason, error: String, partition key: String, buffer: inout OutcomeBuffer) {
+        let now = clock.nowMicroseconds()
+        let signal = item.signal
+        buffer.records.append(.move(DeadLetterMoveRecord(
+            signalID: signal.id, reason: reason, error: error, nodeID: nodeID, correlationID: signal.correlationID,
+            time: now, retryCount: signal.retryCount, signalSequence: item.sequence), partition: key))
+        buffer.deadLetters.append(DeadLetter(signal: signal, reason: reason, error: error, time: now, nodeID: nodeID, sequence: item.sequence))
+        buffer.finished += 1
+        logger.warning("signal dead-lettered", metadata: [
+            "signal_id": "\(signal.id)", "reason": "\(reason)", "error": "\(error)", "correlation_id": "\(signal.correlationID)",
+        ])
+    }
+
+    /// Writes a run's records as one batch and applies them to the
+    /// projections; false if the log refused (the signals stay pending).
+    func flush(_ buffer: inout OutcomeBuffer, partition key: String) -> Bool {
+        guard !buffer.isEmpty else { return true }
+        let records = buffer.records
+        let finished = buffer.finished, processed = buffer.processed, failed = buffer.failedAttempts
+        let deadLetters = buffer.deadLetters
+        var warnDeadLetters = 0
+        let ok = state.withLock { state -> Bool in
+            guard state.phase != .closed else { return false }
+            do {
+                _ = try append(records, writer: &state.writer)
+            } catch {
+                logger.error("could not record processing outcomes; the signals stay pending", metadata: ["error": "\(error)"])
+                return false
+            }
+            state.projections.removeFinished(finished, from: key)
+            state.projections.totals.processed += UInt64(processed)
+            state.projections.totals.failedAttempts += UInt64(failed)
+            for entry in deadLetters {
+                if state.projections.deadLetters[entry.signal.id] == nil { state.projections.totals.deadLettered += 1 }
+                state.projections.deadLetters[entry.signal.id] = entry
+            }
+            if processed > 0 { state.throughput.add(processed, at: clock.nowMicroseconds()) }
+            let size = state.projections.deadLetters.count
+            if size > options.maxDeadLetters, state.deadLetterWarningArmed {
+                state.deadLetterWarningArmed = false
+                warnDeadLetters = size
+            } else if size <= options.maxDeadLetters {
+                state.deadLetterWarningArmed = true
+            }
+            state.recordsSinceCheckpoint += records.count
+            maybeCheckpoint(&state)
+            return true
+        }
+        guard ok else { return false }
+        if processed > 0 { metrics.processed.increment(by: Int64(processed)) }
+        if failed > 0 { metrics.failures.increment(by: Int64(failed)) }
+        for entry in deadLetters { metrics.deadLettered[entry.reason]?.increment() }
+        for duration in buffer.durations { metrics.processingDuration.recordNanoseconds(duration * 1000) }
+        if warnDeadLetters > 0 {
+            logger.warning("dead letter queue is over its size threshold (dead letters are kept)",
+                           metadata: ["size": "\(warnDeadLetters)", "threshold": "\(options.maxDeadLetters)"])
+        }
+        if !deadLetters.isEmpty || finished > 0 { updateGauges() }
+        buffer = OutcomeBuffer()
+        return true
+    }
+
+    // MARK: Dead letter queue
+
+    /// The dead letter queue, oldest move first.
+    public func deadLetters() -> [DeadLetter] {
+        state.withLock { $0.projections.deadLetters.values.sorted { ($0.time, $0.sequence) < ($1.time, $1.sequence) } }
+    }
+
+    /// Retries one dead letter now (outside its partition's order), with its
+    /// retry count incremented. On success it leaves the queue (a dlq-resolve
+    /// record); on failure it stays with the new error (a new dlq-move record).
+    /// - Returns: whether processing succeeded.
+    public func reprocessDeadLetter(_ signalID: String) async throws -> Bool {
+        let entry: DeadLetter = try state.withLock { (state) throws -> DeadLetter in
+            guard state.phase != .closed else { throw SignalNodeError.closed }
+            guard let entry = state.projections.deadLetters[signalID] else { throw SignalNodeError.deadLetterNotFound(signalID) }
+            guard state.reprocessing.insert(signalID).inserted else { throw SignalNodeError.deadLetterBusy(signalID) }
+            return entry
+        }
+        defer { _ = state.withLock { $0.reprocessing.remove(signalID) } }
+        var signal = entry.signal
+        signal.retryCount += 1
+        let key = signal.partitionKey
+        var failure: (DeadLetterReason, String)?
+        var attempt: ProcessingAttempt?
+        do {
+            let current = try options.schemas.upcast(signal)
+            if let handler = handlers.withLock({ $0[signal.type] }) {
+                let record = await run(handler, on: current, attempt: signal.retryCount + 1)
+                attempt = record
+                if case .failed(let text) = record.outcome { failure = (.processingFailed, text) }
+            } else {
+                failure = (.unknownSignalType, "no handler registered for signal type \"\(signal.type)\"")
+            }
+        } catch {
+            failure = Self.schemaFailure(error, signal: signal)
+        }
+        let now = clock.nowMicroseconds()
+        var records: [OutRecord] = []
+        if let attempt { records.append(.attempt(attempt, partition: key)) }
+        if let (reason, text) = failure {
+            records.append(.move(DeadLetterMoveRecord(signalID: signal.id, reason: reason, error: text, nodeID: nodeID,
+                                                      correlationID: signal.correlationID, time: now, retryCount: signal.retryCount,
+                                                      signalSequence: entry.sequence), partition: key))
+        } else {
+            records.append(.resolve(DeadLetterResolveRecord(signalID: signal.id, resolution: .reprocessed, nodeID: nodeID,
+                                                            correlationID: signal.correlationID, time: now), partition: key))
+        }
+        try state.withLock { (state) throws in
+            guard state.phase != .closed else { throw SignalNodeError.closed }
+            _ = try append(records, writer: &state.writer)
+            state.recordsSinceCheckpoint += records.count
+            if attempt != nil {
+                if failure == nil { state.projections.totals.processed += 1 } else { state.projections.totals.failedAttempts += 1 }
+            }
+            if let (reason, text) = failure {
+                state.projections.deadLetters[signal.id] = DeadLetter(signal: signal, reason: reason, error: text, time: now, nodeID: nodeID, sequence: entry.sequence)
+            } else {
+                state.projections.deadLetters.removeValue(forKey: signal.id)
+                state.projections.totals.reprocessed += 1
+            }
+            maybeCheckpoint(&state)
+        }
+        if failure == nil {
+            metrics.reprocessed.increment()
+            if attempt != nil { metrics.processed.increment() }
+        } else if attempt != nil {
+            metrics.failures.increment()
+        }
+        updateGauges()
+        return failure == nil
+    }
+
+    /// Reprocesses every dead letter (oldest first).
+    /// - Returns: signal id → whether it succeeded.
+    public func reprocessAllDeadLetters() async throws -> [String: Bool] {
+        var results: [String: Bool] = [:]
+        for entry in deadLetters() {
+            do {
+                results[entry.signal.id] = try await reprocessDeadLetter(entry.signal.id)
+            } catch SignalNodeError.deadLetterNotFound, SignalNodeError.deadLetterBusy {
+                continue
+            }
+        }
+        return results
+    }
+
+    /// Removes a dead letter without processing it (a dlq-resolve record
+    /// with `discarded`).
+    public func discardDeadLetter(_ signalID: String) throws {
+        try state.withLock { (state) throws in
+            guard state.phase != .closed else { throw SignalNodeError.closed }
+            guard let entry = state.projections.deadLetters[signalID] else { throw SignalNodeError.deadLetterNotFound(signalID) }
+            guard !state.reprocessing.contains(signalID) else { throw SignalNodeError.deadLetterBusy(signalID) }
+            _ = try append([.resolve(DeadLetterResolveRecord(signalID: signalID, resolution: .discarded, nodeID: nodeID,
+                                                             correlationID: entry.signal.correlationID, time: clock.nowMicroseconds()),
+                                     partition: entry.signal.partitionKey)], writer: &state.writer)
+            state.recordsSinceCheckpoint += 1
+            state.projections.deadLetters.removeValue(forKey: signalID)
+            state.projections.totals.discarded += 1
+        }
+        metrics.discarded.increment()
+        updateGauges()
+    }
+
+    // MARK: Shutdown
+
+    /// Stops accepting (new signals get ``RejectionReason/shuttingDown``),
+    /// lets the queues drain for up to `timeout`, then writes a
+    /// clean-shutdown marker, syncs and closes the log.
+    ///
+    /// Signals that did not drain stay accepted-but-unprocessed in the log
+    /// and are processed after the next open. A handler still running at the
+    /// deadline is not waited for; its outcome is not recorded, so its
+    /// signal is processed again after the next open.
+    /// - Returns: whether every accepted signal was finished.
+    @discardableResult
+    public func gracefulShutdown(timeout: Duration) async -> Bool {
+        let leader = state.withLock { state -> Bool in
+            guard state.phase == .running else { return false }
+            state.phase = .draining
+            return true
+        }
+        guard leader else {
+            await waitUntilClosed()
+            return state.withLock { $0.drained ?? false }
+        }
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while true {
+            let idle = state.withLock { $0.projections.depth == 0 && $0.activeWorkers == 0 }
+            if idle || clock.now >= deadline { break }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        state.withLock { $0.stopping = true }
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            let drained = state.projections.depth == 0
+            state.drained = drained
+            writeCheckpoint(&state, type: .cleanShutdown)
+            do {
+                try log.sync()
+                try log.close()
+            } catch {
+                logger.error("closing the log failed", metadata: ["error": "\(error)"])
+            }
+            state.phase = .closed
+            defer { state.closeWaiters = [] }
+            return state.closeWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+        let drained = state.withLock { $0.drained ?? false }
+        logger.info("node shut down", metadata: ["node": "\(nodeID)", "drained": "\(drained)"])
+        return drained
+    }
+
+    /// Returns once the node is closed.
+    public func waitUntilClosed() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let closed = state.withLock { state -> Bool in
+                if state.phase == .closed { return true }
+                state.closeWaiters.append(continuation)
+                return false
+            }
+            if closed { continuation.resume() }
+        }
+    }
+
+    /// Whether the node has been shut down.
+    public var isClosed: Bool { state.withLock { $0.phase == .closed } }
+
+    /// ServiceLifecycle: runs until the node is shut down; a graceful
+    /// shutdown of the service group (SIGTERM, say) drains the node with
+    /// ``SignalNodeOptions/shutdownTimeout``; cancellation shuts it down
+    /// without waiting for the queues.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                await waitUntilClosed()
+            } onCancel: {
+                Task { await self.gracefulShutdown(timeout: .zero) }
+            }
+        } onGracefulShutdown: {
+            Task { await self.gracefulShutdown(timeout: self.options.shutdownTimeout) }
+        }
+    }
+
+    // MARK: Retention
+
+    /// Applies a retention policy to the log without losing unresolved work:
+    /// before a segment is removed, the pending and dead-lettered signals
+    /// whose records it holds are appended again (carried forward, with
+    /// their original acceptance sequence), followed by a checkpoint. A
+    /// segment holding records from within the dedupe TTL is kept, so
+    /// duplicates are still caught after a restart.
+    @discardableResult
+    public func applyRetention(_ policy: RetentionPolicy) throws -> [SegmentInfo] {
+        let cutoff = clock.nowMicroseconds() - ttl
+        return try log.applyRetention(policy) { segment in
+            guard let last = segment.lastSequence else { return true }
+            if let range = segment.timeRange, range.upperBound >= cutoff { return false }
+            return try self.carryForward(from: segment.baseSequence...last)
+        }
+    }
+
+    /// Re-appends pending and dead-lettered signals whose records lie in
+    /// `range`, then a checkpoint; true when done.
+    func carryForward(from range: ClosedRange<UInt64>) throws -> Bool {
+        try state.withLock { (state) throws -> Bool in
+            guard state.phase != .closed else { return false }
+            var records: [OutRecord] = []
+            var next = log.nextSequence
+            var moved: [(partition: String, index: Int, sequence: UInt64)] = []
+            for (key, queue) in state.projections.partitions {
+                for (index, item) in queue.items.enumerated() where range.contains(item.sequence) {
+                    records.append(.signal(item.signal, carriedFrom: item.order))
+                    moved.append((key, index, next))
+                    next += 1
+                }
+            }
+            var movedDead: [(String, UInt64)] = []
+            for entry in state.projections.deadLetters.values.sorted(by: { $0.sequence < $1.sequence }) where range.contains(entry.sequence) {
+                let copy = next
+                records.append(.signal(entry.signal, carriedFrom: entry.sequence))
+                records.append(.move(DeadLetterMoveRecord(signalID: entry.signal.id, reason: entry.reason, error: entry.error, nodeID: entry.nodeID,
+                                                          correlationID: entry.signal.correlationID, time: entry.time,
+                                                          retryCount: entry.signal.retryCount, signalSequence: copy),
+                                     partition: entry.signal.partitionKey))
+                movedDead.append((entry.signal.id, copy))
+                next += 2
+            }
+            if !records.isEmpty {
+                let result = try append(records, writer: &state.writer)
+                precondition(result.firstSequence == log.nextSequence - UInt64(records.count), "appends outside the node lock")
+                for entry in moved { state.projections.partitions[entry.partition]!.items[entry.index].sequence = entry.sequence }
+                for (id, sequence) in movedDead { state.projections.deadLetters[id]!.sequence = sequence }
+            }
+            guard writeCheckpoint(&state, type: .checkpoint) else { return false }
+            return true
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import DequeModule
+
+/// An accepted signal waiting in its partition's queue.
+struct PendingSignal: Sendable {
+    var signal: Signal
+    /// Where its signal record is now (moves when retention carries it forward).
+    var sequence: UInt64
+    /// The sequence of its original acceptance: its place in partition order.
+    var order: UInt64
+    /// Append time of the acceptance, microseconds.
+    var acceptedAt: Int64
+}
+
+struct PartitionQueue: Sendable {
+    var items: Deque<PendingSignal> = []
+    /// A worker task is draining this partition.
+    var running = false
+}
+
+/// What the dedupe set remembers about a key.
+struct DedupeEntry: Sendable, Equatable {
+    var signalID: String
+    var fingerprint: UInt64
+    /// Append time of the acceptance, microseconds; the key expires at acceptedAt + TTL.
+    var acceptedAt: Int64
+}
+
+/// The state a node rebuilds from its log at open: pending signals per
+/// partition, the dedupe set, the dead letter queue and metric totals.
+struct Projections: Sendable {
+    var partitions: [String: PartitionQueue] = [:]
+    var depth = 0
+    /// Sum of acceptedAt over queued signals (for the mean age).
+    var acceptedAtSum: Double = 0
+    var dedupe: [String: DedupeEntry] = [:]
+    /// Keys in acceptance order, for eviction.
+    var dedupeOrder: Deque<(expiresAt: Int64, key: String, signalID: String)> = []
+    var deadLetters: [String: DeadLetter] = [:]
+    var totals = SignalTotals()
+
+    mutating func enqueue(_ item: PendingSignal) -> Bool {
+        depth += 1
+        acceptedAtSum += Double(item.acceptedAt)
+        let key = item.signal.partitionKey
+        if partitions[key] == nil { partitions[key] = PartitionQueue() }
+        partitions[key]!.items.append(item)
+        return !partitions[key]!.running
+    }
+
+    /// Removes the first `count` items of a partition (finished).
+    mutating func removeFinished(_ count: Int, from key: String) {
+        guard count > 0, var queue = partitions[key] else { return }
+        for _ in 0..<min(count, queue.items.count) {
+            let item = queue.items.removeFirst()
+            depth -= 1
+            acceptedAtSum -= Double(item.acceptedAt)
+        }
+        if depth == 0 { acceptedAtSum = 0 }
+        partitions[key] = queue
+    }
+
+    mutating func remember(key: String, entry: DedupeEntry, ttl: Int64) {
+        dedupe[key] = entry
+        dedupeOrder.append((entry.acceptedAt + ttl, key, entry.signalID))
+    }
+
+    /// Drops keys whose TTL has passed (a key accepted at t is a duplicate
+    /// strictly before t + TTL).
+    mutating func evictExpired(now: Int64) {
+        while let first = dedupeOrder.first, first.expiresAt <= now {
+            dedupeOrder.removeFirst()
+            if dedupe[first.key]?.signalID == first.signalID { dedupe.removeValue(forKey: first.key) }
+        }
+    }
+
+    func lookup(key: String, now: Int64, ttl: Int64) -> DedupeEntry? {
+        guard let entry = dedupe[key], entry.acceptedAt + ttl > now else { return nil }
+        return entry
+    }
+
+    /// Lowest sequence of any signal record still needed for pending work.
+    func lowWaterSequence(default next: UInt64) -> UInt64 {
+        var low = next
+        for queue in partitions.values {
+            for item in queue.items where item.sequence < low { low = item.sequence }
+        }
+        return low
+    }
+
+    func snapshot(now: Int64, ttl: Int64) -> ProjectionSnapshot {
+        var pending: [String: [String]] = [:]
+        for (key, queue) in partitions where !queue.items.isEmpty {
+            pending[key] = queue.items.map(\.signal.id)
+        }
+        var keys: [String: DedupeEntry] = [:]
+        for (key, entry) in dedupe where entry.acceptedAt + ttl > now { keys[key] = entry }
+        return ProjectionSnapshot(pending: pending, dedupe: keys, deadLetters: deadLetters, totals: totals)
+    }
+}
+
+/// The projections in comparable form (reliability.md #17: rebuilding twice
+/// gives identical projections, equal to the live state before the restart).
+struct ProjectionSnapshot: Sendable, Equatable {
+    /// Partition → pending signal ids in processing order.
+    var pending: [String: [String]]
+    /// Unexpired idempotency keys.
+    var dedupe: [String: DedupeEntry]
+    var deadLetters: [String: DeadLetter]
+    var totals: SignalTotals
+}
+
+/// Processed-signal counts per second over a short window.
+struct ThroughputWindow: Sendable {
+    static let seconds = 10
+    var buckets = [(second: Int64, count: Int)](repeating: (-1, 0), count: seconds)
+
+    mutating func add(_ count: Int, at micros: Int64) {
+        let second = micros / 1_000_000
+        let slot = Int(second % Int64(Self.seconds))
+        if buckets[slot].second != second { buckets[slot] = (second, 0) }
+        buckets[slot].count += count
+    }
+
+    func rate(at micros: Int64) -> Double {
+        let second = micros / 1_000_000
+        let total = buckets.reduce(0) { sum, bucket in
+            bucket.second > second - Int64(Self.seconds) && bucket.second <= second ? sum + bucket.count : sum
+        }
+        return Double(total) / Double(Self.seconds)
+    }
+}

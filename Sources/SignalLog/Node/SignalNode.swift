@@ -1,0 +1,438 @@
+import DequeModule
+import Logging
+import Metrics
+import SegmentLog
+import ServiceLifecycle
+import Synchronization
+import Tracing
+
+/// Errors of node operations other than refusals (which are results).
+public enum SignalNodeError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No dead letter with this signal id.
+    case deadLetterNotFound(String)
+    /// The dead letter is being reprocessed by another caller.
+    case deadLetterBusy(String)
+    /// The node has been shut down.
+    case closed
+    /// The log refused a write or read.
+    case storage(String)
+    /// A record in the log could not be decoded.
+    case badRecord(sequence: UInt64, reason: String)
+
+    public var description: String {
+        switch self {
+        case .deadLetterNotFound(let id): return "no dead letter with signal id \(id)"
+        case .deadLetterBusy(let id): return "dead letter \(id) is being reprocessed"
+        case .closed: return "the node has been shut down"
+        case .storage(let text): return "storage error: \(text)"
+        case let .badRecord(sequence, reason): return "record \(sequence) is unreadable: \(reason)"
+        }
+    }
+}
+
+/// A signal-processing node on one log directory: it accepts signals
+/// (deduplicated, admitted by the circuit breaker and its queue capacity),
+/// writes each as a record (the acknowledgement), processes each partition
+/// strictly in order with the handler registered for the signal's type, and
+/// records every attempt, dead letter and resolution in the log, from which
+/// it rebuilds its state at open.
+///
+/// ```swift
+/// let node = try SignalNode.open(nodeID: "node-1", directory: "/var/lib/app/signals",
+///                                handlers: ["alert": { signal in print(signal.content) }])
+/// _ = try node.receive(Signal("disk full", type: "alert", urgency: 0.9, sourceID: "host-7"))
+/// _ = await node.gracefulShutdown(timeout: .seconds(5))
+/// ```
+public final class SignalNode: Sendable, SignalTarget, Service {
+    public let nodeID: String
+    public let directory: String
+    public let options: SignalNodeOptions
+    /// The node's log (read it with ``SegmentLog/read(_:)``; do not append to it).
+    public let log: SegmentLog
+    /// What rebuilding the projections at open read.
+    public let startup: StartupReport
+    let breaker: CircuitBreaker
+    let handlers: Mutex<[String: SignalHandler]>
+    let state: Mutex<NodeState>
+    let metrics: NodeMetrics
+    let flow = Mutex(FlowState())
+    let ttl: Int64
+    var clock: any LogClock { options.clock }
+    var logger: Logger { options.logger }
+
+    enum Phase { case running, draining, closed }
+
+    struct NodeState {
+        var projections: Projections
+        var phase: Phase = .running
+        /// Workers take no new signals.
+        var stopping = false
+        var recordsSinceCheckpoint = 0
+        var reprocessing: Set<String> = []
+        var throughput = ThroughputWindow()
+        var writer = ByteWriter(capacity: 1024)
+        var closeWaiters: [CheckedContinuation<Void, Never>] = []
+        var activeWorkers = 0
+        var drained: Bool?
+        var deadLetterWarningArmed = true
+    }
+
+    struct FlowState {
+        var warned: [String: Bool] = [:]
+        var warnings = 0
+    }
+
+    private init(nodeID: String, directory: String, options: SignalNodeOptions, handlers: [String: SignalHandler]) throws {
+        self.nodeID = nodeID
+        self.directory = directory
+        self.options = options
+        var logOptions = options.log
+        logOptions.clock = options.clock
+        let log = try SegmentLog.open(directory: directory, options: logOptions)
+        self.log = log
+        ttl = micros(options.dedupeTTL)
+        breaker = CircuitBreaker(configuration: options.circuitBreaker, clock: options.clock)
+        self.handlers = Mutex(handlers)
+        metrics = NodeMetrics(nodeID: nodeID, factory: options.metricsFactory ?? MetricsSystem.factory)
+        let rebuilt: (Projections, StartupReport)
+        do {
+            rebuilt = try Startup.rebuild(log: log, now: options.clock.nowMicroseconds(), ttl: ttl)
+        } catch {
+            try? log.close()
+            throw error
+        }
+        startup = rebuilt.1
+        state = Mutex(NodeState(projections: rebuilt.0))
+    }
+
+    /// Opens (creating if needed) the node's log, rebuilds its projections
+    /// and resumes processing of signals accepted but not finished before.
+    /// Register every handler here so resumed work finds its handler.
+    public static func open(nodeID: String, directory: String, options: SignalNodeOptions = SignalNodeOptions(),
+                            handlers: [String: SignalHandler] = [:]) throws -> SignalNode {
+        let node = try SignalNode(nodeID: nodeID, directory: directory, options: options, handlers: handlers)
+        let keys = node.state.withLock { state -> [String] in
+            var keys: [String] = []
+            for (key, queue) in state.projections.partitions where !queue.items.isEmpty {
+                state.projections.partitions[key]!.running = true
+                keys.append(key)
+            }
+            return keys.sorted()
+        }
+        node.startWorkers(keys)
+        node.updateGauges()
+        return node
+    }
+
+    /// Registers (or replaces) the handler for a signal type.
+    public func register(type: String, handler: @escaping SignalHandler) {
+        handlers.withLock { $0[type] = handler }
+    }
+
+    // MARK: Accepting
+
+    /// Accepts one signal (see ``receive(batch:)``).
+    public func receive(_ signal: Signal) throws -> ReceiveResult {
+        try receive(batch: [signal])[0]
+    }
+
+    /// Accepts signals as one log append: for each, in order, the circuit
+    /// breaker, the queue capacity and the dedupe set decide; accepted ones
+    /// are written as signal records (the acknowledgement, one batch),
+    /// refusals, duplicates and conflicts as attempt records, and accepted
+    /// signals join their partition's queue.
+    ///
+    /// Throws only when the log cannot be written (then nothing was accepted).
+    public func receive(batch signals: [Signal]) throws -> [ReceiveResult] {
+        guard !signals.isEmpty else { return [] }
+        let invalid = signals.map(Self.validate)
+        var startKeys: [String] = []
+        var counts = (accepted: 0, duplicates: 0, conflicts: 0)
+        var rejections: [String] = []
+        let results: [ReceiveResult] = try state.withLock { (state) throws -> [ReceiveResult] in
+            let now = clock.nowMicroseconds()
+            if state.phase == .closed {
+                return signals.map { _ in .rejected(.shuttingDown) }
+            }
+            state.projections.evictExpired(now: now)
+            var decisions: [ReceiveResult?] = Array(repeating: nil, count: signals.count)
+            var records: [OutRecord] = []
+            records.reserveCapacity(signals.count)
+            var batchKeys: [String: DedupeEntry] = [:]
+            var depth = state.projections.depth
+            var probes: [String] = []
+            for (position, signal) in signals.enumerated() {
+                let reason: RejectionReason?
+                if state.phase != .running {
+                    reason = .shuttingDown
+                } else if let problem = invalid[position] {
+                    reason = .invalidSignal(problem)
+                } else {
+                    switch breaker.admit(signal.id) {
+                    case .rejected: reason = .circuitOpen
+                    case .probe:
+                        probes.append(signal.id)
+                        reason = depth >= options.queueCapacity ? .backpressure(depth: depth, capacity: options.queueCapacity) : nil
+                    case .allowed:
+                        reason = depth >= options.queueCapacity ? .backpressure(depth: depth, capacity: options.queueCapacity) : nil
+                    }
+                }
+                if let reason {
+                    decisions[position] = .rejected(reason)
+                    records.append(.attempt(ProcessingAttempt(signalID: signal.id, nodeID: nodeID, startedAt: now, duration: 0,
+                                                              outcome: .rejected(reason.description), correlationID: signal.correlationID),
+                                            partition: signal.partitionKey))
+                    breaker.release(signal.id)
+                    continue
+                }
+                if let seen = batchKeys[signal.idempotencyKey] ?? state.projections.lookup(key: signal.idempotencyKey, now: now, ttl: ttl) {
+                    let same = seen.fingerprint == signal.payloadFingerprint
+                    decisions[position] = same ? .duplicate(originalID: seen.signalID) : .conflict(originalID: seen.signalID)
+                    records.append(.attempt(ProcessingAttempt(signalID: signal.id, nodeID: nodeID, startedAt: now, duration: 0,
+                                                              outcome: same ? .duplicate(of: seen.signalID) : .conflict(with: seen.signalID),
+                                                              correlationID: signal.correlationID),
+                                            partition: signal.partitionKey))
+                    breaker.release(signal.id)
+                    continue
+                }
+                batchKeys[signal.idempotencyKey] = DedupeEntry(signalID: signal.id, fingerprint: signal.payloadFingerprint, acceptedAt: now)
+                depth += 1
+                records.append(.signal(signal, carriedFrom: nil))
+            }
+            let result: AppendResult
+            do {
+                result = try append(records, writer: &state.writer)
+            } catch {
+                for id in probes { breaker.release(id) }
+                throw error
+            }
+            var sequence = result.firstSequence
+            var output: [ReceiveResult] = []
+            output.reserveCapacity(signals.count)
+            for (position, signal) in signals.enumerated() {
+                defer { sequence += 1 }
+                if let decision = decisions[position] {
+                    output.append(decision)
+                    switch decision {
+                    case .duplicate: state.projections.totals.duplicates += 1; counts.duplicates += 1
+                    case .conflict: state.projections.totals.conflicts += 1; counts.conflicts += 1
+                    case .rejected(let reason): state.projections.totals.rejected += 1; rejections.append(reason.code)
+                    case .accepted: break
+                    }
+                    continue
+                }
+                let fingerprint = batchKeys[signal.idempotencyKey]!.fingerprint
+                state.projections.remember(key: signal.idempotencyKey,
+                                           entry: DedupeEntry(signalID: signal.id, fingerprint: fingerprint, acceptedAt: result.timestamp), ttl: ttl)
+                if state.projections.enqueue(PendingSignal(signal: signal, sequence: sequence, order: sequence, acceptedAt: result.timestamp)) {
+                    state.projections.partitions[signal.partitionKey]!.running = true
+                    startKeys.append(signal.partitionKey)
+                }
+                state.projections.totals.received += 1
+                counts.accepted += 1
+                output.append(.accepted(sequence: sequence))
+            }
+            state.recordsSinceCheckpoint += records.count
+            maybeCheckpoint(&state)
+            return output
+        }
+        if counts.accepted > 0 { metrics.received.increment(by: Int64(counts.accepted)) }
+        if counts.duplicates > 0 { metrics.duplicates.increment(by: Int64(counts.duplicates)) }
+        if counts.conflicts > 0 { metrics.conflicts.increment(by: Int64(counts.conflicts)) }
+        for code in rejections { metrics.rejected[code]?.increment() }
+        startWorkers(startKeys)
+        return results
+    }
+
+    /// Why a signal cannot be accepted at all, or nil.
+    static func validate(_ signal: Signal) -> String? {
+        if signal.id.isEmpty { return "id must not be empty" }
+        if signal.type.isEmpty { return "signal_type must not be empty" }
+        if signal.sourceID.isEmpty { return "source_id must not be empty" }
+        if !(signal.urgency >= 0 && signal.urgency <= 1) { return "urgency must be between 0.0 and 1.0, got \(signal.urgency)" }
+        if signal.retryCount < 0 { return "retry_count must not be negative" }
+        if let traceparent = signal.traceparent {
+            do { _ = try TraceParent(parsing: traceparent) } catch { return "traceparent: \(error.reason)" }
+        }
+        return nil
+    }
+
+    // MARK: Flow control
+
+    /// Accepted-but-unfinished signals.
+    public var queueDepth: Int { state.withLock { $0.projections.depth } }
+    public var queueCapacity: Int { options.queueCapacity }
+
+    /// Sends `signal` to each target, checking the target's queue against
+    /// its capacity first: at the warning threshold (80 %) the sender warns
+    /// once per crossing (the warning re-arms below 80 % − hysteresis), at the
+    /// refusal threshold (95 %) it refuses that target, and it sends again
+    /// once the target has drained. The report says what happened per target.
+    public func send(_ signal: Signal, to targets: [any SignalTarget]) -> SendReport {
+        var outcomes: [(target: String, outcome: SendOutcome)] = []
+        let thresholds = options.flowControl
+        for target in targets {
+            let depth = target.queueDepth
+            let capacity = max(1, target.queueCapacity)
+            let fill = Double(depth) / Double(capacity)
+            let warn = flow.withLock { flow -> Bool in
+                if fill < thresholds.warning - thresholds.hysteresis { flow.warned[target.nodeID] = false }
+                if fill >= thresholds.warning, flow.warned[target.nodeID] != true {
+                    flow.warned[target.nodeID] = true
+                    flow.warnings += 1
+                    return true
+                }
+                return false
+            }
+            if warn {
+                logger.warning("target queue filling up", metadata: ["target": "\(target.nodeID)", "depth": "\(depth)", "capacity": "\(capacity)"])
+                metrics.flowWarnings.increment()
+            }
+            if fill >= thresholds.refusal {
+                metrics.flowRefusals.increment()
+                outcomes.append((target.nodeID, .refused(depth: depth, capacity: capacity)))
+                continue
+            }
+            do {
+                outcomes.append((target.nodeID, .delivered(try target.receive(signal))))
+            } catch {
+                outcomes.append((target.nodeID, .failed("\(error)")))
+            }
+        }
+        return SendReport(outcomes: outcomes)
+    }
+
+    /// Flow-control warnings this node has emitted as a sender.
+    public var flowWarningCount: Int { flow.withLock { $0.warnings } }
+
+    // MARK: Metrics
+
+    /// Queue depth, ages, throughput, error rate, DLQ size, duplicates and
+    /// breaker state, now. Also refreshes the swift-metrics gauges.
+    public func queueMetrics() -> QueueMetrics {
+        let breakerState = breaker.currentState
+        let value = state.withLock { state -> QueueMetrics in
+            let now = clock.nowMicroseconds()
+            let projections = state.projections
+            var byPartition: [String: Int] = [:]
+            var oldest = Int64.max
+            for (key, queue) in projections.partitions where !queue.items.isEmpty {
+                byPartition[key] = queue.items.count
+                oldest = min(oldest, queue.items.first!.acceptedAt)
+            }
+            let depth = projections.depth
+            let maxAge = depth == 0 ? 0 : Double(max(0, now - oldest)) / 1e6
+            let meanAge = depth == 0 ? 0 : max(0, Double(now) - projections.acceptedAtSum / Double(depth)) / 1e6
+            let totals = projections.totals
+            let finished = totals.processed + totals.failedAttempts
+            return QueueMetrics(
+                queueDepth: depth, queueCapacity: options.queueCapacity, depthByPartition: byPartition,
+                maxMessageAge: maxAge, meanMessageAge: meanAge, throughputPerSecond: state.throughput.rate(at: now),
+                errorRate: finished == 0 ? 0 : Double(totals.failedAttempts) / Double(finished),
+                deadLetterCount: projections.deadLetters.count, duplicateCount: totals.duplicates,
+                circuitState: breakerState, totals: totals)
+        }
+        metrics.queueDepth.record(value.queueDepth)
+        metrics.deadLetterQueueSize.record(value.deadLetterCount)
+        metrics.circuitState.record(breakerState.gaugeValue)
+        metrics.maxAge.record(value.maxMessageAge)
+        metrics.meanAge.record(value.meanMessageAge)
+        metrics.throughput.record(value.throughputPerSecond)
+        metrics.errorRate.record(value.errorRate)
+        return value
+    }
+
+    /// The circuit breaker's state now.
+    public var circuitState: CircuitState { breaker.currentState }
+
+    func updateGauges() {
+        let (depth, dead) = state.withLock { ($0.projections.depth, $0.projections.deadLetters.count) }
+        metrics.queueDepth.record(depth)
+        metrics.deadLetterQueueSize.record(dead)
+        metrics.circuitState.record(breaker.currentState.gaugeValue)
+    }
+
+    /// The projections in comparable form (tests, reliability.md #17).
+    func projectionSnapshot() -> ProjectionSnapshot {
+        state.withLock { $0.projections.snapshot(now: clock.nowMicroseconds(), ttl: ttl) }
+    }
+
+    // MARK: Writing records
+
+    enum OutRecord {
+        case signal(Signal, carriedFrom: UInt64?)
+        case attempt(ProcessingAttempt, partition: String)
+        case move(DeadLetterMoveRecord, partition: String)
+        case resolve(DeadLetterResolveRecord, partition: String)
+        case marker(MarkerRecord)
+    }
+
+    /// Appends `records` as one batch. Call with the state lock held: every
+    /// append of the node happens under it, so projections and the log's
+    /// order always agree (checkpoints depend on it).
+    func append(_ records: [OutRecord], writer: inout ByteWriter) throws -> AppendResult {
+        try log.appendBatch { batch in
+            for record in records {
+                writer.bytes.removeAll(keepingCapacity: true)
+                let kind: SignalRecordKind
+                let partition: String
+                switch record {
+                case let .signal(signal, carriedFrom):
+                    SignalRecord.encode(signal, carriedFrom: carriedFrom, into: &writer)
+                    (kind, partition) = (.signal, signal.partitionKey)
+                case let .attempt(attempt, key):
+                    AttemptRecord.encode(attempt, into: &writer)
+                    (kind, partition) = (.attempt, key)
+                case let .move(move, key):
+                    writer.bytes.append(contentsOf: move.encode())
+                    (kind, partition) = (.deadLetterMove, key)
+                case let .resolve(resolve, key):
+                    writer.bytes.append(contentsOf: resolve.encode())
+                    (kind, partition) = (.deadLetterResolve, key)
+                case let .marker(marker):
+                    writer.bytes.append(contentsOf: marker.encode())
+                    (kind, partition) = (.marker, "")
+                }
+                try batch.add(kind: kind.rawValue, partition: partition, payload: writer.bytes)
+            }
+        }
+    }
+
+    func makeMarker(_ state: NodeState, type: MarkerRecord.MarkerType) -> MarkerRecord {
+        let next = log.nextSequence
+        let refs = state.projections.deadLetters.values.sorted { $0.sequence < $1.sequence }.map { entry in
+            MarkerRecord.DeadLetterRef(signalID: entry.signal.id, signalSequence: entry.sequence, reason: entry.reason, time: entry.time,
+                                       retryCount: entry.signal.retryCount, nodeID: entry.nodeID, error: entry.error)
+        }
+        return MarkerRecord(type: type, time: clock.nowMicroseconds(), nodeID: nodeID,
+                            lowWaterSequence: state.projections.lowWaterSequence(default: next),
+                            totals: state.projections.totals, deadLetters: refs)
+    }
+
+    func maybeCheckpoint(_ state: inout NodeState) {
+        guard state.recordsSinceCheckpoint >= options.checkpointInterval else { return }
+        writeCheckpoint(&state, type: .checkpoint)
+    }
+
+    @discardableResult
+    func writeCheckpoint(_ state: inout NodeState, type: MarkerRecord.MarkerType) -> Bool {
+        let marker = makeMarker(state, type: type)
+        do {
+            _ = try append([.marker(marker)], writer: &state.writer)
+            state.recordsSinceCheckpoint = 0
+            return true
+        } catch {
+            logger.error("could not write a checkpoint marker", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Writes a checkpoint marker now (startup reads from the newest one).
+    public func checkpoint() throws {
+        try state.withLock { (state) throws in
+            guard state.phase != .closed else { throw SignalNodeError.closed }
+            _ = try append([.marker(makeMarker(state, type: .checkpoint))], writer: &state.writer)
+            state.recordsSinceCheckpoint = 0
+        }
+    }
+}

@@ -1,0 +1,196 @@
+import DequeModule
+import SegmentLog
+
+/// What a node read to rebuild its projections at open.
+public struct StartupReport: Sendable, Equatable {
+    /// Sequence of the newest checkpoint or clean-shutdown marker, if any.
+    public var markerSequence: UInt64?
+    /// The newest marker is a clean-shutdown marker and nothing follows it.
+    public var cleanShutdown = false
+    /// The scan started here: min(marker low-water mark, first record within
+    /// the dedupe TTL, marker + 1).
+    public var scannedFrom: UInt64 = 0
+    /// Records decoded by the scan (not counting the marker search and dead-letter reads).
+    public var recordsScanned = 0
+    /// Batches decoded in total and bytes read from segments in total.
+    public var batchesDecoded = 0
+    public var bytesRead: Int64 = 0
+    public var pendingSignals = 0
+    public var deadLetters = 0
+    public var dedupeKeys = 0
+}
+
+/// Rebuilds a node's projections from its log: the newest marker (found
+/// through the segment summaries, searching back from the tail), then the
+/// records after `min(low-water mark, now − TTL, marker)`.
+enum Startup {
+    static func rebuild(log: SegmentLog, now: Int64, ttl: Int64) throws -> (Projections, StartupReport) {
+        var report = StartupReport()
+        var statistics = ReadStatistics()
+        let marker = try newestMarker(in: log, statistics: &statistics)
+        let end = log.nextSequence
+        report.markerSequence = marker?.sequence
+        report.cleanShutdown = marker.map { $0.record.type == .cleanShutdown && $0.sequence + 1 == end } ?? false
+
+        var projections = Projections()
+        let cutoff = now - ttl
+        // First record inside the dedupe TTL (append time > now - TTL).
+        let ttlReader = log.read(LogQuery(since: cutoff + 1))
+        let ttlStart = try ttlReader.next()?.sequence ?? end
+        add(ttlReader.statistics, to: &statistics)
+
+        var start = log.firstSequence
+        var lowWater = log.firstSequence
+        var markerSequence: UInt64? = nil
+        if let marker {
+            markerSequence = marker.sequence
+            lowWater = marker.record.lowWaterSequence
+            start = max(log.firstSequence, min(lowWater, ttlStart, marker.sequence + 1))
+            projections.totals = marker.record.totals
+            for ref in marker.record.deadLetters {
+                guard var signal = try readSignal(at: ref.signalSequence, in: log, statistics: &statistics) else {
+                    throw SignalNodeError.badRecord(sequence: ref.signalSequence, reason: "dead letter \(ref.signalID) refers to a signal record that is not in the log")
+                }
+                signal.retryCount = ref.retryCount
+                projections.deadLetters[ref.signalID] = DeadLetter(signal: signal, reason: ref.reason, error: ref.error, time: ref.time,
+                                                                   nodeID: ref.nodeID, sequence: ref.signalSequence)
+            }
+        }
+        report.scannedFrom = start
+
+        struct Candidate {
+            var signal: Signal
+            var sequence: UInt64
+            var order: UInt64
+            var acceptedAt: Int64
+        }
+        var candidates: [String: Candidate] = [:]
+        func after(_ sequence: UInt64) -> Bool { markerSequence.map { sequence > $0 } ?? true }
+
+        let reader = log.read(LogQuery(fromSequence: start))
+        while let record = try reader.next() {
+            report.recordsScanned += 1
+            guard let kind = SignalRecordKind(rawValue: record.kind) else { continue }
+            do {
+                switch kind {
+                case .signal:
+                    let decoded = try SignalRecord.decode(record.payload)
+                    let signal = decoded.signal
+                    if decoded.carriedFrom == nil {
+                        if record.timestamp > cutoff {
+                            projections.remember(key: signal.idempotencyKey,
+                                                 entry: DedupeEntry(signalID: signal.id, fingerprint: signal.payloadFingerprint, acceptedAt: record.timestamp),
+                                                 ttl: ttl)
+                        }
+                        if after(record.sequence) { projections.totals.received += 1 }
+                    }
+                    if record.sequence >= lowWater {
+                        if var existing = candidates[signal.id] {
+                            existing.sequence = record.sequence
+                            candidates[signal.id] = existing
+                        } else {
+                            candidates[signal.id] = Candidate(signal: signal, sequence: record.sequence,
+                                                              order: decoded.carriedFrom ?? record.sequence, acceptedAt: record.timestamp)
+                        }
+                    }
+                case .attempt:
+                    let attempt = try AttemptRecord.decode(record.payload).attempt
+                    if case .processed = attempt.outcome { candidates.removeValue(forKey: attempt.signalID) }
+                    guard after(record.sequence) else { continue }
+                    switch attempt.outcome {
+                    case .processed: projections.totals.processed += 1
+                    case .failed: projections.totals.failedAttempts += 1
+                    case .duplicate: projections.totals.duplicates += 1
+                    case .conflict: projections.totals.conflicts += 1
+                    case .rejected: projections.totals.rejected += 1
+                    }
+                case .deadLetterMove:
+                    let move = try DeadLetterMoveRecord.decode(record.payload)
+                    let candidate = candidates.removeValue(forKey: move.signalID)
+                    guard after(record.sequence) else { continue }
+                    var signal: Signal
+                    if let candidate {
+                        signal = candidate.signal
+                    } else if let existing = projections.deadLetters[move.signalID] {
+                        signal = existing.signal
+                    } else if let loaded = try readSignal(at: move.signalSequence, in: log, statistics: &statistics) {
+                        signal = loaded
+                    } else {
+                        throw SignalNodeError.badRecord(sequence: record.sequence, reason: "dlq-move for \(move.signalID) refers to a missing signal record")
+                    }
+                    if projections.deadLetters[move.signalID] == nil { projections.totals.deadLettered += 1 }
+                    signal.retryCount = move.retryCount
+                    projections.deadLetters[move.signalID] = DeadLetter(signal: signal, reason: move.reason, error: move.error, time: move.time,
+                                                                        nodeID: move.nodeID, sequence: move.signalSequence)
+                case .deadLetterResolve:
+                    let resolve = try DeadLetterResolveRecord.decode(record.payload)
+                    guard after(record.sequence) else { continue }
+                    if projections.deadLetters.removeValue(forKey: resolve.signalID) != nil {
+                        if resolve.resolution == .reprocessed { projections.totals.reprocessed += 1 } else { projections.totals.discarded += 1 }
+                    }
+                case .marker:
+                    continue
+                }
+            } catch let error as SignalRecordError {
+                throw SignalNodeError.badRecord(sequence: record.sequence, reason: error.description)
+            }
+        }
+        add(reader.statistics, to: &statistics)
+
+        for candidate in candidates.values.sorted(by: { $0.order < $1.order }) {
+            _ = projections.enqueue(PendingSignal(signal: candidate.signal, sequence: candidate.sequence, order: candidate.order, acceptedAt: candidate.acceptedAt))
+        }
+        report.pendingSignals = projections.depth
+        report.deadLetters = projections.deadLetters.count
+        report.dedupeKeys = projections.dedupe.count
+        report.batchesDecoded = statistics.batchesDecoded
+        report.bytesRead = statistics.bytesRead
+        return (projections, report)
+    }
+
+    static func add(_ statistics: ReadStatistics, to total: inout ReadStatistics) {
+        total.batchesDecoded += statistics.batchesDecoded
+        total.bytesRead += statistics.bytesRead
+        total.segmentsVisited += statistics.segmentsVisited
+    }
+
+    /// The newest marker: the last segment whose summary counts markers is
+    /// searched from its end in growing windows, so a marker near the tail
+    /// costs a few batches, not the segment.
+    static func newestMarker(in log: SegmentLog, statistics: inout ReadStatistics) throws -> (sequence: UInt64, record: MarkerRecord)? {
+        let kind = SignalRecordKind.marker.rawValue
+        for segment in log.segments().reversed() {
+            guard (segment.recordsByKind[kind] ?? 0) > 0, let last = segment.lastSequence else { continue }
+            var window: UInt64 = 512
+            while true {
+                let from = last - segment.baseSequence + 1 > window ? last + 1 - window : segment.baseSequence
+                let reader = log.read(LogQuery(fromSequence: from, throughSequence: last, kinds: [kind]))
+                var found: (UInt64, [UInt8])?
+                while let record = try reader.next() { found = (record.sequence, record.payload) }
+                add(reader.statistics, to: &statistics)
+                if let (sequence, payload) = found {
+                    do {
+                        return (sequence, try MarkerRecord.decode(payload))
+                    } catch {
+                        throw SignalNodeError.badRecord(sequence: sequence, reason: error.description)
+                    }
+                }
+                if from == segment.baseSequence { break }
+                window *= 8
+            }
+        }
+        return nil
+    }
+
+    /// The signal in the signal record at `sequence`, if there is one.
+    static func readSignal(at sequence: UInt64, in log: SegmentLog, statistics: inout ReadStatistics) throws -> Signal? {
+        let reader = log.read(LogQuery(fromSequence: sequence, throughSequence: sequence, kinds: [SignalRecordKind.signal.rawValue]))
+        defer { add(reader.statistics, to: &statistics) }
+        guard let record = try reader.next() else { return nil }
+        do {
+            return try SignalRecord.decode(record.payload).signal
+        } catch {
+            throw SignalNodeError.badRecord(sequence: sequence, reason: error.description)
+        }
+    }
+}
