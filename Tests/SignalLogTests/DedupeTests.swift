@@ -1,0 +1,124 @@
+import SegmentLog
+import Testing
+@testable import SignalLog
+
+@Suite("Deduplication and idempotency")
+struct DedupeTests {
+    @Test func duplicateWithinTheTTLIsCountedRecordedAndNotProcessed() async throws {
+        let directory = temporaryDirectory("dedupe")
+        defer { removeDirectory(directory) }
+        let recorder = Recorder()
+        let node = try SignalNode.open(nodeID: "dedupe-1", directory: directory, options: testOptions(), handlers: ["work": { recorder.add($0) }])
+        let first = makeSignal("a", key: "key-1")
+        #expect(try node.receive(first).isAccepted)
+        let second = makeSignal("a", key: "key-1")
+        #expect(try node.receive(second) == .duplicate(originalID: first.id))
+        #expect(node.queueMetrics().duplicateCount == 1)
+        #expect(await node.gracefulShutdown(timeout: .seconds(10)))
+        #expect(recorder.ids == [first.id])
+        let duplicates = try attempts(in: directory).filter { $0.outcome == .duplicate(of: first.id) }
+        #expect(duplicates.map(\.signalID) == [second.id])
+    }
+
+    @Test func keyAtTheTTLEdge() async throws {
+        let directory = temporaryDirectory("dedupe")
+        defer { removeDirectory(directory) }
+        let clock = ManualClock()
+        let node = try SignalNode.open(nodeID: "dedupe-2", directory: directory, options: testOptions(clock: clock), handlers: ["work": { _ in }])
+        #expect(try node.receive(makeSignal("a", key: "edge")).isAccepted)
+        clock.advance(byMicroseconds: 300_000_000 - 1)
+        if case .duplicate = try node.receive(makeSignal("a", key: "edge")) {} else { Issue.record("one microsecond before the TTL must be a duplicate") }
+        clock.advance(byMicroseconds: 1)
+        #expect(try node.receive(makeSignal("a", key: "edge")).isAccepted, "at exactly the TTL the key has expired")
+        await node.gracefulShutdown(timeout: .seconds(10))
+    }
+
+    @Test func sameKeyDifferentPayloadIsAConflict() async throws {
+        let directory = temporaryDirectory("dedupe")
+        defer { removeDirectory(directory) }
+        let recorder = Recorder()
+        let node = try SignalNode.open(nodeID: "dedupe-3", directory: directory, options: testOptions(), handlers: ["work": { recorder.add($0) }])
+        let first = makeSignal("original", key: "k")
+        _ = try node.receive(first)
+        let other = makeSignal("different", key: "k")
+        #expect(try node.receive(other) == .conflict(originalID: first.id))
+        #expect(node.queueMetrics().totals.conflicts == 1)
+        #expect(node.queueMetrics().duplicateCount == 0)
+        await node.gracefulShutdown(timeout: .seconds(10))
+        #expect(recorder.ids == [first.id])
+        #expect(try attempts(in: directory).contains { $0.signalID == other.id && $0.outcome == .conflict(with: first.id) })
+    }
+
+    @Test func duplicatesWithinOneBatch() async throws {
+        let directory = temporaryDirectory("dedupe")
+        defer { removeDirectory(directory) }
+        let node = try SignalNode.open(nodeID: "dedupe-4", directory: directory, options: testOptions(), handlers: ["work": { _ in }])
+        let a = makeSignal("x", key: "same"), b = makeSignal("x", key: "same"), c = makeSignal("y", key: "same")
+        let results = try node.receive(batch: [a, b, c])
+        #expect(results[0].isAccepted)
+        #expect(results[1] == .duplicate(originalID: a.id))
+        #expect(results[2] == .conflict(originalID: a.id))
+        await node.gracefulShutdown(timeout: .seconds(10))
+    }
+
+    @Test func expiredKeysAreEvicted() async throws {
+        let directory = temporaryDirectory("dedupe")
+        defer { removeDirectory(directory) }
+        let clock = ManualClock()
+        let node = try SignalNode.open(nodeID: "dedupe-5", directory: directory, options: testOptions(clock: clock), handlers: ["work": { _ in }])
+        _ = try node.receive(batch: (0..<500).map { makeSignal("s\($0)", key: "k\($0)") })
+        #expect(node.state.withLock { $0.projections.dedupe.count } == 500)
+        clock.advance(byMicroseconds: 301_000_000)
+        _ = try node.receive(makeSignal("new", key: "fresh"))
+        #expect(node.state.withLock { $0.projections.dedupe.count } == 1)
+        #expect(node.state.withLock { $0.projections.dedupeOrder.count } == 1)
+        await node.gracefulShutdown(timeout: .seconds(10))
+    }
+
+    @Test func duplicateAcrossARestartIsCaught() async throws {
+        let directory = temporaryDirectory("dedupe")
+        defer { removeDirectory(directory) }
+        let clock = ManualClock()
+        let recorder = Recorder()
+        let first = makeSignal("a", key: "restart-key")
+        do {
+            let node = try SignalNode.open(nodeID: "dedupe-6", directory: directory, options: testOptions(clock: clock), handlers: ["work": { recorder.add($0) }])
+            _ = try node.receive(first)
+            #expect(await node.gracefulShutdown(timeout: .seconds(10)))
+        }
+        clock.advance(byMicroseconds: 60_000_000)
+        let node = try SignalNode.open(nodeID: "dedupe-6", directory: directory, options: testOptions(clock: clock), handlers: ["work": { recorder.add($0) }])
+        #expect(try node.receive(makeSignal("a", key: "restart-key")) == .duplicate(originalID: first.id))
+        #expect(node.queueMetrics().duplicateCount == 1)
+        clock.advance(byMicroseconds: 240_000_000)
+        #expect(try node.receive(makeSignal("a", key: "restart-key")).isAccepted)
+        await node.gracefulShutdown(timeout: .seconds(10))
+        #expect(recorder.count == 2)
+    }
+
+    @Test func startupReadsOnlyTheLastTTL() async throws {
+        let directory = temporaryDirectory("dedupe")
+        defer { removeDirectory(directory) }
+        let clock = ManualClock()
+        var options = testOptions(clock: clock)
+        options.queueCapacity = 100_000
+        do {
+            let node = try SignalNode.open(nodeID: "dedupe-7", directory: directory, options: options, handlers: ["work": { _ in }])
+            for chunk in 0..<20 {
+                _ = try node.receive(batch: (0..<1000).map { makeSignal("old \(chunk) \($0)", partition: "p\($0 % 10)") })
+            }
+            #expect(await eventually { node.queueDepth == 0 })
+            clock.advance(byMicroseconds: 600_000_000)
+            _ = try node.receive(batch: (0..<10).map { makeSignal("new \($0)", key: "new-\($0)") })
+            #expect(await node.gracefulShutdown(timeout: .seconds(10)))
+        }
+        let node = try SignalNode.open(nodeID: "dedupe-7", directory: directory, options: options, handlers: ["work": { _ in }])
+        #expect(node.startup.cleanShutdown)
+        #expect(node.startup.recordsScanned < 100, "scanned \(node.startup.recordsScanned) records of \(node.log.nextSequence)")
+        #expect(node.startup.dedupeKeys == 10)
+        #expect(node.queueMetrics().totals.received == 20_010)
+        #expect(node.queueMetrics().totals.processed == 20_010)
+        if case .duplicate = try node.receive(makeSignal("new 3", key: "new-3")) {} else { Issue.record("key from the last TTL forgotten") }
+        await node.gracefulShutdown(timeout: .seconds(10))
+    }
+}
