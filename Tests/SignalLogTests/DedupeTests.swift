@@ -122,3 +122,22 @@ struct DedupeTests {
         await node.gracefulShutdown(timeout: .seconds(10))
     }
 }
+
+@Suite("Default idempotency keys")
+struct DefaultKeyTests {
+    @Test func collidingDefaultKeysAreNotDuplicatesButResendsAre() async throws {
+        let directory = temporaryDirectory("dedupe")
+        defer { removeDirectory(directory) }
+        let recorder = Recorder()
+        let node = try SignalNode.open(nodeID: "keys", directory: directory, options: testOptions(), handlers: ["work": { recorder.add($0) }])
+        // Two different signals whose ids share the first 8 hex digits get the same default key.
+        let a = Signal(content: .text("a"), type: "work", sourceID: "src", id: "abcdef01-0000-4000-8000-000000000001")
+        let b = Signal(content: .text("b"), type: "work", sourceID: "src", id: "abcdef01-0000-4000-8000-000000000002")
+        #expect(a.idempotencyKey == b.idempotencyKey)
+        #expect(try node.receive(a).isAccepted)
+        #expect(try node.receive(b).isAccepted)
+        #expect(try node.receive(b) == .duplicate(originalID: b.id), "the same signal sent again is a duplicate")
+        await node.gracefulShutdown(timeout: .seconds(10))
+        #expect(recorder.ids == [a.id, b.id])
+    }
+}

@@ -185,7 +185,8 @@ public final class SignalNode: Sendable, SignalTarget, Service {
                     breaker.release(signal.id)
                     continue
                 }
-                if let seen = batchKeys[signal.idempotencyKey] ?? state.projections.lookup(key: signal.idempotencyKey, now: now, ttl: ttl) {
+                if let seen = batchKeys[signal.idempotencyKey] ?? state.projections.lookup(key: signal.idempotencyKey, now: now, ttl: ttl),
+                   !Self.defaultKeysCollided(signal, seen) {
                     let same = seen.fingerprint == signal.payloadFingerprint
                     decisions[position] = same ? .duplicate(originalID: seen.signalID) : .conflict(originalID: seen.signalID)
                     records.append(.attempt(ProcessingAttempt(signalID: signal.id, nodeID: nodeID, startedAt: now, duration: 0,
@@ -242,6 +243,16 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         for code in rejections { metrics.rejected[code]?.increment() }
         startWorkers(startKeys)
         return results
+    }
+
+    /// Default keys carry only 8 hex digits of the signal id, so two
+    /// different signals can draw the same one (likely among tens of
+    /// thousands within a TTL). A match counts as a duplicate only when the
+    /// key was not derived from the incoming signal's own id, or the ids are
+    /// equal (the same signal sent again).
+    static func defaultKeysCollided(_ signal: Signal, _ seen: DedupeEntry) -> Bool {
+        seen.signalID != signal.id
+            && signal.idempotencyKey == Signal.defaultIdempotencyKey(sourceID: signal.sourceID, type: signal.type, id: signal.id)
     }
 
     /// Why a signal cannot be accepted at all, or nil.
