@@ -1,1 +1,88 @@
-print("slog-node-child: not implemented yet")
+// slog-node-child: a SignalNode that the crash test (reliability.md #18)
+// kills with SIGKILL.
+//
+//   slog-node-child <log-directory> <first-index> [partitions] [batch]
+//
+// Accepts signals "sig-<n>" (idempotency key "key-<n>", partition
+// "p<n % partitions>") from <first-index> on, in batches, forever; after
+// each batch is acknowledged (written to the log by `receive`) it writes
+// one line per accepted signal to stdout, unbuffered:
+//
+//   ACK <id> <partition> <sequence>
+//
+// Handlers take a little time, so there is always accepted-but-unprocessed
+// work when the parent kills the process.
+
+import SegmentLog
+import SignalLog
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func writeOut(_ text: String) {
+    var bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes[offset...].withUnsafeMutableBytes { write(1, $0.baseAddress, $0.count) }
+        if written < 0 {
+            if errno == EINTR { continue }
+            exit(3)
+        }
+        offset += written
+    }
+    bytes.removeAll()
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3, let first = Int(arguments[2]) else {
+    writeOut("usage: slog-node-child <log-directory> <first-index> [partitions] [batch]\n")
+    exit(2)
+}
+let directory = arguments[1]
+let partitions = arguments.count > 3 ? max(1, Int(arguments[3]) ?? 4) : 4
+let batchSize = arguments.count > 4 ? max(1, Int(arguments[4]) ?? 20) : 20
+
+var options = SignalNodeOptions()
+options.queueCapacity = 1_000_000
+options.checkpointInterval = 500
+var logger = Logger(label: "slog-node-child")
+logger.logLevel = .error
+options.logger = logger
+
+let node: SignalNode
+do {
+    node = try SignalNode.open(nodeID: "child", directory: directory, options: options, handlers: [
+        "work": { _ in try await Task.sleep(for: .microseconds(200)) },
+    ])
+} catch {
+    writeOut("ERROR open: \(error)\n")
+    exit(1)
+}
+writeOut("READY\n")
+
+var next = first
+while true {
+    let batch = (next..<(next + batchSize)).map { index in
+        Signal(content: .text("payload \(index)"), type: "work", urgency: 0.5, sourceID: "child",
+               id: "sig-\(index)", idempotencyKey: "key-\(index)", partitionKey: "p\(index % partitions)")
+    }
+    next += batchSize
+    let results: [ReceiveResult]
+    do {
+        results = try node.receive(batch: batch)
+    } catch {
+        writeOut("ERROR receive: \(error)\n")
+        exit(1)
+    }
+    var lines = ""
+    for (signal, result) in zip(batch, results) {
+        if case .accepted(let sequence) = result {
+            lines += "ACK \(signal.id) \(signal.partitionKey) \(sequence)\n"
+        }
+    }
+    writeOut(lines)
+    // Let the workers make some progress between batches.
+    try? await Task.sleep(for: .microseconds(300))
+}
