@@ -1,0 +1,242 @@
+import ArgumentParser
+import SegmentLog
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `signallog info DIR`: what a log holds, from its segments' indexes.
+struct Info: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a log's segments, counts by kind, partitions, sizes and health.",
+        discussion: """
+            Reads only index summaries and the active segment, so it is quick on large logs.
+
+            Examples:
+              signallog info ./log
+              signallog info ./log --top 20
+              signallog info ./log --json | jq .records
+            """)
+
+    @Argument(help: "The log directory.")
+    var directory: String
+
+    @Option(name: .long, help: "How many of the largest partitions to list.")
+    var top: Int = 10
+
+    @Flag(name: .long, help: "Print JSON (documented in docs/cli.md) instead of text.")
+    var json = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if top < 0 { throw ValidationError("--top must be 0 or more") }
+    }
+
+    func run() async throws {
+        let listing = try LogDirectory.list(directory)
+        let log = try listing.openReadOnly()
+        defer { try? log.close() }
+        let summary = LogSummary(listing: listing, log: log, top: top)
+        let processing = try await ProcessingSummary.load(directory: directory, log: log)
+        let out = OutputBuffer()
+        if json {
+            out.line(summary.json(processing: processing).pretty)
+        } else {
+            out.write(summary.text(style: global.style, processing: processing))
+        }
+        out.flush()
+    }
+}
+
+/// Everything `info` reports about the storage layer.
+struct LogSummary {
+    var directory: String
+    var segments: [SegmentInfo]
+    var indexed: Set<UInt64>
+    var writerPID: Int32?
+    var recovery: RecoveryReport
+    var kinds: [UInt8: UInt64] = [:]
+    var partitions: [String: UInt64] = [:]
+    var topPartitions: [(String, UInt64)] = []
+    var records: UInt64 = 0
+    var rawBytes: UInt64 = 0
+    var storedBytes: Int64 = 0
+    var diskBytes: Int64 = 0
+    var indexBytes: Int64 = 0
+    var corruptFiles: [String]
+
+    init(listing: LogDirectory, log: SegmentLog, top: Int) {
+        directory = listing.path
+        segments = log.segments()
+        indexed = listing.indexes
+        writerPID = listing.writerPID()
+        recovery = log.recoveryReport
+        corruptFiles = listing.corruptFiles
+        for segment in segments {
+            records += segment.recordCount
+            rawBytes += segment.rawBytes
+            storedBytes += max(0, segment.fileBytes - Int64(OnDisk.segmentHeaderSize))
+            for (kind, count) in segment.recordsByKind { kinds[kind, default: 0] += count }
+            for (key, count) in segment.recordsByPartition { partitions[key, default: 0] += count }
+        }
+        topPartitions = partitions.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(top).map { ($0.key, $0.value) }
+        for name in listing.segments.map(OnDisk.segmentName) + listing.indexes.map(OnDisk.indexName) + listing.corruptFiles + (listing.hasLockFile ? ["LOCK"] : []) + listing.temporaries {
+            let size = fileSize(listing.path + "/" + name)
+            diskBytes += size
+            if name.hasSuffix(".idx") { indexBytes += size }
+        }
+    }
+
+    var firstSequence: UInt64? { segments.first(where: { $0.lastSequence != nil })?.baseSequence }
+    var lastSequence: UInt64? { segments.last(where: { $0.lastSequence != nil })?.lastSequence }
+    var firstTime: Int64? { segments.compactMap { $0.timeRange?.lowerBound }.min() }
+    var lastTime: Int64? { segments.compactMap { $0.timeRange?.upperBound }.max() }
+    var compressionRatio: Double? { storedBytes > 0 && rawBytes > 0 ? Double(rawBytes) / Double(storedBytes) : nil }
+    var damage: [DamagedRange] { recovery.damage }
+
+    func json(processing: ProcessingSummary?) -> JSON {
+        func time(_ value: Int64?) -> JSON { value.map { .string(TimeFormat.rfc3339($0)) } ?? .null }
+        var members: [(String, JSON)] = [
+            ("directory", .string(directory)),
+            ("writer_pid", writerPID.map { .int(Int64($0)) } ?? .null),
+            ("records", .uint(records)),
+            ("first_sequence", firstSequence.map(JSON.uint) ?? .null),
+            ("last_sequence", lastSequence.map(JSON.uint) ?? .null),
+            ("first_time", time(firstTime)),
+            ("last_time", time(lastTime)),
+            ("kinds", .object(kinds.sorted { $0.key < $1.key }.map { (RecordKinds.name($0.key), .uint($0.value)) })),
+            ("segments", .array(segments.map { segment in
+                .object([
+                    ("file", .string(fileName(segment.path))),
+                    ("state", .string(segment.isSealed ? "sealed" : "active")),
+                    ("indexed", .bool(indexed.contains(segment.baseSequence))),
+                    ("first_sequence", .uint(segment.baseSequence)),
+                    ("last_sequence", segment.lastSequence.map(JSON.uint) ?? .null),
+                    ("records", .uint(segment.recordCount)),
+                    ("batches", .uint(segment.batchCount)),
+                    ("bytes", .int(segment.fileBytes)),
+                    ("raw_bytes", .uint(segment.rawBytes)),
+                    ("first_time", time(segment.timeRange?.lowerBound)),
+                    ("last_time", time(segment.timeRange?.upperBound)),
+                    ("created_at", time(segment.createdAt)),
+                    ("kinds", .object(segment.recordsByKind.sorted { $0.key < $1.key }.map { (RecordKinds.name($0.key), .uint($0.value)) })),
+                    ("partitions", .int(segment.recordsByPartition.count)),
+                ])
+            })),
+            ("partitions", .object([
+                ("count", .int(partitions.count)),
+                ("top", .array(topPartitions.map { .object([("partition", .string($0.0)), ("records", .uint($0.1))]) })),
+            ])),
+            ("bytes", .object([
+                ("disk", .int(diskBytes)),
+                ("segments", .int(segments.reduce(0) { $0 + $1.fileBytes })),
+                ("indexes", .int(indexBytes)),
+                ("raw", .uint(rawBytes)),
+                ("stored", .int(storedBytes)),
+            ])),
+            ("compression_ratio", compressionRatio.map { .double(($0 * 100).rounded() / 100) } ?? .null),
+            ("recovery", .object([
+                ("torn_tail", recovery.truncatedTail.map { tail in
+                    .object([("file", .string(fileName(tail.path))), ("offset", .int(tail.offset)), ("bytes", .int(tail.bytes)), ("reason", .string(tail.reason))])
+                } ?? .null),
+                ("damage", .array(damage.map(Self.damageJSON))),
+                ("corrupt_files", .array(corruptFiles.map(JSON.string))),
+            ])),
+        ]
+        if let processing { members.append(("processing", processing.json)) }
+        return .object(members)
+    }
+
+    static func damageJSON(_ range: DamagedRange) -> JSON {
+        .object([
+            ("file", .string(fileName(range.path))), ("offset", .int(range.offset)), ("length", .int(range.length)),
+            ("reason", .string(range.reason)),
+            ("missing_sequences", range.missingSequences.isEmpty ? .null : .array([.uint(range.missingSequences.lowerBound), .uint(range.missingSequences.upperBound - 1)])),
+        ])
+    }
+
+    func text(style: Style, processing: ProcessingSummary?) -> String {
+        var lines: [String] = []
+        lines.append(style.bold("Log ") + directory)
+        var facts = Table(["", ""])
+        facts.indent = "  "
+        facts.showsHeader = false
+        let health: String
+        if !damage.isEmpty {
+            health = style.red("damaged: \(damage.count) unreadable range\(damage.count == 1 ? "" : "s") (run `signallog verify`)")
+        } else if let tail = recovery.truncatedTail, writerPID == nil {
+            health = style.yellow("torn tail: \(tail.bytes) bytes at offset \(tail.offset) of \(fileName(tail.path)) (a writable open or `repair` cuts it)")
+        } else {
+            health = style.green("ok")
+        }
+        facts.add(["health", health])
+        facts.add(["writer", writerPID.map { $0 > 0 ? style.yellow("running (pid \($0))") : style.yellow("running") } ?? "none"])
+        if let first = firstSequence, let last = lastSequence {
+            facts.add(["records", "\(Units.count(records))  (sequences \(first)…\(last))"])
+        } else {
+            facts.add(["records", "0"])
+        }
+        if let from = firstTime, let to = lastTime {
+            facts.add(["time", "\(TimeFormat.rfc3339(from, digits: 3)) → \(TimeFormat.rfc3339(to, digits: 3))  (\(TimeFormat.duration(micros: to - from)))"])
+        }
+        let sealed = segments.filter(\.isSealed).count
+        facts.add(["segments", "\(segments.count)  (\(sealed) sealed, \(segments.count - sealed) active)"])
+        let ratio = compressionRatio.map { ", compression \(Units.fixed($0, 2))×" } ?? ""
+        facts.add(["size", "\(Units.bytes(diskBytes)) on disk  (\(Units.bytes(Int64(rawBytes))) of records uncompressed\(ratio))"])
+        let kindText = kinds.sorted { $0.key < $1.key }.map { "\(RecordKinds.name($0.key)) \(Units.count($0.value))" }.joined(separator: " · ")
+        facts.add(["kinds", kindText.isEmpty ? "-" : kindText])
+        facts.add(["partitions", Units.count(partitions.count)])
+        if !corruptFiles.isEmpty { facts.add(["set aside", corruptFiles.joined(separator: ", ")]) }
+        if let processing {
+            for (label, value) in processing.textFacts(style: style) { facts.add([label, value]) }
+        }
+        lines.append(facts.render(style: .plain))
+
+        lines.append("")
+        lines.append(style.bold("Segments"))
+        var table = Table(["FILE", "STATE", "FIRST", "LAST", "RECORDS", "BATCHES", "SIZE", "RAW", "FROM", "TO"],
+                          alignments: [.left, .left, .right, .right, .right, .right, .right, .right, .left, .left])
+        table.indent = "  "
+        for segment in segments {
+            table.add([
+                fileName(segment.path),
+                segment.isSealed ? "sealed" : style.cyan("active"),
+                String(segment.baseSequence),
+                segment.lastSequence.map(String.init) ?? "-",
+                Units.count(segment.recordCount),
+                Units.count(segment.batchCount),
+                Units.bytes(segment.fileBytes),
+                Units.bytes(Int64(segment.rawBytes)),
+                segment.timeRange.map { TimeFormat.rfc3339($0.lowerBound, digits: 0) } ?? "-",
+                segment.timeRange.map { TimeFormat.rfc3339($0.upperBound, digits: 0) } ?? "-",
+            ])
+        }
+        lines.append(table.render(style: style))
+        if !topPartitions.isEmpty {
+            lines.append("")
+            lines.append(style.bold("Partitions") + " (top \(topPartitions.count) of \(Units.count(partitions.count)) by records)")
+            var parts = Table(["PARTITION", "RECORDS", "SHARE"], alignments: [.left, .right, .right])
+            parts.indent = "  "
+            for (key, count) in topPartitions {
+                parts.add([key.isEmpty ? "(none)" : key, Units.count(count), Units.fixed(100 * Double(count) / Double(max(records, 1)), 1) + "%"])
+            }
+            lines.append(parts.render(style: style))
+        }
+        if !damage.isEmpty {
+            lines.append("")
+            lines.append(style.bold(style.red("Damage")))
+            for range in damage { lines.append("  " + range.description) }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+func fileName(_ path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return path }
+    return String(path[path.index(after: slash)...])
+}
+
+func fileSize(_ path: String) -> Int64 {
+    var info = stat()
+    return lstat(path, &info) == 0 ? Int64(info.st_size) : 0
+}

@@ -1,0 +1,315 @@
+import ArgumentParser
+import SegmentLog
+import SignalLog
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `signallog ingest DIR [FILE|-]`: bulk import of JSON signals through the
+/// processing layer's acceptance rules.
+struct Ingest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import NDJSON or CloudEvents JSON signals into a log, with dedupe and validation.",
+        discussion: """
+            Each line is one JSON object: a signal with the original attribute names (content, \
+            signal_type, urgency, source_id required; id, idempotency_key, partition_key, \
+            correlation_id, schema_version, retry_count, timestamp, requires_response, traceparent \
+            optional), a CloudEvents 1.0 event (recognised by "specversion"), or a record object \
+            as `cat -o ndjson` prints it. Signals go through the node's acceptance rules: \
+            duplicates of an idempotency key seen within the dedupe TTL are counted and not \
+            stored again, invalid signals and unsupported schema versions are rejected with their \
+            reason. Accepted signals are written in batches and stay pending until the service \
+            that owns the log processes them. Malformed lines are reported with their line \
+            numbers and skipped, unless --strict. The log is created if it does not exist.
+
+            Exit status: 0 the import ran to the end (see the summary), 1 stopped by --strict or \
+            a write failure, 2 unusable input (missing file, locked log, not a log).
+
+            Examples:
+              signallog ingest ./log signals.ndjson
+              zcat events.jsonl.gz | signallog ingest ./log -
+              signallog cat ./old --kind signal -o cloudevents | signallog ingest ./new
+            """)
+
+    @Argument(help: "The log directory (created if missing).")
+    var directory: String
+
+    @Argument(help: "The input file, or - for standard input (the default).")
+    var file: String = "-"
+
+    @Option(name: .long, help: "Signals per log batch.")
+    var batchSize: Int = 2000
+
+    @Flag(name: .long, help: "Stop at the first malformed or rejected line.")
+    var strict = false
+
+    @Option(name: .customLong("schema-version"), help: ArgumentHelp("Also accept this schema version (repeatable; 1.0 and 1.1 are accepted by default).", valueName: "version"))
+    var extraSchemaVersions: [String] = []
+
+    @Option(name: .customLong("dedupe-ttl"), help: ArgumentHelp("Dedupe window in seconds (the node default is 300).", valueName: "seconds"))
+    var dedupeTTL: Int = 300
+
+    @Option(name: .long, help: ArgumentHelp("How many problem lines to list (the rest are counted).", valueName: "n"))
+    var showProblems: Int = 20
+
+    @Flag(name: .long, help: "Print the summary as JSON (documented in docs/cli.md).")
+    var json = false
+
+    @Flag(name: [.short, .long], help: "No progress bar.")
+    var quiet = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if batchSize < 1 || batchSize > 1_000_000 { throw ValidationError("--batch-size must be between 1 and 1000000") }
+        if dedupeTTL < 0 { throw ValidationError("--dedupe-ttl must be 0 or more") }
+    }
+
+    struct Problem {
+        var line: Int
+        var kind: String
+        var message: String
+    }
+
+    func run() async throws {
+        let style = global.style
+        let errorStyle = global.errorStyle
+        // Input first: a missing file is reported before the log is touched.
+        let fd: Int32
+        if file == "-" {
+            fd = STDIN_FILENO
+        } else {
+            fd = open(file, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw CLIError.unusable("\(file): \(String(cString: strerror(errno)))") }
+        }
+        defer { if fd != STDIN_FILENO { close(fd) } }
+        var info = stat()
+        let totalBytes: Int64? = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int64(info.st_size) : nil
+        let inputName = file == "-" ? "standard input" : file
+
+        // Work already pending in the log keeps waiting for its service.
+        var pendingTypes: Set<String> = []
+        if let listing = try? LogDirectory.list(directory), let log = try? listing.openReadOnly() {
+            if let inspection = try? LogInspection.load(log) {
+                pendingTypes = Set(inspection.pending.values.map(\.signal.type))
+            }
+            try? log.close()
+        } else {
+            try checkTarget()
+        }
+        let node = try AcceptingNode(directory: directory, pendingTypes: pendingTypes, dedupeTTL: .seconds(dedupeTTL))
+        let supported = SchemaRegistry().supportedVersions.union(extraSchemaVersions)
+        let reader = LineReader(fd: fd, name: inputName)
+        let progress = ProgressBar(total: totalBytes, unit: "signals", enabled: Terminal.stderrIsTTY && !quiet && !json, style: errorStyle)
+        var counts = (lines: 0, blank: 0, accepted: 0, duplicates: 0, conflicts: 0, rejected: 0, malformed: 0)
+        var rejectedByReason: [String: Int] = [:]
+        var problems: [Problem] = []
+        var problemCount = 0
+        var batch: [Signal] = []
+        var batchLines: [Int] = []
+        batch.reserveCapacity(batchSize)
+        var stopped: String? = nil
+        let started = Monotonic.now()
+
+        func note(_ problem: Problem) {
+            problemCount += 1
+            if problems.count < showProblems { problems.append(problem) }
+            if strict && stopped == nil { stopped = "line \(problem.line): \(problem.message)" }
+        }
+
+        func flush() throws {
+            guard !batch.isEmpty else { return }
+            node.prepare(types: batch.map(\.type))
+            let results: [ReceiveResult]
+            do {
+                results = try node.node.receive(batch: batch)
+            } catch {
+                throw CLIError("writing to \(directory) failed: \(error); \(counts.accepted) signals were accepted before it", exitCode: ExitStatus.failure)
+            }
+            for (position, result) in results.enumerated() {
+                switch result {
+                case .accepted: counts.accepted += 1
+                case .duplicate: counts.duplicates += 1
+                case .conflict(let original):
+                    counts.conflicts += 1
+                    note(Problem(line: batchLines[position], kind: "conflict", message: "idempotency key \(batch[position].idempotencyKey) was accepted within the TTL with a different payload (signal \(original))"))
+                case .rejected(let reason):
+                    counts.rejected += 1
+                    rejectedByReason[reason.code, default: 0] += 1
+                    note(Problem(line: batchLines[position], kind: "rejected", message: reason.description))
+                }
+            }
+            batch.removeAll(keepingCapacity: true)
+            batchLines.removeAll(keepingCapacity: true)
+        }
+
+        /// Checks decoded signals (schema) and queues them for the next log batch.
+        func take(_ parsed: ParsedChunk) throws {
+            for entry in parsed.entries {
+                if stopped != nil { return }
+                switch entry.result {
+                case .blank:
+                    counts.blank += 1
+                case .malformed(let message):
+                    counts.malformed += 1
+                    note(Problem(line: entry.line, kind: "malformed", message: message))
+                case .signal(let signal):
+                    if signal.schemaVersion.isEmpty || !supported.contains(signal.schemaVersion) {
+                        counts.rejected += 1
+                        rejectedByReason["unsupported_schema_version", default: 0] += 1
+                        note(Problem(line: entry.line, kind: "rejected", message: "unsupported_schema_version: schema version \"\(signal.schemaVersion)\" is not one of \(supported.sorted().joined(separator: ", ")) (add it with --schema-version)"))
+                        continue
+                    }
+                    batch.append(signal)
+                    batchLines.append(entry.line)
+                    if batch.count >= batchSize { try flush() }
+                }
+            }
+        }
+
+        do {
+            // Parsing the next chunk of lines (on another core) overlaps with
+            // accepting the previous one.
+            var inFlight: Task<ParsedChunk, Never>? = nil
+            while stopped == nil {
+                let chunk = try RawChunk.read(from: reader, lines: batchSize)
+                counts.lines += chunk.count
+                let parsing: Task<ParsedChunk, Never>? = chunk.count > 0 ? Task.detached { ParsedChunk(chunk) } : nil
+                if let inFlight { try take(await inFlight.value) }
+                inFlight = parsing
+                progress.update(done: reader.bytesRead, items: counts.accepted + batch.count)
+                if parsing == nil { break }
+            }
+            if stopped == nil, let inFlight { try take(await inFlight.value) }
+            // Signals before a --strict stop are accepted; the import ends there.
+            try flush()
+        } catch let error as LineReader.Failure {
+            progress.finish()
+            await node.close()
+            throw CLIError.unusable(error.description)
+        } catch {
+            progress.finish()
+            await node.close()
+            throw error
+        }
+        progress.finish()
+        await node.close()
+        let elapsed = Monotonic.now() - started
+
+        let out = OutputBuffer()
+        if json {
+            out.line(JSON.object([
+                ("directory", .string(directory)),
+                ("input", .string(inputName)),
+                ("lines", .int(counts.lines)),
+                ("accepted", .int(counts.accepted)),
+                ("duplicates", .int(counts.duplicates)),
+                ("conflicts", .int(counts.conflicts)),
+                ("rejected", .int(counts.rejected)),
+                ("rejected_by_reason", .object(rejectedByReason.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
+                ("malformed", .int(counts.malformed)),
+                ("blank", .int(counts.blank)),
+                ("stopped", .optional(stopped)),
+                ("seconds", .double((elapsed * 1000).rounded() / 1000)),
+                ("problems", .array(problems.map { .object([("line", .int($0.line)), ("kind", .string($0.kind)), ("message", .string($0.message))]) })),
+            ]).pretty)
+        } else {
+            for problem in problems {
+                StandardError.line(errorStyle.yellow("\(inputName):\(problem.line): \(problem.kind): ") + problem.message)
+            }
+            if problemCount > problems.count {
+                StandardError.line("… and \(problemCount - problems.count) more problem lines")
+            }
+            var table = Table(["", ""], alignments: [.left, .right])
+            table.indent = "  "
+            table.showsHeader = false
+            table.add(["accepted", style.green(Units.count(counts.accepted))])
+            table.add(["duplicates", Units.count(counts.duplicates)])
+            if counts.conflicts > 0 { table.add(["conflicts", style.yellow(Units.count(counts.conflicts))]) }
+            table.add(["rejected", counts.rejected > 0 ? style.red(Units.count(counts.rejected)) : "0"])
+            for (reason, count) in rejectedByReason.sorted(by: { $0.key < $1.key }) {
+                table.add(["  " + reason, Units.count(count)])
+            }
+            table.add(["malformed", counts.malformed > 0 ? style.red(Units.count(counts.malformed)) : "0"])
+            let rate = elapsed > 0 ? Double(counts.lines) / elapsed : 0
+            out.line("Ingested \(inputName) into \(directory): \(Units.count(counts.lines)) line\(counts.lines == 1 ? "" : "s") in \(Units.fixed(elapsed, 2)) s (\(Units.rate(rate)) lines/s)")
+            out.line(table.render(style: style))
+            if let stopped { out.line(style.red("Stopped (--strict) at ") + stopped) }
+        }
+        out.flush()
+        if stopped != nil { throw ExitCode(ExitStatus.failure) }
+    }
+
+    /// Lines read from the input, copied so another task can parse them.
+    struct RawChunk: Sendable {
+        var bytes: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        var lines: [Int] = []
+        var count: Int { lines.count }
+
+        static func read(from reader: LineReader, lines limit: Int) throws -> RawChunk {
+            var chunk = RawChunk()
+            chunk.ranges.reserveCapacity(limit)
+            chunk.lines.reserveCapacity(limit)
+            while chunk.count < limit, try reader.next({ line, number in
+                let start = chunk.bytes.count
+                chunk.bytes.append(contentsOf: line)
+                chunk.ranges.append(start..<chunk.bytes.count)
+                chunk.lines.append(number)
+            }) {}
+            return chunk
+        }
+    }
+
+    /// What each line of a chunk decoded to.
+    struct ParsedChunk: Sendable {
+        enum Outcome: Sendable {
+            case signal(Signal)
+            case malformed(String)
+            case blank
+        }
+        var entries: [(line: Int, result: Outcome)] = []
+
+        init(_ chunk: RawChunk) {
+            entries.reserveCapacity(chunk.count)
+            chunk.bytes.withUnsafeBytes { all in
+                for (position, range) in chunk.ranges.enumerated() {
+                    let bytes = UnsafeRawBufferPointer(rebasing: all[range])
+                    let outcome: Outcome
+                    if bytes.allSatisfy({ $0 == 32 || $0 == 9 }) {
+                        outcome = .blank
+                    } else {
+                        do {
+                            outcome = .signal(try Ingest.decode(bytes))
+                        } catch {
+                            outcome = .malformed("\(error)")
+                        }
+                    }
+                    entries.append((chunk.lines[position], outcome))
+                }
+            }
+        }
+    }
+
+    /// A signal from one JSON line: a signal object, a CloudEvent, or a `cat` record object.
+    static func decode(_ bytes: UnsafeRawBufferPointer) throws(SignalJSONError) -> Signal {
+        let value = try JSONValue.parse(bytes)
+        guard case .object(let object) = value else { throw .notAnObject(found: value.typeName) }
+        if object["specversion"] != nil { return try CloudEvent.decode(value).signal() }
+        if case .string("signal")? = object["kind"], let inner = object["signal"], case .object = inner, object["sequence"] != nil {
+            return try SignalJSON.decode(inner)
+        }
+        return try SignalJSON.decode(value)
+    }
+
+    /// The target must be a log, an empty directory, or not exist yet.
+    private func checkTarget() throws {
+        var info = stat()
+        guard stat(directory, &info) == 0 else { return }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else { throw CLIError.unusable("\(directory): not a directory") }
+        let listing = try LogDirectory.list(directory, requireSegments: false)
+        if let name = listing.foreign.first {
+            throw CLIError.unusable("\(directory) is not a SignalLog log: it holds \(name); ingest into a new or empty directory")
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import ArgumentParser
+import SegmentLog
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `signallog repair DIR`: the explicit, confirmed salvage of a damaged log.
+struct Repair: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Salvage a damaged log: cut a torn tail, rebuild indexes, set unreadable bytes aside.",
+        discussion: """
+            Shows its plan, then asks for confirmation (or takes --yes). Nothing is deleted \
+            without saying so: unreadable bytes are copied into NAME.OFFSET.corrupt files beside \
+            the segments before being cut out, damaged indexes are renamed to .corrupt, and every \
+            record lost to the damage is replaced by a placeholder record of kind "lost" that \
+            names the .corrupt file, so sequence numbers stay gap-free. Index files are rebuilt \
+            by opening the log for writing afterwards. Refuses to run while a writer holds the log.
+
+            Exit status: 0 repaired (or nothing to do), 1 not repaired (declined, failed, or \
+            problems remain), 2 unusable input or locked by a writer.
+
+            Examples:
+              signallog repair ./log --dry-run
+              signallog repair ./log --yes
+            """)
+
+    @Argument(help: "The log directory.")
+    var directory: String
+
+    @Flag(name: .long, help: "Only show what would be done.")
+    var dryRun = false
+
+    @Flag(name: [.short, .long], help: "Apply without asking.")
+    var yes = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let style = global.style
+        let listing = try LogDirectory.list(directory)
+        if let name = listing.foreign.first {
+            throw CLIError.unusable("\(directory)/\(name) is not a file of a log; repair touches only the log's own files, so move it away first")
+        }
+        let writer = listing.writerPID()
+        if writer != nil && !dryRun {
+            throw CLIError("\(directory) is locked by a running writer\(writer! > 0 ? " (pid \(writer!))" : ""); stop it before repairing", exitCode: ExitStatus.unusable)
+        }
+        let report = Verifier(listing: listing, writerLive: writer != nil).run()
+        if let unusable = report.unusable { throw CLIError.unusable(unusable) }
+        let plan = RepairPlan.make(listing: listing, report: report)
+        let out = OutputBuffer()
+        if plan.steps.isEmpty && plan.engineNotes.isEmpty && plan.unrepairable.isEmpty {
+            out.line("Nothing to repair: \(directory) is clean.")
+            out.flush()
+            return
+        }
+        out.line(style.bold("Repair plan for \(directory):"))
+        var number = 0
+        for step in plan.steps {
+            number += 1
+            out.line("  \(number). \(step.summary)")
+        }
+        if !plan.steps.isEmpty || !plan.engineNotes.isEmpty {
+            number += 1
+            out.line("  \(number). open the log for writing once, letting the engine's recovery rebuild every missing index\(plan.engineNotes.isEmpty ? "" : ":")")
+            for note in plan.engineNotes { out.line("       - \(note)") }
+            out.line("  \(number + 1). verify the log again")
+        }
+        if plan.lostRecords > 0 {
+            out.line(style.yellow("  \(plan.lostRecords) record\(plan.lostRecords == 1 ? " is" : "s are") unreadable and will be replaced by placeholders; their bytes are kept in the .corrupt files."))
+        }
+        for item in plan.unrepairable {
+            out.line(style.red("  cannot repair: ") + item)
+        }
+        if dryRun {
+            out.line("Dry run: nothing was changed. Run `signallog repair \(directory) --yes` to apply.")
+            out.flush()
+            return
+        }
+        out.flush()
+        if !yes {
+            guard Terminal.stdinIsTTY else {
+                throw CLIError("repair changes files: pass --yes to apply the plan above (or --dry-run to only see it)", exitCode: ExitStatus.unusable)
+            }
+            StandardError.write("Apply these changes to \(directory)? [y/N] ")
+            let answer = readLine()?.trimmingSpaces().lowercased() ?? ""
+            guard answer == "y" || answer == "yes" else {
+                StandardError.line("Nothing was changed.")
+                throw ExitCode(ExitStatus.failure)
+            }
+        }
+
+        try FileOps.withWriterLock(directory) {
+            for (i, step) in plan.steps.enumerated() {
+                do {
+                    try step.apply()
+                } catch {
+                    throw CLIError("step \(i + 1) failed: \(error); steps before it were applied, and running repair again continues from there", exitCode: ExitStatus.failure)
+                }
+                out.line(style.green("  done: ") + step.summary)
+                out.flush()
+            }
+            try FileOps.syncDirectory(directory)
+        }
+        // The engine's own recovery finishes the job: rebuilds indexes, removes leftovers.
+        do {
+            let log = try SegmentLog.open(directory: directory)
+            let recovery = log.recoveryReport
+            try log.close()
+            for path in recovery.rebuiltIndexes { out.line(style.green("  done: ") + "rebuilt \(fileName(path))") }
+            for path in recovery.removedFiles { out.line(style.green("  done: ") + "removed \(fileName(path))") }
+            if let tail = recovery.truncatedTail { out.line(style.green("  done: ") + "cut \(tail.bytes) bytes from \(fileName(tail.path))") }
+        } catch {
+            out.flush()
+            throw CLIError("the repaired log does not open for writing: \(error)", exitCode: ExitStatus.failure)
+        }
+        let after = Verifier(listing: try LogDirectory.list(directory), writerLive: false).run()
+        if after.errors == 0 && plan.unrepairable.isEmpty {
+            out.line("Result: " + style.green("repaired") + "; `signallog verify \(directory)` reports it clean" + (after.warnings > 0 ? " with \(after.warnings) warning\(after.warnings == 1 ? "" : "s")" : "") + ".")
+            out.flush()
+        } else {
+            out.line("Result: " + style.red("\(after.errors) problem\(after.errors == 1 ? "" : "s") remain") + "; see `signallog verify \(directory)`.")
+            out.flush()
+            throw ExitCode(ExitStatus.failure)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import SegmentLog
+
+/// Ways of walking the records a filter selects.
+enum RecordScan {
+    /// Oldest first, through the engine's indexed reader. `visit` returns
+    /// false to stop.
+    static func forward(_ log: SegmentLog, _ filter: RecordFilter, visit: (PresentedRecord) -> Bool) throws(SegmentLogError) {
+        let reader = log.read(filter.query)
+        while let record = try reader.next() {
+            guard let item = filter.accept(record) else { continue }
+            if !visit(item) { return }
+        }
+    }
+
+    /// Newest first: reads windows of sequence numbers backwards from the
+    /// end, each through the indexes, so `-n 10` of a large log reads only
+    /// its last batches. The window grows while windows come back empty.
+    static func backward(_ log: SegmentLog, _ filter: RecordFilter, visit: (PresentedRecord) -> Bool) throws(SegmentLogError) {
+        let segments = log.segments().filter { $0.lastSequence != nil }
+        guard var lower = segments.first?.baseSequence, var upper = segments.last?.lastSequence else { return }
+        lower = max(lower, filter.query.fromSequence)
+        if let through = filter.query.throughSequence { upper = min(upper, through) }
+        // Time bounds narrow the sequence span through the segment summaries.
+        if let since = filter.query.since, let first = segments.first(where: { ($0.timeRange?.upperBound ?? .min) >= since }) {
+            lower = max(lower, first.baseSequence)
+        } else if filter.query.since != nil {
+            return
+        }
+        if let until = filter.query.until {
+            guard let last = segments.last(where: { ($0.timeRange?.lowerBound ?? .max) < until }), let end = last.lastSequence else { return }
+            upper = min(upper, end)
+        }
+        guard lower <= upper else { return }
+        var width: UInt64 = 4096
+        var top = upper
+        while true {
+            let bottom = top - lower >= width - 1 ? top - (width - 1) : lower
+            var query = filter.query
+            query.fromSequence = bottom
+            query.throughSequence = top
+            let reader = log.read(query)
+            var window: [PresentedRecord] = []
+            while let record = try reader.next() {
+                if let item = filter.accept(record) { window.append(item) }
+            }
+            for item in window.reversed() {
+                if !visit(item) { return }
+            }
+            if bottom == lower { return }
+            top = bottom - 1
+            if window.count < 64 { width = min(width * 2, 1 << 20) }
+        }
+    }
+}
