@@ -10,6 +10,11 @@
 //
 //   ACK <id> <partition> <sequence>
 //
+//   slog-node-child --bench <empty-directory> [signals] [batch] [partitions]
+//
+// measures `receive` with a trivial handler against appending the same
+// signal records straight to a SegmentLog (see docs/signals.md).
+//
 // Handlers take a little time, so there is always accepted-but-unprocessed
 // work when the parent kills the process.
 
@@ -36,6 +41,10 @@ func writeOut(_ text: String) {
 }
 
 let arguments = CommandLine.arguments
+if arguments.count >= 2, arguments[1] == "--bench" {
+    await runBenchmark(Array(arguments.dropFirst(2)))
+    exit(0)
+}
 guard arguments.count >= 3, let first = Int(arguments[2]) else {
     writeOut("usage: slog-node-child <log-directory> <first-index> [partitions] [batch]\n")
     exit(2)

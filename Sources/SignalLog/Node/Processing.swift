@@ -37,17 +37,21 @@ extension SignalNode {
     func drain(_ key: String) async {
         var buffer = OutcomeBuffer()
         defer { finishWorker(key) }
+        let runLength = max(1, options.maxBatchRun)
         while true {
+            // Take the next run of signals in one lock acquisition; only this
+            // worker removes from the head of the partition, so the run stays valid.
             let finished = buffer.finished
-            let next: PendingSignal? = state.withLock { state in
-                guard !state.stopping, state.phase != .closed, let queue = state.projections.partitions[key], finished < queue.items.count else { return nil }
-                return queue.items[finished]
+            let run: [PendingSignal] = state.withLock { state in
+                guard !state.stopping, state.phase != .closed, let queue = state.projections.partitions[key], finished < queue.items.count else { return [] }
+                return Array(queue.items[finished..<min(queue.items.count, finished + runLength)])
             }
-            if let item = next {
-                guard await process(item, partition: key, buffer: &buffer) else { return }
-                if buffer.records.count >= options.maxBatchRun {
-                    guard flush(&buffer, partition: key) else { return }
+            if !run.isEmpty {
+                for item in run {
+                    if stopRequested.load(ordering: .relaxed) { return }
+                    guard await process(item, partition: key, buffer: &buffer) else { return }
                 }
+                guard flush(&buffer, partition: key) else { return }
                 continue
             }
             if !buffer.isEmpty {
@@ -65,18 +69,15 @@ extension SignalNode {
     private func finishWorker(_ key: String) {
         let restart = state.withLock { state -> Bool in
             state.activeWorkers -= 1
-            guard var queue = state.projections.partitions[key] else { return false }
+            guard var queue = state.projections.partitions.removeValue(forKey: key) else { return false }
             // Signals that arrived after the last check, while not stopping, get a new worker.
             if !queue.items.isEmpty, !state.stopping, state.phase != .closed {
                 state.activeWorkers += 1
+                state.projections.partitions[key] = queue
                 return true
             }
             queue.running = false
-            if queue.items.isEmpty {
-                state.projections.partitions.removeValue(forKey: key)
-            } else {
-                state.projections.partitions[key] = queue
-            }
+            if !queue.items.isEmpty { state.projections.partitions[key] = queue }
             return false
         }
         if restart {
@@ -137,12 +138,14 @@ extension SignalNode {
             InstrumentationSystem.instrument.extract(["traceparent": traceparent], into: &context, using: TraceparentExtractor())
         }
         let span = startSpan("signal.process", context: context, ofKind: .consumer)
-        span.attributes["signal.id"] = signal.id
-        span.attributes["signal.type"] = signal.type
-        span.attributes["signal.correlation_id"] = signal.correlationID
-        span.attributes["signal.partition_key"] = signal.partitionKey
-        span.attributes["signal.attempt"] = attempt
-        span.attributes["node.id"] = nodeID
+        if span.isRecording {
+            span.attributes["signal.id"] = signal.id
+            span.attributes["signal.type"] = signal.type
+            span.attributes["signal.correlation_id"] = signal.correlationID
+            span.attributes["signal.partition_key"] = signal.partitionKey
+            span.attributes["signal.attempt"] = attempt
+            span.attributes["node.id"] = nodeID
+        }
         let startedAt = clock.nowMicroseconds()
         let start = ContinuousClock.now
         var failure: String?
@@ -362,6 +365,7 @@ extension SignalNode {
             try? await Task.sleep(for: .milliseconds(2))
         }
         state.withLock { $0.stopping = true }
+        stopRequested.store(true, ordering: .relaxed)
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             let drained = state.projections.depth == 0
             state.drained = drained

@@ -41,15 +41,17 @@ struct Projections: Sendable {
     mutating func enqueue(_ item: PendingSignal) -> Bool {
         depth += 1
         acceptedAtSum += Double(item.acceptedAt)
-        let key = item.signal.partitionKey
-        if partitions[key] == nil { partitions[key] = PartitionQueue() }
-        partitions[key]!.items.append(item)
-        return !partitions[key]!.running
+        var queue = partitions.removeValue(forKey: item.signal.partitionKey) ?? PartitionQueue()
+        queue.items.append(item)
+        let idle = !queue.running
+        partitions[item.signal.partitionKey] = queue
+        return idle
     }
 
     /// Removes the first `count` items of a partition (finished).
     mutating func removeFinished(_ count: Int, from key: String) {
-        guard count > 0, var queue = partitions[key] else { return }
+        // Moved out of the dictionary so the deque is mutated in place, not copied.
+        guard count > 0, var queue = partitions.removeValue(forKey: key) else { return }
         for _ in 0..<min(count, queue.items.count) {
             let item = queue.items.removeFirst()
             depth -= 1

@@ -56,6 +56,8 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     let state: Mutex<NodeState>
     let metrics: NodeMetrics
     let flow = Mutex(FlowState())
+    /// Set when shutdown stops the workers (checked between signals without the lock).
+    let stopRequested = Atomic<Bool>(false)
     let ttl: Int64
     var clock: any LogClock { options.clock }
     var logger: Logger { options.logger }
