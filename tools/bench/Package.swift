@@ -26,6 +26,7 @@ let package = Package(
             dependencies: [
                 "CBenchLZ4",
                 .product(name: "SegmentLog", package: "SignalLog"),
+                .product(name: "SignalLog", package: "SignalLog"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             path: "Sources/signallog-bench"

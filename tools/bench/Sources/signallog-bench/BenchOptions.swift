@@ -24,6 +24,10 @@ struct BenchOptions: Sendable {
     var maxCalls = 200_000
     /// Most append calls an `always` configuration makes (each waits for an fdatasync).
     var maxSyncedCalls = 2_000
+    /// Only the os/1000 ingest (the log replay and startup read), not the whole matrix.
+    var mainIngestOnly = false
+    /// Skip SQLite (for profiling SignalLog alone).
+    var sqlite = true
     /// Threads in the concurrent `always` ingest (group commit); 1 skips it.
     var writers = 4
     /// Signals the processing workload receives.
@@ -47,6 +51,8 @@ struct BenchOptions: Sendable {
           --interval-ms N      flush interval of the `interval` policy (default 100)
           --max-calls N        cap on append calls per os/interval configuration (default 200,000)
           --max-synced-calls N cap on append calls per always/FULL configuration (default 2,000)
+          --main-only          ingest only the os/1000 log (no matrix, no concurrent writers)
+          --no-sqlite          skip SQLite (for profiling SignalLog alone)
           --writers N          threads in the concurrent always/FULL ingest (default 4; 1 skips it)
           --processing-signals N  signals received in the processing workload (default 200,000)
           -h, --help           this text
@@ -78,6 +84,8 @@ struct BenchOptions: Sendable {
             case "--interval-ms": options.intervalMilliseconds = try number(argument)
             case "--max-calls": options.maxCalls = try number(argument)
             case "--max-synced-calls": options.maxSyncedCalls = try number(argument)
+            case "--main-only": options.mainIngestOnly = true
+            case "--no-sqlite": options.sqlite = false
             case "--writers": options.writers = try number(argument)
             case "--processing-signals": options.processingSignals = try number(argument); explicitProcessing = true
             case "--only":

@@ -37,7 +37,7 @@ struct BenchRunner {
             progress("machine bounds")
             Self.flushDisks()
             report.bounds = try MachineBounds(buffers: buffers).run(
-                directory: scratch, batchSize: 1000, records: options.signals, syncedBatches: options.maxSyncedCalls)
+                directory: scratch, batchSize: 1000, records: options.signals, syncedBatches: options.maxSyncedCalls, repeats: options.repeats)
         }
 
         let signalLogIngest = SegmentLogIngest(buffers: buffers, intervalMilliseconds: options.intervalMilliseconds)
@@ -51,15 +51,19 @@ struct BenchRunner {
             progress("ingest os batch 1000: SignalLog, SQLite (\(records) records)")
             Self.flushDisks()
             report.ingest.append(try signalLogIngest.run(directory: logDirectory, policy: .os, batch: 1000, records: records))
-            Self.flushDisks()
-            report.ingest.append(try sqliteIngest.run(path: dbPath, policy: .os, batch: 1000, records: records))
+            if options.sqlite {
+                Self.flushDisks()
+                report.ingest.append(try sqliteIngest.run(path: dbPath, policy: .os, batch: 1000, records: records))
+            }
             Self.flushDisks()
             if want.contains(.replay) {
                 progress("replay queries")
                 let queries = ReplayQuery.standard(buffers: buffers, records: records, batch: 1000)
                 let replay = ReplayWorkload(repeats: options.repeats)
                 report.replay += try replay.runSignalLog(directory: logDirectory, queries: queries, keys: buffers.keys)
-                report.replay += try replay.runSQLite(path: dbPath, queries: queries, buffers: buffers)
+                if options.sqlite {
+                    report.replay += try replay.runSQLite(path: dbPath, queries: queries, buffers: buffers)
+                }
             }
             if want.contains(.startup) {
                 progress("startup")
@@ -68,18 +72,20 @@ struct BenchRunner {
             DirectorySize.remove(logDirectory)
             SQLiteSignalStore.remove(path: dbPath)
 
-            for (policy, batch) in matrix where !(policy == .os && batch == 1000) {
+            for (policy, batch) in matrix where !(policy == .os && batch == 1000) && !options.mainIngestOnly {
                 let records = options.records(policy: policy, batch: batch)
                 progress("ingest \(policy.rawValue) batch \(batch): SignalLog, SQLite (\(records) records)")
                 let directory = scratch + "/log-\(policy.rawValue)-\(batch)", path = scratch + "/\(policy.rawValue)-\(batch).sqlite"
                 Self.flushDisks()
                 report.ingest.append(try signalLogIngest.run(directory: directory, policy: policy, batch: batch, records: records))
                 DirectorySize.remove(directory)
-                Self.flushDisks()
-                report.ingest.append(try sqliteIngest.run(path: path, policy: policy, batch: batch, records: records))
-                SQLiteSignalStore.remove(path: path)
+                if options.sqlite {
+                    Self.flushDisks()
+                    report.ingest.append(try sqliteIngest.run(path: path, policy: policy, batch: batch, records: records))
+                    SQLiteSignalStore.remove(path: path)
+                }
             }
-            if options.writers > 1 {
+            if options.writers > 1 && !options.mainIngestOnly {
                 let records = options.records(policy: .always, batch: 1000)
                 progress("ingest always batch 1000 × \(options.writers) writers: SignalLog, SQLite (\(records) records)")
                 let concurrent = ConcurrentIngest(buffers: buffers)
@@ -87,9 +93,11 @@ struct BenchRunner {
                 Self.flushDisks()
                 report.ingest.append(try concurrent.runSignalLog(directory: directory, batch: 1000, writers: options.writers, records: records))
                 DirectorySize.remove(directory)
-                Self.flushDisks()
-                report.ingest.append(try concurrent.runSQLite(path: path, batch: 1000, writers: options.writers, records: records))
-                SQLiteSignalStore.remove(path: path)
+                if options.sqlite {
+                    Self.flushDisks()
+                    report.ingest.append(try concurrent.runSQLite(path: path, batch: 1000, writers: options.writers, records: records))
+                    SQLiteSignalStore.remove(path: path)
+                }
             }
             report.ingest.sort { ($0.policy.order, $0.writers, -$0.batch, $0.system) < ($1.policy.order, $1.writers, -$1.batch, $1.system) }
         }
@@ -99,11 +107,7 @@ struct BenchRunner {
             do {
                 report.processing = try await ProcessingWorkload(buffers: buffers, options: options).run(directory: scratch + "/node")
             } catch let failure as BenchFailure {
-                if case .check(_, let reason) = failure, reason.hasPrefix(ProcessingWorkload.unavailable) {
-                    report.processingNote = reason
-                } else {
-                    throw failure
-                }
+                throw failure
             } catch {
                 throw .engine(workload: "processing", error: error)
             }

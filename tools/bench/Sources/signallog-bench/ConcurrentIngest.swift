@@ -56,7 +56,7 @@ struct ConcurrentIngest {
         let residentBefore = ProcessStats.residentBytes()
         let (seconds, failure) = Self.inThreads(writers) { thread in
             let db = try SQLiteDatabase(path: path)
-            try db.execute("PRAGMA busy_timeout=60000; PRAGMA synchronous=FULL;")
+            try db.execute("PRAGMA busy_timeout=60000; PRAGMA synchronous=FULL; PRAGMA cache_size=-\(SQLiteSignalStore.cacheKiB);")
             let insert = try db.prepare(SQLiteSignalStore.insertSQL)
             let begin = try db.prepare("BEGIN IMMEDIATE")
             let commit = try db.prepare("COMMIT")

@@ -1,16 +1,233 @@
-/// Workload 5: `SignalNode.receive` with a trivial handler against a plain
-/// append of the same records.
-///
-/// The processing layer (`SignalNode`) has not landed in module SignalLog
-/// yet, so this workload reports that it could not run.
-struct ProcessingWorkload {
-    /// The prefix of the reason given when the processing layer is missing.
-    static let unavailable = "SignalNode is not available"
+import Foundation
+import SegmentLog
+import SignalLog
 
+/// Workload 5: `SignalNode.receive` with a trivial handler against a plain
+/// append of the same signal records.
+///
+/// 1. plain: each signal's record (`SignalRecord.encode()`) appended to a
+///    SegmentLog, one call per signal — the baseline latency and rate;
+/// 2. throughput: one producer thread calls `receive` for every signal as
+///    fast as it can; the rate counts until every handler has run;
+/// 2b. batched: the same on a fresh node through `receive(batch:)`, 1,000 signals a call;
+/// 3. paced: signals sent at a steady pace the node keeps up with, to
+///    measure receive-to-handler latency without queueing;
+/// 4. startup: the node reopened on the log it wrote (projection rebuild,
+///    dedupe TTL covering the last 1 % of the log's time span) against a
+///    full scan of that log.
+///
+/// Every signal must be accepted and handled exactly once, or the workload fails.
+struct ProcessingWorkload {
     let buffers: CorpusBuffers
     let options: BenchOptions
+    /// Append-clock step per signal (the node runs on a ManualClock).
+    static let stepMicroseconds: Int64 = 100
+    /// Gap between paced signals.
+    static let paceMicroseconds: UInt32 = 250
 
     func run(directory: String) async throws -> ProcessingResult {
-        throw BenchFailure.check(workload: "processing", reason: "\(Self.unavailable) in module SignalLog at this commit")
+        let n = options.processingSignals
+        let paced = options.quick ? 200 : 2_000
+        let signals = makeSignals(count: n + paced)
+        let workload = "processing"
+
+        // 1. Plain appends of the same records.
+        let plainDirectory = directory + "-plain"
+        let plain = try plainAppend(directory: plainDirectory, signals: Array(signals.prefix(n)))
+        DirectorySize.remove(plainDirectory)
+
+        // 2. Throughput.
+        let clock = ManualClock(microseconds: Timeline.origin)
+        var nodeOptions = SignalNodeOptions()
+        nodeOptions.clock = clock
+        nodeOptions.queueCapacity = n + paced + 1
+        nodeOptions.dedupeTTL = .microseconds(Int64(n) * Self.stepMicroseconds / 100)
+        let board = LatencyBoard(count: n + paced)
+        let handler: SignalHandler = { signal in board.markHandled(Self.index(of: signal)) }
+        var handlers: [String: SignalHandler] = [:]
+        for type in SignalCorpus.signalTypes { handlers[type] = handler }
+        let node = try SignalNode.open(nodeID: "bench", directory: directory, options: nodeOptions, handlers: handlers)
+
+        let cpuStart = CPUTime.now()
+        let start = Stopwatch.now()
+        let acceptLatencies = try await Self.onThread { () throws -> [Double] in
+            var latencies: [Double] = []
+            latencies.reserveCapacity(n)
+            for i in 0..<n {
+                clock.advance(byMicroseconds: Self.stepMicroseconds)
+                let t = Stopwatch.now()
+                let result = try node.receive(signals[i])
+                latencies.append(Double(Stopwatch.now() - t) / 1e6)
+                guard result.isAccepted else {
+                    throw BenchFailure.check(workload: workload, reason: "signal \(i) was not accepted: \(result)")
+                }
+            }
+            return latencies
+        }
+        let acceptSeconds = Stopwatch.seconds(since: start)
+        try await Self.waitUntil(board, handled: n, workload: workload)
+        let totalSeconds = Stopwatch.seconds(since: start)
+        let receiveCPU = CPUTime.now() - cpuStart
+
+        // 2b. Batched receive on a fresh node (its own log, so the same signals are new to it).
+        let batchSize = 1000
+        let batchBoard = LatencyBoard(count: n)
+        let batchHandler: SignalHandler = { signal in batchBoard.markHandled(Self.index(of: signal)) }
+        var batchHandlers: [String: SignalHandler] = [:]
+        for type in SignalCorpus.signalTypes { batchHandlers[type] = batchHandler }
+        let batchDirectory = directory + "-batch"
+        let batchClock = ManualClock(microseconds: Timeline.origin)
+        var batchOptions = nodeOptions
+        batchOptions.clock = batchClock
+        let batchNode = try SignalNode.open(nodeID: "bench-batch", directory: batchDirectory, options: batchOptions, handlers: batchHandlers)
+        let batchStart = Stopwatch.now()
+        try await Self.onThread { () throws -> Void in
+            var first = 0
+            while first < n {
+                let end = min(first + batchSize, n)
+                batchClock.advance(byMicroseconds: Self.stepMicroseconds * Int64(end - first))
+                let results = try batchNode.receive(batch: Array(signals[first..<end]))
+                if let bad = results.firstIndex(where: { !$0.isAccepted }) {
+                    throw BenchFailure.check(workload: workload, reason: "batched signal \(first + bad) was not accepted: \(results[bad])")
+                }
+                first = end
+            }
+        }
+        try await Self.waitUntil(batchBoard, handled: n, workload: "\(workload) batched")
+        let batchSeconds = Stopwatch.seconds(since: batchStart)
+        guard await batchNode.gracefulShutdown(timeout: .seconds(120)) else {
+            throw BenchFailure.check(workload: workload, reason: "graceful shutdown of the batched node did not drain")
+        }
+        try BenchFailure.expect("\(workload) batched handled", expected: n, got: batchBoard.handled.load(ordering: .acquiring))
+        DirectorySize.remove(batchDirectory)
+
+        // 3. Paced: receive-to-handler latency without queueing.
+        let starts = try await Self.onThread { () throws -> [UInt64] in
+            var starts: [UInt64] = []
+            starts.reserveCapacity(paced)
+            for k in 0..<paced {
+                usleep(Self.paceMicroseconds)
+                clock.advance(byMicroseconds: Self.stepMicroseconds)
+                starts.append(Stopwatch.now())
+                let result = try node.receive(signals[n + k])
+                guard result.isAccepted else {
+                    throw BenchFailure.check(workload: workload, reason: "paced signal \(k) was not accepted: \(result)")
+                }
+            }
+            return starts
+        }
+        try await Self.waitUntil(board, handled: n + paced, workload: workload)
+        var endToEnd: [Double] = []
+        for k in 0..<paced {
+            let handled = board.handledTime(n + k)
+            guard handled >= starts[k] else {
+                throw BenchFailure.check(workload: workload, reason: "paced signal \(k) has no handler time")
+            }
+            endToEnd.append(Double(handled - starts[k]) / 1e6)
+        }
+        guard board.handled.load(ordering: .acquiring) == n + paced else {
+            throw BenchFailure.wrongCount(workload: "\(workload) handled", expected: n + paced, got: board.handled.load(ordering: .acquiring))
+        }
+        guard await node.gracefulShutdown(timeout: .seconds(120)) else {
+            throw BenchFailure.check(workload: workload, reason: "graceful shutdown did not drain the queues")
+        }
+
+        // 4. Startup on the node's own log.
+        clock.advance(byMicroseconds: Self.stepMicroseconds)
+        let openStart = Stopwatch.now()
+        let reopened = try SignalNode.open(nodeID: "bench", directory: directory, options: nodeOptions, handlers: handlers)
+        let openSeconds = Stopwatch.seconds(since: openStart)
+        let report = reopened.startup
+        _ = await reopened.gracefulShutdown(timeout: .seconds(10))
+        try BenchFailure.expect("\(workload) reopen: pending signals", expected: 0, got: report.pendingSignals)
+        try BenchFailure.expect("\(workload) handled after reopen", expected: n + paced, got: board.handled.load(ordering: .acquiring))
+        let scanStart = Stopwatch.now()
+        let log = try SegmentLog.openReadOnly(directory: directory)
+        let records = try StartupWorkload.drain(log.read(LogQuery()))
+        let scanSeconds = Stopwatch.seconds(since: scanStart)
+        try log.close()
+        DirectorySize.remove(directory)
+
+        let receive = Percentiles(acceptLatencies), append = Percentiles(plain.latencies), e2e = Percentiles(endToEnd)
+        return ProcessingResult(
+            signals: n,
+            receivePerSecond: Double(n) / totalSeconds,
+            acceptPerSecond: Double(n) / acceptSeconds,
+            batchSize: batchSize,
+            batchReceivePerSecond: Double(n) / batchSeconds,
+            appendPerSecond: Double(n) / plain.seconds,
+            receiveP50Milliseconds: receive.value(at: 0.5), receiveP99Milliseconds: receive.value(at: 0.99),
+            appendP50Milliseconds: append.value(at: 0.5), appendP99Milliseconds: append.value(at: 0.99),
+            pacedSignals: paced,
+            endToEndP50Milliseconds: e2e.value(at: 0.5), endToEndP99Milliseconds: e2e.value(at: 0.99),
+            addedP50Milliseconds: e2e.value(at: 0.5) - append.value(at: 0.5),
+            addedP99Milliseconds: e2e.value(at: 0.99) - append.value(at: 0.99),
+            receiveCPUMicrosecondsPerSignal: receiveCPU / Double(n) * 1e6,
+            appendCPUMicrosecondsPerSignal: plain.cpuSeconds / Double(n) * 1e6,
+            nodeLogRecords: records,
+            nodeOpenMilliseconds: openSeconds * 1000,
+            nodeOpenRecordsScanned: report.recordsScanned,
+            nodeLogFullScanMilliseconds: scanSeconds * 1000)
+    }
+
+    /// Signals built from the corpus with unique ids and idempotency keys:
+    /// the id's first eight hex digits are the signal's number, which the
+    /// handler reads back.
+    func makeSignals(count: Int) -> [Signal] {
+        let fields = buffers.corpus.fields
+        return (0..<count).map { i in
+            let f = fields[buffers.corpus.template(i)]
+            let number = SignalCorpus.hex(UInt32(truncatingIfNeeded: i), 8)
+            return Signal(
+                content: .text(f.content), type: f.signalType, urgency: f.urgency, sourceID: f.sourceID,
+                id: number + f.id.dropFirst(8), idempotencyKey: "\(f.sourceID)_\(f.signalType)_\(number)",
+                correlationID: f.correlationID, createdAt: f.createdAtMilliseconds * 1000)
+        }
+    }
+
+    static func index(of signal: Signal) -> Int { Int(signal.id.prefix(8), radix: 16) ?? -1 }
+
+    /// Appends each signal's record to a fresh log, one call per signal.
+    func plainAppend(directory: String, signals: [Signal]) throws -> (seconds: Double, latencies: [Double], cpuSeconds: Double) {
+        let payloads = signals.map { SignalRecord(signal: $0).encode() }
+        let clock = ManualClock(microseconds: Timeline.origin)
+        var logOptions = LogOptions()
+        logOptions.clock = clock
+        let log = try SegmentLog.open(directory: directory, options: logOptions)
+        var latencies: [Double] = []
+        latencies.reserveCapacity(signals.count)
+        let cpuStart = CPUTime.now()
+        let start = Stopwatch.now()
+        for i in 0..<signals.count {
+            clock.advance(byMicroseconds: Self.stepMicroseconds)
+            let t = Stopwatch.now()
+            try log.append(kind: 1, partition: signals[i].partitionKey, payload: payloads[i])
+            latencies.append(Double(Stopwatch.now() - t) / 1e6)
+        }
+        let seconds = Stopwatch.seconds(since: start)
+        let cpu = CPUTime.now() - cpuStart
+        try BenchFailure.expect("processing plain append", expected: signals.count, got: Int(log.nextSequence))
+        try log.close()
+        return (seconds, latencies, cpu)
+    }
+
+    /// Runs `body` on a thread of its own (a producer outside Swift's
+    /// cooperative pool, which the node's workers use) and returns its result.
+    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    /// Waits until `handled` handlers have run, failing after five minutes.
+    static func waitUntil(_ board: LatencyBoard, handled target: Int, workload: String) async throws {
+        let deadline = Stopwatch.now() + 300_000_000_000
+        while board.handled.load(ordering: .acquiring) < target {
+            if Stopwatch.now() > deadline {
+                throw BenchFailure.wrongCount(workload: "\(workload) handled within 5 minutes", expected: target,
+                                              got: board.handled.load(ordering: .acquiring))
+            }
+            try await Task.sleep(for: .microseconds(200))
+        }
     }
 }

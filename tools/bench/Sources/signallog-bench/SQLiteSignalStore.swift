@@ -1,7 +1,10 @@
 /// The SQLite side's schema and settings: one table of records (sequence as
 /// the rowid, append time, kind, partition, payload) with an index on time
 /// and one on (partition, time), in WAL mode — what a Swift developer would
-/// set up to store and query signals by time and partition.
+/// set up to store and query signals by time and partition — with a 64 MiB
+/// page cache instead of the default 2 MiB, without which inserts into the
+/// partition index thrash the cache once the table outgrows it (SQLite at
+/// its defaults is several times slower at 2 M rows).
 enum SQLiteSignalStore {
     static let schema = """
         CREATE TABLE IF NOT EXISTS signals(
@@ -16,10 +19,13 @@ enum SQLiteSignalStore {
 
     static let insertSQL = "INSERT INTO signals(ts, kind, partition, payload) VALUES (?1, ?2, ?3, ?4)"
 
+    /// Page cache per connection, in KiB (a negative cache_size is KiB).
+    static let cacheKiB = 65536
+
     /// Opens (creating) a database in WAL mode with the schema and `synchronous` setting.
     static func create(path: String, synchronous: String) throws(BenchFailure) -> SQLiteDatabase {
         let db = try SQLiteDatabase(path: path)
-        try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=\(synchronous);")
+        try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=\(synchronous); PRAGMA cache_size=-\(cacheKiB);")
         try db.execute(schema)
         return db
     }
@@ -27,7 +33,7 @@ enum SQLiteSignalStore {
     /// Opens an existing database for queries.
     static func open(path: String) throws(BenchFailure) -> SQLiteDatabase {
         let db = try SQLiteDatabase(path: path)
-        try db.execute("PRAGMA journal_mode=WAL;")
+        try db.execute("PRAGMA journal_mode=WAL; PRAGMA cache_size=-\(cacheKiB);")
         return db
     }
 

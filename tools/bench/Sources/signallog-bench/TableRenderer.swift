@@ -32,11 +32,14 @@ struct TableRenderer {
             var rows = [["bound", "records/s", "MB/s", "SignalLog / bound"]]
             let os = report.ingest("SignalLog", .os, b.batchSize)?.recordsPerSecond
             let always = report.ingest("SignalLog", .always, b.batchSize)?.recordsPerSecond
-            func fraction(_ value: Double?, _ bound: Double) -> String { value.map { String(format2: $0 / bound) } ?? "" }
-            rows.append(["LZ4 + CRC32C in memory", Self.rate(b.compressRecordsPerSecond), String(format1: b.compressInputMegabytesPerSecond), fraction(os, b.compressRecordsPerSecond) + " (os)"])
-            rows.append(["write, no sync", Self.rate(b.writeRecordsPerSecond), String(format1: b.writeRecordsPerSecond * b.storedBytesPerRecord / 1e6), fraction(os, b.writeRecordsPerSecond) + " (os)"])
-            rows.append(["write + one fdatasync", Self.rate(b.writeSyncOnceRecordsPerSecond), String(format1: b.writeSyncOnceMegabytesPerSecond), fraction(os, b.writeSyncOnceRecordsPerSecond) + " (os)"])
-            rows.append(["write + fdatasync per batch (\(b.writeSyncEachRecords) records, median \(String(format2: b.syncMillisecondsMedian)) ms)", Self.rate(b.writeSyncEachRecordsPerSecond), String(format1: b.writeSyncEachRecordsPerSecond * b.storedBytesPerRecord / 1e6), fraction(always, b.writeSyncEachRecordsPerSecond) + " (always)"])
+            func fraction(_ value: Double?, _ bound: Double, _ policy: String) -> String {
+                value.map { String(format2: $0 / bound) + " (\(policy))" } ?? ""
+            }
+            rows.append(["LZ4 + CRC32C in memory", Self.rate(b.compressRecordsPerSecond), String(format1: b.compressInputMegabytesPerSecond), fraction(os, b.compressRecordsPerSecond, "os")])
+            rows.append(["LZ4 fast (acceleration \(b.fastAcceleration), ratio \(String(format2: b.fastCompressionRatio))) + CRC32C", Self.rate(b.fastCompressRecordsPerSecond), "", fraction(os, b.fastCompressRecordsPerSecond, "os")])
+            rows.append(["write, no sync", Self.rate(b.writeRecordsPerSecond), String(format1: b.writeRecordsPerSecond * b.storedBytesPerRecord / 1e6), fraction(os, b.writeRecordsPerSecond, "os")])
+            rows.append(["write + one fdatasync", Self.rate(b.writeSyncOnceRecordsPerSecond), String(format1: b.writeSyncOnceMegabytesPerSecond), fraction(os, b.writeSyncOnceRecordsPerSecond, "os")])
+            rows.append(["write + fdatasync per batch (\(b.writeSyncEachRecords) records, median \(String(format2: b.syncMillisecondsMedian)) ms)", Self.rate(b.writeSyncEachRecordsPerSecond), String(format1: b.writeSyncEachRecordsPerSecond * b.storedBytesPerRecord / 1e6), fraction(always, b.writeSyncEachRecordsPerSecond, "always")])
             out.append(Self.table(rows))
         }
         if !report.replay.isEmpty {
@@ -61,16 +64,17 @@ struct TableRenderer {
             out.append(Self.table(rows))
         }
         if let p = report.processing {
-            out.append("5. Processing (\(p.signals) signals, trivial handler)")
+            out.append("5. Processing (\(p.signals) signals, trivial handler; latencies from \(p.pacedSignals) paced signals)")
             var rows = [["path", "signals/s", "p50 ms", "p99 ms", "CPU µs/signal"]]
-            rows.append(["SignalNode.receive", Self.rate(p.receivePerSecond), String(format3: p.receiveP50Milliseconds), String(format3: p.receiveP99Milliseconds), String(format2: p.receiveCPUMicrosecondsPerSignal)])
-            rows.append(["SegmentLog.append (plain)", Self.rate(p.appendPerSecond), String(format3: p.appendP50Milliseconds), String(format3: p.appendP99Milliseconds), String(format2: p.appendCPUMicrosecondsPerSignal)])
-            rows.append(["added by processing", "", String(format3: p.addedP50Milliseconds), String(format3: p.addedP99Milliseconds), String(format2: p.receiveCPUMicrosecondsPerSignal - p.appendCPUMicrosecondsPerSignal)])
-            if let open = p.nodeOpenMilliseconds, let scan = p.nodeLogFullScanMilliseconds {
-                rows.append(["SignalNode open (projection rebuild) vs full scan", "", String(format3: open) + " ms", String(format3: scan) + " ms", String(format3: open / scan) + " of scan"])
-            }
+            rows.append(["SegmentLog.append, one per call (baseline)", Self.rate(p.appendPerSecond), String(format3: p.appendP50Milliseconds), String(format3: p.appendP99Milliseconds), String(format2: p.appendCPUMicrosecondsPerSignal)])
+            rows.append(["SignalNode.receive call (acknowledgement)", Self.rate(p.acceptPerSecond), String(format3: p.receiveP50Milliseconds), String(format3: p.receiveP99Milliseconds), ""])
+            rows.append(["receive until every handler ran", Self.rate(p.receivePerSecond), "", "", String(format2: p.receiveCPUMicrosecondsPerSignal)])
+            rows.append(["receive(batch: \(p.batchSize)) until every handler ran", Self.rate(p.batchReceivePerSecond), "", "", ""])
+            rows.append(["receive → handler, paced", "", String(format3: p.endToEndP50Milliseconds), String(format3: p.endToEndP99Milliseconds), ""])
+            rows.append(["added over a plain append", "", String(format3: p.addedP50Milliseconds), String(format3: p.addedP99Milliseconds), String(format2: p.receiveCPUMicrosecondsPerSignal - p.appendCPUMicrosecondsPerSignal)])
             out.append(Self.table(rows))
-            for note in p.notes { out.append("   note: \(note)") }
+            out.append("   node open on its own log (\(p.nodeLogRecords) records): \(String(format3: p.nodeOpenMilliseconds)) ms, \(p.nodeOpenRecordsScanned) records scanned; full scan \(String(format3: p.nodeLogFullScanMilliseconds)) ms (\(String(format3: p.nodeOpenMilliseconds / p.nodeLogFullScanMilliseconds)) of a full scan)")
+            out.append("")
         } else if let note = report.processingNote {
             out.append("5. Processing: not measured — \(note)")
             out.append("")
