@@ -64,6 +64,8 @@ public final class CircuitBreaker: Sendable {
     public let configuration: CircuitBreakerConfiguration
     let clock: any LogClock
     let state = Mutex(State())
+    /// Mirrors `state.state == .closed`, so admitting while closed takes no lock.
+    let closed = Atomic<Bool>(true)
 
     public init(configuration: CircuitBreakerConfiguration = CircuitBreakerConfiguration(), clock: any LogClock = SystemClock()) {
         self.configuration = configuration
@@ -86,7 +88,8 @@ public final class CircuitBreaker: Sendable {
 
     /// Asks to let the call identified by `id` through.
     public func admit(_ id: String) -> Admission {
-        state.withLock { state in
+        if closed.load(ordering: .acquiring) { return .allowed }
+        return state.withLock { state in
             let now = clock.nowMicroseconds()
             advance(&state, now: now)
             switch state.state {
@@ -164,6 +167,7 @@ public final class CircuitBreaker: Sendable {
     }
 
     private func open(_ state: inout State, now: Int64) {
+        closed.store(false, ordering: .releasing)
         state.state = .open
         state.openedAt = now
         state.consecutiveFailures = 0
@@ -173,6 +177,7 @@ public final class CircuitBreaker: Sendable {
     }
 
     private func close(_ state: inout State) {
+        closed.store(true, ordering: .releasing)
         state.state = .closed
         state.consecutiveFailures = 0
         state.probes = [:]

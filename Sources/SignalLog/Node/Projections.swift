@@ -38,27 +38,34 @@ struct Projections: Sendable {
     var deadLetters: [String: DeadLetter] = [:]
     var totals = SignalTotals()
 
+    /// Queues `item`; true when its partition had no worker (the caller
+    /// starts one: the partition is marked running).
     mutating func enqueue(_ item: PendingSignal) -> Bool {
         depth += 1
         acceptedAtSum += Double(item.acceptedAt)
-        var queue = partitions.removeValue(forKey: item.signal.partitionKey) ?? PartitionQueue()
+        return Self.append(item, to: &partitions[item.signal.partitionKey, default: PartitionQueue()])
+    }
+
+    private static func append(_ item: PendingSignal, to queue: inout PartitionQueue) -> Bool {
         queue.items.append(item)
-        let idle = !queue.running
-        partitions[item.signal.partitionKey] = queue
-        return idle
+        if queue.running { return false }
+        queue.running = true
+        return true
     }
 
     /// Removes the first `count` items of a partition (finished).
     mutating func removeFinished(_ count: Int, from key: String) {
-        // Moved out of the dictionary so the deque is mutated in place, not copied.
-        guard count > 0, var queue = partitions.removeValue(forKey: key) else { return }
-        for _ in 0..<min(count, queue.items.count) {
-            let item = queue.items.removeFirst()
-            depth -= 1
-            acceptedAtSum -= Double(item.acceptedAt)
-        }
+        guard count > 0, partitions[key] != nil else { return }
+        let removedSum = Self.removeFirst(count, from: &partitions[key, default: PartitionQueue()])
+        depth -= min(count, depth)
+        acceptedAtSum -= removedSum
         if depth == 0 { acceptedAtSum = 0 }
-        partitions[key] = queue
+    }
+
+    private static func removeFirst(_ count: Int, from queue: inout PartitionQueue) -> Double {
+        var sum = 0.0
+        for _ in 0..<min(count, queue.items.count) { sum += Double(queue.items.removeFirst().acceptedAt) }
+        return sum
     }
 
     mutating func remember(key: String, entry: DedupeEntry, ttl: Int64) {

@@ -157,61 +157,78 @@ public final class SignalNode: Sendable, SignalTarget, Service {
                 return signals.map { _ in .rejected(.shuttingDown) }
             }
             state.projections.evictExpired(now: now)
+            // nil = accept; the dedupe set is updated at once (so duplicates
+            // within the batch are caught) and rolled back if the append fails.
             var decisions: [ReceiveResult?] = Array(repeating: nil, count: signals.count)
-            var records: [OutRecord] = []
-            records.reserveCapacity(signals.count)
-            var batchKeys: [String: DedupeEntry] = [:]
+            var undo: [(key: String, previous: DedupeEntry?)] = []
             var depth = state.projections.depth
             var probes: [String] = []
+            var acceptedCount = 0
             for (position, signal) in signals.enumerated() {
                 let reason: RejectionReason?
                 if state.phase != .running {
                     reason = .shuttingDown
                 } else if let problem = invalid[position] {
                     reason = .invalidSignal(problem)
+                } else if depth >= options.queueCapacity {
+                    reason = .backpressure(depth: depth, capacity: options.queueCapacity)
                 } else {
                     switch breaker.admit(signal.id) {
                     case .rejected: reason = .circuitOpen
-                    case .probe:
-                        probes.append(signal.id)
-                        reason = depth >= options.queueCapacity ? .backpressure(depth: depth, capacity: options.queueCapacity) : nil
-                    case .allowed:
-                        reason = depth >= options.queueCapacity ? .backpressure(depth: depth, capacity: options.queueCapacity) : nil
+                    case .probe: probes.append(signal.id); reason = nil
+                    case .allowed: reason = nil
                     }
                 }
                 if let reason {
                     decisions[position] = .rejected(reason)
-                    records.append(.attempt(ProcessingAttempt(signalID: signal.id, nodeID: nodeID, startedAt: now, duration: 0,
-                                                              outcome: .rejected(reason.description), correlationID: signal.correlationID),
-                                            partition: signal.partitionKey))
+                    continue
+                }
+                if let seen = state.projections.lookup(key: signal.idempotencyKey, now: now, ttl: ttl), !Self.defaultKeysCollided(signal, seen) {
+                    decisions[position] = seen.fingerprint == signal.payloadFingerprint
+                        ? .duplicate(originalID: seen.signalID) : .conflict(originalID: seen.signalID)
                     breaker.release(signal.id)
                     continue
                 }
-                if let seen = batchKeys[signal.idempotencyKey] ?? state.projections.lookup(key: signal.idempotencyKey, now: now, ttl: ttl),
-                   !Self.defaultKeysCollided(signal, seen) {
-                    let same = seen.fingerprint == signal.payloadFingerprint
-                    decisions[position] = same ? .duplicate(originalID: seen.signalID) : .conflict(originalID: seen.signalID)
-                    records.append(.attempt(ProcessingAttempt(signalID: signal.id, nodeID: nodeID, startedAt: now, duration: 0,
-                                                              outcome: same ? .duplicate(of: seen.signalID) : .conflict(with: seen.signalID),
-                                                              correlationID: signal.correlationID),
-                                            partition: signal.partitionKey))
-                    breaker.release(signal.id)
-                    continue
-                }
-                batchKeys[signal.idempotencyKey] = DedupeEntry(signalID: signal.id, fingerprint: signal.payloadFingerprint, acceptedAt: now)
+                let previous = state.projections.dedupe.updateValue(
+                    DedupeEntry(signalID: signal.id, fingerprint: signal.payloadFingerprint, acceptedAt: now), forKey: signal.idempotencyKey)
+                undo.append((signal.idempotencyKey, previous))
                 depth += 1
-                records.append(.signal(signal, carriedFrom: nil))
+                acceptedCount += 1
             }
             let result: AppendResult
             do {
-                result = try append(records, writer: &state.writer)
+                let nodeID = self.nodeID
+                result = try log.appendBatch { batch in
+                    for (position, signal) in signals.enumerated() {
+                        state.writer.bytes.removeAll(keepingCapacity: true)
+                        guard let decision = decisions[position] else {
+                            SignalRecord.encode(signal, into: &state.writer)
+                            try batch.add(kind: SignalRecordKind.signal.rawValue, partition: signal.partitionKey, payload: state.writer.bytes)
+                            continue
+                        }
+                        let outcome: AttemptOutcome
+                        switch decision {
+                        case .duplicate(let original): outcome = .duplicate(of: original)
+                        case .conflict(let original): outcome = .conflict(with: original)
+                        case .rejected(let reason): outcome = .rejected(reason.description)
+                        case .accepted: continue
+                        }
+                        AttemptRecord.encode(ProcessingAttempt(signalID: signal.id, nodeID: nodeID, startedAt: now, duration: 0,
+                                                               outcome: outcome, correlationID: signal.correlationID), into: &state.writer)
+                        try batch.add(kind: SignalRecordKind.attempt.rawValue, partition: signal.partitionKey, payload: state.writer.bytes)
+                    }
+                }
             } catch {
                 for id in probes { breaker.release(id) }
+                for entry in undo.reversed() {
+                    if let previous = entry.previous { state.projections.dedupe[entry.key] = previous } else { state.projections.dedupe.removeValue(forKey: entry.key) }
+                }
                 throw error
             }
             var sequence = result.firstSequence
             var output: [ReceiveResult] = []
             output.reserveCapacity(signals.count)
+            let expiresAt = result.timestamp + ttl
             for (position, signal) in signals.enumerated() {
                 defer { sequence += 1 }
                 if let decision = decisions[position] {
@@ -224,18 +241,17 @@ public final class SignalNode: Sendable, SignalTarget, Service {
                     }
                     continue
                 }
-                let fingerprint = batchKeys[signal.idempotencyKey]!.fingerprint
-                state.projections.remember(key: signal.idempotencyKey,
-                                           entry: DedupeEntry(signalID: signal.id, fingerprint: fingerprint, acceptedAt: result.timestamp), ttl: ttl)
+                // The key expires TTL after the log's append time (what a rebuild sees).
+                state.projections.dedupe[signal.idempotencyKey]?.acceptedAt = result.timestamp
+                state.projections.dedupeOrder.append((expiresAt, signal.idempotencyKey, signal.id))
                 if state.projections.enqueue(PendingSignal(signal: signal, sequence: sequence, order: sequence, acceptedAt: result.timestamp)) {
-                    state.projections.partitions[signal.partitionKey]!.running = true
                     startKeys.append(signal.partitionKey)
                 }
-                state.projections.totals.received += 1
-                counts.accepted += 1
                 output.append(.accepted(sequence: sequence))
             }
-            state.recordsSinceCheckpoint += records.count
+            state.projections.totals.received += UInt64(acceptedCount)
+            counts.accepted = acceptedCount
+            state.recordsSinceCheckpoint += signals.count
             maybeCheckpoint(&state)
             return output
         }
