@@ -48,7 +48,11 @@ extension SignalNode {
             }
             if !run.isEmpty {
                 for item in run {
-                    if stopRequested.load(ordering: .relaxed) { return }
+                    if stopRequested.load(ordering: .relaxed) {
+                        // Record what this run finished before stopping.
+                        _ = flush(&buffer, partition: key)
+                        return
+                    }
                     guard await process(item, partition: key, buffer: &buffer) else { return }
                 }
                 guard flush(&buffer, partition: key) else { return }
@@ -366,6 +370,12 @@ extension SignalNode {
         }
         state.withLock { $0.stopping = true }
         stopRequested.store(true, ordering: .relaxed)
+        // Give workers a moment to record signals they finished; a handler
+        // that is still running is not waited for.
+        let grace = clock.now + .milliseconds(100)
+        while state.withLock({ $0.activeWorkers > 0 }), clock.now < grace {
+            try? await Task.sleep(for: .milliseconds(1))
+        }
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             let drained = state.projections.depth == 0
             state.drained = drained
