@@ -18,12 +18,12 @@ struct SegmentFiles {
             try SegmentHeader(baseSequence: base, createdAt: createdAt).bytes.withBytes { (bytes) throws(SegmentLogError) in
                 try file.write(bytes, at: 0)
             }
-            try file.sync()
+            try Self.syncing(temporary) { () throws(SegmentLogError) in try file.sync() }
             KillPoint.hit("segment.after-header")
         }
         try fileSystem.rename(temporary, to: path)
         KillPoint.hit("segment.after-rename")
-        try fileSystem.syncDirectory(directory)
+        try Self.syncing(directory) { () throws(SegmentLogError) in try fileSystem.syncDirectory(directory) }
         KillPoint.hit("segment.after-directory-sync")
         return try fileSystem.open(path, mode: .readWrite)
     }
@@ -37,12 +37,23 @@ struct SegmentFiles {
             try IndexFile.encode(index).withBytes { (bytes) throws(SegmentLogError) in
                 try file.write(bytes, at: 0)
             }
-            try file.sync()
+            try Self.syncing(temporary) { () throws(SegmentLogError) in try file.sync() }
             KillPoint.hit("index.after-temp-write")
         }
         try fileSystem.rename(temporary, to: path)
         KillPoint.hit("index.after-rename")
-        try fileSystem.syncDirectory(directory)
+        try Self.syncing(directory) { () throws(SegmentLogError) in try fileSystem.syncDirectory(directory) }
+    }
+
+    /// Runs a sync and reports its failure as ``SegmentLogError/durabilityLost(path:errno:)``:
+    /// after a failed fsync nothing the kernel held can be trusted, so the
+    /// caller must stop writing rather than retry.
+    static func syncing(_ path: String, _ sync: () throws(SegmentLogError) -> Void) throws(SegmentLogError) {
+        do {
+            try sync()
+        } catch {
+            throw .durabilityLost(path: path, errno: SegmentLog.errno(of: error))
+        }
     }
 
     /// Reads and checks the index file of the segment at `base` against the

@@ -205,9 +205,20 @@ public final class SegmentLog: Sendable {
             throw lost
         }
         durability.markDurable(below: sealing.index.nextSequence)
-        try files.writeIndex(sealing.index)
         let base = sealing.index.nextSequence
-        let file = try files.createSegment(base: base, createdAt: now)
+        let file: any LogFile
+        do {
+            try files.writeIndex(sealing.index)
+            file = try files.createSegment(base: base, createdAt: now)
+        } catch {
+            // A failed write (say ENOSPC) leaves the old segment active and the
+            // log usable; a failed sync does not.
+            if case .durabilityLost = error {
+                state.failure = error
+                durability.fail(error)
+            }
+            throw error
+        }
         state.slots[position].isSealed = true
         state.slots[position].file = nil
         state.slots.append(SegmentSlot(path: files.segmentPath(base), file: file, index: SegmentIndex(baseSequence: base, createdAt: now), isSealed: false))
