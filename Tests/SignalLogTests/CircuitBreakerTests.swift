@@ -77,7 +77,7 @@ struct CircuitBreakerTests {
         gate.release()
         #expect(await eventually { node.circuitState == .closed })
         #expect(try node.receive(makeSignal("after")).isAccepted)
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
         let rejected = try attempts(in: directory).filter { if case .rejected = $0.outcome { return true } else { return false } }
         #expect(rejected.count == 9)
     }
@@ -96,6 +96,6 @@ struct CircuitBreakerTests {
         #expect(node.circuitState == .halfOpen)
         #expect(try node.receive(makeSignal("probe")).isAccepted)
         #expect(await eventually { node.circuitState == .open })
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 }

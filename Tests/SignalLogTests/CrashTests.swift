@@ -97,11 +97,11 @@ struct CrashTests {
             let node = try SignalNode.open(nodeID: "parent", directory: directory, options: options, handlers: ["work": { recorder.add($0) }])
             #expect(!node.startup.cleanShutdown)
             pendingAtRestart += node.startup.pendingSignals
-            #expect(await eventually(timeout: .seconds(60)) { node.queueDepth == 0 })
+            #expect(await eventually { node.queueDepth == 0 })
             // A duplicate after the crash is still caught.
             let resend = Signal(content: .text("payload \(round * 1_000_000)"), type: "work", sourceID: "child", idempotencyKey: "key-\(round * 1_000_000)")
             if case .duplicate = try node.receive(resend) {} else { Issue.record("duplicate after crash not caught") }
-            #expect(await node.gracefulShutdown(timeout: .seconds(30)))
+            #expect(await node.gracefulShutdown(timeout: patience))
         }
 
         #expect(pendingAtRestart > 0, "the kills should leave accepted-but-unprocessed work")

@@ -18,7 +18,7 @@ struct DeadLetterTests {
         #expect(entry.correlationID == "corr-9" && entry.retryCount == 0)
         #expect(entry.content == signal.content)
         #expect(node.queueMetrics().deadLetterCount == 1)
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 
     @Test func handlerFailurePastTheRetryPolicy() async throws {
@@ -32,7 +32,7 @@ struct DeadLetterTests {
         let entry = try #require(node.deadLetters().first)
         #expect(entry.reason == .processingFailed)
         #expect(entry.error == "database unavailable")
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
         let failed = try attempts(in: directory).filter { $0.signalID == signal.id }
         #expect(failed.map(\.attempt) == [1, 2, 3])
         #expect(failed.allSatisfy { $0.outcome == .failed("database unavailable") })
@@ -54,7 +54,7 @@ struct DeadLetterTests {
         #expect(await eventually { node.deadLetters().count == 1 })
         #expect(node.deadLetters().first?.reason == reason)
         #expect(recorder.count == 0)
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 
     @Test func reprocessSucceedsOrStays() async throws {
@@ -81,7 +81,7 @@ struct DeadLetterTests {
         #expect(seen.signals.last?.correlationID == signal.correlationID)
         await #expect(throws: SignalNodeError.deadLetterNotFound(signal.id)) { try await node.reprocessDeadLetter(signal.id) }
         #expect(node.queueMetrics().totals.reprocessed == 1)
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
         let resolutions = try records(in: directory).compactMap { entry -> DeadLetterResolveRecord? in
             if case .deadLetterResolve(let resolve) = entry.1 { return resolve }
             return nil
@@ -103,7 +103,7 @@ struct DeadLetterTests {
         #expect(results == [signals[1].id: true, signals[2].id: true, signals[3].id: true])
         #expect(node.deadLetters().isEmpty)
         #expect(node.queueMetrics().totals.discarded == 1)
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 
     @Test func deadLettersSurviveARestart() async throws {
@@ -116,13 +116,13 @@ struct DeadLetterTests {
             #expect(await eventually { node.deadLetters().count == 4 })
             try node.discardDeadLetter(node.deadLetters()[0].signalID)
             before = node.deadLetters()
-            #expect(await node.gracefulShutdown(timeout: .seconds(10)))
+            #expect(await node.gracefulShutdown(timeout: patience))
         }
         let node = try SignalNode.open(nodeID: "dlq-6", directory: directory, options: testOptions(), handlers: [:])
         #expect(node.deadLetters() == before)
         #expect(node.queueMetrics().totals.deadLettered == 4)
         #expect(node.queueMetrics().totals.discarded == 1)
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 
     @Test func maxSizeIsOnlyAWarningThreshold() async throws {
@@ -133,6 +133,6 @@ struct DeadLetterTests {
         let node = try SignalNode.open(nodeID: "dlq-7", directory: directory, options: options, handlers: [:])
         _ = try node.receive(batch: (0..<10).map { makeSignal("s\($0)", type: "nobody") })
         #expect(await eventually { node.deadLetters().count == 10 })
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 }

@@ -14,7 +14,7 @@ struct DedupeTests {
         let second = makeSignal("a", key: "key-1")
         #expect(try node.receive(second) == .duplicate(originalID: first.id))
         #expect(node.queueMetrics().duplicateCount == 1)
-        #expect(await node.gracefulShutdown(timeout: .seconds(10)))
+        #expect(await node.gracefulShutdown(timeout: patience))
         #expect(recorder.ids == [first.id])
         let duplicates = try attempts(in: directory).filter { $0.outcome == .duplicate(of: first.id) }
         #expect(duplicates.map(\.signalID) == [second.id])
@@ -30,7 +30,7 @@ struct DedupeTests {
         if case .duplicate = try node.receive(makeSignal("a", key: "edge")) {} else { Issue.record("one microsecond before the TTL must be a duplicate") }
         clock.advance(byMicroseconds: 1)
         #expect(try node.receive(makeSignal("a", key: "edge")).isAccepted, "at exactly the TTL the key has expired")
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 
     @Test func sameKeyDifferentPayloadIsAConflict() async throws {
@@ -44,7 +44,7 @@ struct DedupeTests {
         #expect(try node.receive(other) == .conflict(originalID: first.id))
         #expect(node.queueMetrics().totals.conflicts == 1)
         #expect(node.queueMetrics().duplicateCount == 0)
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
         #expect(recorder.ids == [first.id])
         #expect(try attempts(in: directory).contains { $0.signalID == other.id && $0.outcome == .conflict(with: first.id) })
     }
@@ -58,7 +58,7 @@ struct DedupeTests {
         #expect(results[0].isAccepted)
         #expect(results[1] == .duplicate(originalID: a.id))
         #expect(results[2] == .conflict(originalID: a.id))
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 
     @Test func expiredKeysAreEvicted() async throws {
@@ -72,7 +72,7 @@ struct DedupeTests {
         _ = try node.receive(makeSignal("new", key: "fresh"))
         #expect(node.state.withLock { $0.projections.dedupe.count } == 1)
         #expect(node.state.withLock { $0.projections.dedupeOrder.count } == 1)
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 
     @Test func duplicateAcrossARestartIsCaught() async throws {
@@ -84,7 +84,7 @@ struct DedupeTests {
         do {
             let node = try SignalNode.open(nodeID: "dedupe-6", directory: directory, options: testOptions(clock: clock), handlers: ["work": { recorder.add($0) }])
             _ = try node.receive(first)
-            #expect(await node.gracefulShutdown(timeout: .seconds(10)))
+            #expect(await node.gracefulShutdown(timeout: patience))
         }
         clock.advance(byMicroseconds: 60_000_000)
         let node = try SignalNode.open(nodeID: "dedupe-6", directory: directory, options: testOptions(clock: clock), handlers: ["work": { recorder.add($0) }])
@@ -92,7 +92,7 @@ struct DedupeTests {
         #expect(node.queueMetrics().duplicateCount == 1)
         clock.advance(byMicroseconds: 240_000_000)
         #expect(try node.receive(makeSignal("a", key: "restart-key")).isAccepted)
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
         #expect(recorder.count == 2)
     }
 
@@ -110,7 +110,7 @@ struct DedupeTests {
             #expect(await eventually { node.queueDepth == 0 })
             clock.advance(byMicroseconds: 600_000_000)
             _ = try node.receive(batch: (0..<10).map { makeSignal("new \($0)", key: "new-\($0)") })
-            #expect(await node.gracefulShutdown(timeout: .seconds(10)))
+            #expect(await node.gracefulShutdown(timeout: patience))
         }
         let node = try SignalNode.open(nodeID: "dedupe-7", directory: directory, options: options, handlers: ["work": { _ in }])
         #expect(node.startup.cleanShutdown)
@@ -119,7 +119,7 @@ struct DedupeTests {
         #expect(node.queueMetrics().totals.received == 20_010)
         #expect(node.queueMetrics().totals.processed == 20_010)
         if case .duplicate = try node.receive(makeSignal("new 3", key: "new-3")) {} else { Issue.record("key from the last TTL forgotten") }
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 }
 
@@ -137,7 +137,7 @@ struct DefaultKeyTests {
         #expect(try node.receive(a).isAccepted)
         #expect(try node.receive(b).isAccepted)
         #expect(try node.receive(b) == .duplicate(originalID: b.id), "the same signal sent again is a duplicate")
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
         #expect(recorder.ids == [a.id, b.id])
     }
 }

@@ -67,7 +67,7 @@ struct FlowControlTests {
         gate.release()
         #expect(await eventually { target.queueDepth == 0 })
         #expect(sender.send(makeSignal("resumed"), to: [target]).allAccepted)
-        await target.gracefulShutdown(timeout: .seconds(10))
-        await sender.gracefulShutdown(timeout: .seconds(10))
+        await target.gracefulShutdown(timeout: patience)
+        await sender.gracefulShutdown(timeout: patience)
     }
 }

@@ -15,7 +15,7 @@ struct ShutdownTests {
             recorder.add(signal)
         }])
         _ = try node.receive(batch: (0..<50).map { makeSignal("s\($0)", partition: "p\($0 % 3)") })
-        async let drained = node.gracefulShutdown(timeout: .seconds(30))
+        async let drained = node.gracefulShutdown(timeout: patience)
         #expect(await eventually { node.state.withLock { $0.phase != .running } })
         if !node.isClosed {
             #expect(try node.receive(makeSignal("late")) == .rejected(.shuttingDown))
@@ -30,7 +30,7 @@ struct ShutdownTests {
         let reopened = try SignalNode.open(nodeID: "sd-1", directory: directory, options: testOptions())
         #expect(reopened.startup.cleanShutdown)
         #expect(reopened.startup.pendingSignals == 0)
-        await reopened.gracefulShutdown(timeout: .seconds(5))
+        await reopened.gracefulShutdown(timeout: patience)
     }
 
     @Test func drainTimeoutLeavesWorkThatIsProcessedAfterReopen() async throws {
@@ -55,7 +55,7 @@ struct ShutdownTests {
         #expect(node.startup.pendingSignals == 3)
         #expect(await eventually { after.count == 3 })
         #expect(after.ids == signals[0..<3].map(\.id), "undrained work runs after reopen, in order")
-        #expect(await node.gracefulShutdown(timeout: .seconds(10)))
+        #expect(await node.gracefulShutdown(timeout: patience))
         var processed: [String: Int] = [:]
         for attempt in try attempts(in: directory) where attempt.outcome == .processed { processed[attempt.signalID, default: 0] += 1 }
         #expect(processed == Dictionary(uniqueKeysWithValues: signals.map { ($0.id, 1) }), "nothing recorded as processed twice")
@@ -137,7 +137,7 @@ struct RebuildTests {
         try log.close()
         #expect(rebuilt.1.markerSequence == nil)
         #expect(rebuilt.0.snapshot(now: clock.nowMicroseconds(), ttl: 300_000_000) == live)
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 }
 
@@ -185,7 +185,7 @@ struct RetentionTests {
         #expect(node.deadLetters().first?.signal == dead)
         #expect(await eventually { recorder.count == 1 })
         #expect(recorder.ids == [stuck.id])
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 }
 
@@ -224,6 +224,6 @@ struct ReplayTests {
         var viaAsync = 0
         for try await _ in node.replay(from: start, to: nil) { viaAsync += 1 }
         #expect(viaAsync == 120)
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 }

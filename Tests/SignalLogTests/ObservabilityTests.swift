@@ -34,7 +34,7 @@ struct ObservabilityTests {
         #expect(metrics.throughputPerSecond == 0.5, "5 processed in the last 10 s window")
         #expect(metrics.deadLetterCount == 0)
         #expect(metrics.maxMessageAge == 0 && metrics.meanMessageAge == 0)
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 
     @Test func publishedThroughSwiftMetrics() async throws {
@@ -62,7 +62,7 @@ struct ObservabilityTests {
         #expect(factory.value("signallog_dead_letter_queue_size", node2) == 2)
         #expect(factory.value("signallog_circuit_breaker_state", node2) == 0)
         #expect(factory.value("signallog_error_rate", node2).map { abs($0 - 1.0 / 3.0) < 1e-9 } == true)
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 }
 
@@ -90,7 +90,7 @@ struct SchemaTests {
         #expect(recorder.signals.map(\.schemaVersion) == ["1.1", "1.1"])
         #expect(recorder.signals[0].extraFields["region"] == .string("unknown"))
         #expect(recorder.signals[1].extraFields["region"] == nil)
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 
     @Test func upcastOnReplay() async throws {
@@ -100,7 +100,7 @@ struct SchemaTests {
         do {
             let node = try SignalNode.open(nodeID: "schema-2", directory: directory, options: testOptions(), handlers: ["work": { _ in }])
             _ = try node.receive(stored)
-            await node.gracefulShutdown(timeout: .seconds(10))
+            await node.gracefulShutdown(timeout: patience)
         }
         var options = testOptions()
         options.schemas = Self.registry()
@@ -111,7 +111,7 @@ struct SchemaTests {
         #expect(entry.signal.extraFields["region"] == .string("unknown"))
         guard case .signal(let raw) = try node.replay(ReplayQuery(upcast: false)).collect().first else { Issue.record("nothing replayed"); return }
         #expect(raw.signal == stored, "the log keeps the signal as accepted")
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 
     @Test func failingUpcasterDeadLetters() async throws {
@@ -123,7 +123,7 @@ struct SchemaTests {
         _ = try node.receive(makeSignal("ancient", schema: "0.9"))
         #expect(await eventually { node.deadLetters().count == 1 })
         #expect(node.deadLetters().first?.reason == .upcastFailed)
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 }
 
@@ -173,7 +173,7 @@ struct TracingTests {
             return nil
         }
         #expect(outcomes == [.failed("flaky"), .failed("flaky"), .processed])
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 
     @Test func invalidTraceparentIsRejected() async throws {
@@ -184,6 +184,6 @@ struct TracingTests {
         signal.traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"
         guard case .rejected(.invalidSignal(let reason)) = try node.receive(signal) else { Issue.record("accepted"); return }
         #expect(reason.contains("parent-id"))
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 }

@@ -28,7 +28,7 @@ struct PartitionTests {
         let expected = Dictionary(grouping: accepted.all.sorted { $0.0 < $1.0 }.map(\.1), by: \.partitionKey).mapValues { $0.map(\.id) }
         let processed = Dictionary(grouping: recorder.signals, by: \.partitionKey).mapValues { $0.map(\.id) }
         #expect(processed == expected)
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 
     @Test func partitionsProceedIndependently() async throws {
@@ -46,14 +46,14 @@ struct PartitionTests {
         #expect(node.queueMetrics().depthByPartition == ["blocked": 3])
         gate.release()
         #expect(await eventually { recorder.count == 8 })
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 
     @Test func aRetriedSignalBlocksOnlyItsPartitionAndDeadLetteringUnblocksIt() async throws {
         let directory = temporaryDirectory("partition")
         defer { removeDirectory(directory) }
         var options = testOptions()
-        options.retry = RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(100), multiplier: 1, maxBackoff: .milliseconds(100))
+        options.retry = RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(300), multiplier: 1, maxBackoff: .milliseconds(300))
         let recorder = Recorder()
         let node = try SignalNode.open(nodeID: "part-3", directory: directory, options: options, handlers: ["work": { signal in
             if case .text("poison") = signal.content { throw TestFailure("poison") }
@@ -67,7 +67,7 @@ struct PartitionTests {
         #expect(await eventually { recorder.count == 6 })
         #expect(recorder.ids.last == behind.id)
         #expect(node.deadLetters().map(\.signalID) == [poison.id])
-        await node.gracefulShutdown(timeout: .seconds(10))
+        await node.gracefulShutdown(timeout: patience)
     }
 }
 

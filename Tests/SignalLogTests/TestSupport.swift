@@ -49,7 +49,7 @@ struct TestFailure: Error, CustomStringConvertible {
 
 /// Polls `condition` (real time) until true or the timeout passes.
 @discardableResult
-func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
+func eventually(timeout: Duration = patience, _ condition: () -> Bool) async -> Bool {
     let clock = ContinuousClock()
     let deadline = clock.now + timeout
     while clock.now < deadline {
@@ -137,3 +137,8 @@ final class TestMetricsFactory: MetricsFactory, Sendable {
     func destroyTimer(_ handler: any TimerHandler) {}
     func destroyMeter(_ handler: any MeterHandler) {}
 }
+
+/// How long tests wait for asynchronous work. Generous: under `swift test`
+/// other suites may keep the cooperative thread pool busy for a long time;
+/// passing tests never wait this long.
+let patience: Duration = .seconds(300)
