@@ -43,7 +43,7 @@ struct PartitionTests {
         _ = try node.receive(batch: (0..<3).map { makeSignal("b\($0)", partition: "blocked") } + (0..<5).map { makeSignal("f\($0)", partition: "free") })
         #expect(await eventually { recorder.count == 5 })
         #expect(recorder.signals.allSatisfy { $0.partitionKey == "free" })
-        #expect(node.queueMetrics().depthByPartition == ["blocked": 3])
+        #expect(await eventually { node.queueMetrics().depthByPartition == ["blocked": 3] })
         gate.release()
         #expect(await eventually { recorder.count == 8 })
         await node.gracefulShutdown(timeout: patience)
