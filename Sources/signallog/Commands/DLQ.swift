@@ -64,7 +64,7 @@ struct DLQ: AsyncParsableCommand {
         defer { try? log.close() }
         let inspection: LogInspection
         do {
-            inspection = try LogInspection.load(log)
+            inspection = try LogInspection.load(log, scope: .deadLetters)
         } catch {
             throw CLIError("\(error) (run `signallog verify \(directory)`)", exitCode: ExitStatus.failure)
         }

@@ -84,20 +84,33 @@ indirect enum JSON: Sendable, Equatable {
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
-    /// Appends `value` as a JSON string literal (RFC 8259 escaping).
+    /// Appends `value` as a JSON string literal (RFC 8259 escaping, the same
+    /// bytes the processing layer's encoder writes).
     static func appendString(_ value: String, to out: inout [UInt8]) {
         out.append(34)
-        for byte in value.utf8 {
-            switch byte {
-            case 34: out.append(92); out.append(34)
-            case 92: out.append(92); out.append(92)
-            case 10: out.append(92); out.append(110)
-            case 13: out.append(92); out.append(114)
-            case 9: out.append(92); out.append(116)
-            case 0..<32, 127:
-                out.append(contentsOf: [92, 117, 48, 48, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
-            default: out.append(byte)
+        var text = value
+        text.withUTF8 { bytes in
+            // Copy runs that need no escaping in one go.
+            var runStart = 0
+            for i in 0..<bytes.count {
+                let byte = bytes[i]
+                guard byte < 32 || byte == 34 || byte == 92 else { continue }
+                if i > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
+                runStart = i + 1
+                switch byte {
+                case 34: out.append(92); out.append(34)
+                case 92: out.append(92); out.append(92)
+                case 10: out.append(92); out.append(110)
+                case 13: out.append(92); out.append(114)
+                case 9: out.append(92); out.append(116)
+                case 8: out.append(92); out.append(98)
+                case 12: out.append(92); out.append(102)
+                default:
+                    out.append(92); out.append(117); out.append(48); out.append(48)
+                    out.append(hex[Int(byte >> 4)]); out.append(hex[Int(byte & 15)])
+                }
             }
+            if bytes.count > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count])) }
         }
         out.append(34)
     }

@@ -221,11 +221,14 @@ enum TimeFormat {
         if rest < 0 { rest += 86_400; days -= 1 }
         let (year, month, day) = TimeExpression.civilFromDays(Int(days))
         func put(_ value: Int, _ width: Int) {
-            var digitsOut = [UInt8](repeating: 48, count: width)
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
             var v = value
-            var k = width - 1
-            while k >= 0 { digitsOut[k] = UInt8(48 + v % 10); v /= 10; k -= 1 }
-            out.append(contentsOf: digitsOut)
+            while divisor > 0 {
+                out.append(UInt8(48 + (v / divisor) % 10))
+                v %= divisor
+                divisor /= 10
+            }
         }
         put(year, 4); out.append(45); put(month, 2); out.append(45); put(day, 2)
         out.append(84)

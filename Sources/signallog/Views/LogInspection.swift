@@ -53,7 +53,11 @@ struct LogInspection {
         return out
     }
 
-    static func load(_ log: SegmentLog, now: Int64 = TimeExpression.nowMicroseconds(), ttl: Int64 = 300_000_000) throws -> LogInspection {
+    /// What a caller needs: everything (info, vacuum), or only the dead
+    /// letter queue (dlq), which reads just the DLQ records after the newest marker.
+    enum Scope { case everything, deadLetters }
+
+    static func load(_ log: SegmentLog, now: Int64 = TimeExpression.nowMicroseconds(), ttl: Int64 = 300_000_000, scope: Scope = .everything) throws -> LogInspection {
         var inspection = LogInspection(dedupeTTL: ttl, now: now)
         let end = log.nextSequence
         let marker = try newestMarker(in: log)
@@ -77,7 +81,14 @@ struct LogInspection {
             }
         }
         func after(_ sequence: UInt64) -> Bool { marker.map { sequence > $0.sequence } ?? true }
-        let reader = log.read(LogQuery(fromSequence: start))
+        var query = LogQuery(fromSequence: start)
+        if scope == .deadLetters {
+            // Moves and resolutions after the marker are all the queue needs;
+            // the signals of new moves are read one by one through the index.
+            query = LogQuery(fromSequence: marker.map { $0.sequence + 1 } ?? log.firstSequence,
+                             kinds: [SignalRecordKind.deadLetterMove.rawValue, SignalRecordKind.deadLetterResolve.rawValue])
+        }
+        let reader = log.read(query)
         while let record = try reader.next() {
             inspection.recordsScanned += 1
             guard let decoded = try? DecodedSignalRecord.decode(kind: record.kind, payload: record.payload) else {

@@ -124,6 +124,7 @@ struct RecordPresenter {
     }
 
     private func escape(_ text: String) -> String {
+        if !text.utf8.contains(where: { $0 < 32 || $0 == 127 }) { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
@@ -166,6 +167,25 @@ struct RecordPresenter {
     }
 
     // MARK: JSON
+
+    /// Appends the record object as compact JSON: straight into the bytes for
+    /// plain signal records (the bulk of an export), through ``json(_:)`` otherwise.
+    static func writeJSON(_ item: PresentedRecord, to out: inout [UInt8]) {
+        guard case .signal(let value)? = item.decoded, value.carriedFrom == nil, value.signal.extraFields.isEmpty else {
+            json(item).write(to: &out, indent: nil, level: 0)
+            return
+        }
+        let record = item.record
+        out.append(contentsOf: #"{"sequence":"#.utf8)
+        out.append(contentsOf: String(record.sequence).utf8)
+        out.append(contentsOf: #","time":""#.utf8)
+        TimeFormat.append(record.timestamp, to: &out)
+        out.append(contentsOf: #"","kind":"signal","partition":"#.utf8)
+        JSON.appendString(record.partition, to: &out)
+        out.append(contentsOf: #","signal":"#.utf8)
+        SignalJSONBytes.write(value.signal, to: &out)
+        out.append(125)
+    }
 
     /// The stable record object (docs/cli.md, "Record objects").
     static func json(_ item: PresentedRecord) -> JSON {

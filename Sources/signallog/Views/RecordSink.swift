@@ -22,11 +22,11 @@ final class RecordSink {
         case .text:
             out.line(presenter.text(item))
         case .ndjson:
-            out.withBuffer { RecordPresenter.json(item).write(to: &$0, indent: nil, level: 0); $0.append(10) }
+            out.withBuffer { RecordPresenter.writeJSON(item, to: &$0); $0.append(10) }
         case .json:
             out.withBuffer { bytes in
                 bytes.append(contentsOf: (count == 0 ? "\n  " : ",\n  ").utf8)
-                RecordPresenter.json(item).write(to: &bytes, indent: nil, level: 0)
+                RecordPresenter.writeJSON(item, to: &bytes)
             }
         case .cloudevents:
             guard let line = RecordPresenter.cloudEvent(item) else { return }
