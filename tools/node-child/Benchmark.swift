@@ -57,6 +57,22 @@ func runBenchmark(_ arguments: [String]) async {
         writeOut("log run failed: \(error)\n")
     }
 
+    // 1b. Straight to the log, one record per append.
+    do {
+        let count = min(total, 200_000)
+        let log = try SegmentLog.open(directory: directory + "/log-single")
+        let start = clock.now
+        for index in 0..<count {
+            try log.append(kind: SignalRecordKind.signal.rawValue, partition: signals[index].partitionKey, payload: SignalRecord(signal: signals[index]).encode())
+        }
+        let elapsed = seconds(clock.now - start)
+        try log.close()
+        singleLogNanos = elapsed * 1e9 / Double(count)
+        writeOut("log append, one per call:       \(formatRate(Double(count) / elapsed)) signals/s, \(Int(singleLogNanos)) ns/signal\n")
+    } catch {
+        writeOut("log single run failed: \(error)\n")
+    }
+
     var options = SignalNodeOptions()
     options.queueCapacity = total + 1
     options.checkpointInterval = 100_000
@@ -114,7 +130,8 @@ func runBenchmark(_ arguments: [String]) async {
         let accepted = seconds(clock.now - start)
         while node.queueDepth > 0 { try? await Task.sleep(for: .milliseconds(1)) }
         let finished = seconds(clock.now - start)
-        writeOut("node receive(_:) one per call:  \(formatRate(Double(count) / accepted)) signals/s accepted, \(formatRate(Double(count) / finished)) processed (\(count) signals)\n")
+        let nanos = accepted * 1e9 / Double(count)
+        writeOut("node receive(_:) one per call:  \(formatRate(Double(count) / accepted)) signals/s accepted (+\(Int(nanos - singleLogNanos)) ns vs log), \(formatRate(Double(count) / finished)) processed\n")
         _ = await node.gracefulShutdown(timeout: .seconds(60))
     } catch {
         writeOut("single run failed: \(error)\n")
@@ -122,3 +139,4 @@ func runBenchmark(_ arguments: [String]) async {
 }
 
 nonisolated(unsafe) var logNanos = 0.0
+nonisolated(unsafe) var singleLogNanos = 0.0
