@@ -23,7 +23,7 @@ struct BenchOptions: Sendable {
     /// Most append calls an `os`/`interval` configuration makes (batches of 1 are capped by this).
     var maxCalls = 200_000
     /// Most append calls an `always` configuration makes (each waits for an fdatasync).
-    var maxSyncedCalls = 2_000
+    var maxSyncedCalls = 500
     /// Only the os/1000 ingest (the log replay and startup read), not the whole matrix.
     var mainIngestOnly = false
     /// Skip SQLite (for profiling SignalLog alone).
@@ -50,7 +50,7 @@ struct BenchOptions: Sendable {
           --repeats N          repeats of each query and open; medians are reported (default 3)
           --interval-ms N      flush interval of the `interval` policy (default 100)
           --max-calls N        cap on append calls per os/interval configuration (default 200,000)
-          --max-synced-calls N cap on append calls per always/FULL configuration (default 2,000)
+          --max-synced-calls N cap on append calls per always/FULL configuration (default 500)
           --main-only          ingest only the os/1000 log (no matrix, no concurrent writers)
           --no-sqlite          skip SQLite (for profiling SignalLog alone)
           --writers N          threads in the concurrent always/FULL ingest (default 4; 1 skips it)

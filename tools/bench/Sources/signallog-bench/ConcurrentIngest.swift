@@ -21,6 +21,7 @@ struct ConcurrentIngest {
         let buffers = self.buffers
         ProcessStats.resetPeakResident()
         let residentBefore = ProcessStats.residentBytes()
+        let writtenBefore = ProcessStats.bytesWrittenBySyscalls()
         let (seconds, failure) = Self.inThreads(writers) { thread in
             let keys = buffers.keys
             var first = thread * batch
@@ -41,11 +42,12 @@ struct ConcurrentIngest {
         let closeStart = Stopwatch.now()
         try engine(workload) { () throws(SegmentLogError) in try log.close() }
         let closeSeconds = Stopwatch.seconds(since: closeStart)
+        let written = ProcessStats.bytesWrittenBySyscalls() - writtenBefore
         try BenchFailure.expect(workload, expected: records, got: stored)
         return IngestResult(
             system: "SignalLog", policy: .always, batch: batch, writers: writers, records: records, seconds: seconds,
             closeSeconds: closeSeconds, inputBytes: buffers.corpus.inputBytes(records: records),
-            bytesOnDisk: DirectorySize.bytes(in: directory), peakResidentBytes: peak, residentBeforeBytes: residentBefore)
+            bytesOnDisk: DirectorySize.bytes(in: directory), bytesWritten: written, peakResidentBytes: peak, residentBeforeBytes: residentBefore)
     }
 
     func runSQLite(path: String, batch: Int, writers: Int, records: Int) throws(BenchFailure) -> IngestResult {
@@ -54,6 +56,7 @@ struct ConcurrentIngest {
         let buffers = self.buffers
         ProcessStats.resetPeakResident()
         let residentBefore = ProcessStats.residentBytes()
+        let writtenBefore = ProcessStats.bytesWrittenBySyscalls()
         let (seconds, failure) = Self.inThreads(writers) { thread in
             let db = try SQLiteDatabase(path: path)
             try db.execute("PRAGMA busy_timeout=60000; PRAGMA synchronous=FULL; PRAGMA cache_size=-\(SQLiteSignalStore.cacheKiB);")
@@ -81,11 +84,12 @@ struct ConcurrentIngest {
         let db = try SQLiteSignalStore.open(path: path)
         let stored = try db.integer("SELECT count(*) FROM signals")
         db.close()
+        let written = ProcessStats.bytesWrittenBySyscalls() - writtenBefore
         try BenchFailure.expect(workload, expected: records, got: Int(stored))
         return IngestResult(
             system: "SQLite", policy: .always, batch: batch, writers: writers, records: records, seconds: seconds,
             closeSeconds: 0, inputBytes: buffers.corpus.inputBytes(records: records),
-            bytesOnDisk: SQLiteSignalStore.bytesOnDisk(path: path), peakResidentBytes: peak, residentBeforeBytes: residentBefore)
+            bytesOnDisk: SQLiteSignalStore.bytesOnDisk(path: path), bytesWritten: written, peakResidentBytes: peak, residentBeforeBytes: residentBefore)
     }
 
     /// Runs `body(thread)` on `count` threads at once; returns the wall time

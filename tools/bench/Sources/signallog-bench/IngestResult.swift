@@ -10,6 +10,8 @@ struct IngestResult: Codable, Sendable {
     /// them — group commit; SQLite serializes their transactions).
     var writers: Int
     var records: Int
+    /// Runs of this configuration; `seconds` is their median.
+    var runs: Int
     /// Time from the first append until the last one returned (open and close excluded).
     var seconds: Double
     /// Time the final close took (SignalLog syncs the active segment; SQLite checkpoints the WAL).
@@ -18,6 +20,10 @@ struct IngestResult: Codable, Sendable {
     var inputBytes: Int
     /// Size of the log directory or database files after close.
     var bytesOnDisk: Int
+    /// Bytes the process wrote to files while appending and closing
+    /// (`wchar` of /proc/self/io): SQLite's WAL and checkpoints, SignalLog's
+    /// batches and index files.
+    var bytesWritten: Int
     /// Peak resident memory of the benchmark process while appending.
     var peakResidentBytes: Int
     /// How far the peak rose above the resident memory at the start of the
@@ -27,20 +33,32 @@ struct IngestResult: Codable, Sendable {
     var recordsPerSecond: Double
     var inputMegabytesPerSecond: Double
 
-    init(system: String, policy: DurabilityPolicy, batch: Int, writers: Int = 1, records: Int, seconds: Double, closeSeconds: Double,
-         inputBytes: Int, bytesOnDisk: Int, peakResidentBytes: Int, residentBeforeBytes: Int) {
+    init(system: String, policy: DurabilityPolicy, batch: Int, writers: Int = 1, records: Int, runs: Int = 1, seconds: Double, closeSeconds: Double,
+         inputBytes: Int, bytesOnDisk: Int, bytesWritten: Int, peakResidentBytes: Int, residentBeforeBytes: Int) {
         self.system = system
         self.policy = policy
         self.batch = batch
         self.writers = writers
         self.records = records
+        self.runs = runs
         self.seconds = seconds
         self.closeSeconds = closeSeconds
         self.inputBytes = inputBytes
         self.bytesOnDisk = bytesOnDisk
+        self.bytesWritten = bytesWritten
         self.peakResidentBytes = peakResidentBytes
         addedResidentBytes = max(0, peakResidentBytes - residentBeforeBytes)
         recordsPerSecond = Double(records) / max(seconds, 1e-9)
         inputMegabytesPerSecond = Double(inputBytes) / max(seconds, 1e-9) / 1e6
+    }
+}
+
+extension IngestResult {
+    /// The run with the median time among `results` (same configuration),
+    /// marked with how many runs there were.
+    static func median(_ results: [IngestResult]) -> IngestResult {
+        var chosen = results.sorted { $0.seconds < $1.seconds }[results.count / 2]
+        chosen.runs = results.count
+        return chosen
     }
 }

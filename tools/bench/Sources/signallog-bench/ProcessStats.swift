@@ -29,10 +29,15 @@ enum ProcessStats {
     /// Bytes this process has read through read/pread so far (`rchar` of
     /// /proc/self/io): counts page-cache hits too, which is what we want to
     /// compare how much of a file each system fetches for a query.
-    static func bytesReadBySyscalls() -> Int {
+    static func bytesReadBySyscalls() -> Int { ioField("rchar:") }
+
+    /// Bytes this process has written through write/pwrite so far (`wchar`).
+    static func bytesWrittenBySyscalls() -> Int { ioField("wchar:") }
+
+    private static func ioField(_ name: String) -> Int {
         guard let text = readFile("/proc/self/io") else { return 0 }
-        for line in text.split(separator: "\n") where line.hasPrefix("rchar:") {
-            return Int(line.dropFirst(6).trimmedOfSpaces()) ?? 0
+        for line in text.split(separator: "\n") where line.hasPrefix(name) {
+            return Int(line.dropFirst(name.count).trimmedOfSpaces()) ?? 0
         }
         return 0
     }

@@ -11,17 +11,19 @@ struct SQLiteIngest {
         let db = try SQLiteSignalStore.create(path: path, synchronous: policy.sqliteSynchronous)
         ProcessStats.resetPeakResident()
         let residentBefore = ProcessStats.residentBytes()
+        let writtenBefore = ProcessStats.bytesWrittenBySyscalls()
         let seconds = try insert(into: db, batch: batch, records: records)
         let peak = ProcessStats.peakResidentBytes()
         let stored = try db.integer("SELECT count(*) FROM signals")
         let closeStart = Stopwatch.now()
         db.close()
         let closeSeconds = Stopwatch.seconds(since: closeStart)
+        let written = ProcessStats.bytesWrittenBySyscalls() - writtenBefore
         try BenchFailure.expect(workload, expected: records, got: Int(stored))
         return IngestResult(
             system: "SQLite", policy: policy, batch: batch, records: records, seconds: seconds,
             closeSeconds: closeSeconds, inputBytes: buffers.corpus.inputBytes(records: records),
-            bytesOnDisk: SQLiteSignalStore.bytesOnDisk(path: path), peakResidentBytes: peak, residentBeforeBytes: residentBefore)
+            bytesOnDisk: SQLiteSignalStore.bytesOnDisk(path: path), bytesWritten: written, peakResidentBytes: peak, residentBeforeBytes: residentBefore)
     }
 
     /// The timed part; its prepared statements are finalized on return, so

@@ -17,6 +17,7 @@ struct SegmentLogIngest {
         let log = try engine(workload) { () throws(SegmentLogError) in try SegmentLog.open(directory: directory, options: options) }
         ProcessStats.resetPeakResident()
         let residentBefore = ProcessStats.residentBytes()
+        let writtenBefore = ProcessStats.bytesWrittenBySyscalls()
         let seconds: Double
         do {
             seconds = try append(to: log, clock: clock, batch: batch, records: records)
@@ -28,11 +29,12 @@ struct SegmentLogIngest {
         let closeStart = Stopwatch.now()
         try engine(workload) { () throws(SegmentLogError) in try log.close() }
         let closeSeconds = Stopwatch.seconds(since: closeStart)
+        let written = ProcessStats.bytesWrittenBySyscalls() - writtenBefore
         try BenchFailure.expect(workload, expected: records, got: stored)
         return IngestResult(
             system: "SignalLog", policy: policy, batch: batch, records: records, seconds: seconds,
             closeSeconds: closeSeconds, inputBytes: buffers.corpus.inputBytes(records: records),
-            bytesOnDisk: DirectorySize.bytes(in: directory), peakResidentBytes: peak, residentBeforeBytes: residentBefore)
+            bytesOnDisk: DirectorySize.bytes(in: directory), bytesWritten: written, peakResidentBytes: peak, residentBeforeBytes: residentBefore)
     }
 
     /// The timed loop: one `appendBatch` per batch, the clock stepped one

@@ -13,8 +13,9 @@ struct TableRenderer {
         out.append("")
 
         if !report.ingest.isEmpty {
-            out.append("1. Ingest (records appended, open/close excluded)")
-            var rows = [["system", "policy", "batch", "writers", "records", "records/s", "MB/s in", "MB on disk", "RSS added MB", "vs SQLite"]]
+            let headlineRuns = report.ingest("SignalLog", .os, 1000)?.runs ?? 1
+            out.append("1. Ingest (records appended, open/close excluded; SignalLog os/1000 is the median of \(headlineRuns) runs)")
+            var rows = [["system", "policy", "batch", "writers", "records", "records/s", "MB/s in", "MB on disk", "written / input", "RSS added MB", "vs SQLite"]]
             for r in report.ingest {
                 var versus = ""
                 if r.system == "SignalLog", let q = report.ingest("SQLite", r.policy, r.batch, writers: r.writers) {
@@ -22,7 +23,7 @@ struct TableRenderer {
                 }
                 let policy = r.system == "SQLite" ? "sync=\(r.policy.sqliteSynchronous)" : r.policy.rawValue
                 rows.append([r.system, policy, "\(r.batch)", "\(r.writers)", "\(r.records)", Self.rate(r.recordsPerSecond),
-                             String(format1: r.inputMegabytesPerSecond), String(format1: Double(r.bytesOnDisk) / 1e6),
+                             String(format1: r.inputMegabytesPerSecond), String(format1: Double(r.bytesOnDisk) / 1e6), String(format2: Double(r.bytesWritten) / Double(max(1, r.inputBytes))),
                              String(format1: Double(r.addedResidentBytes) / 1e6), versus])
             }
             out.append(Self.table(rows))
@@ -43,15 +44,16 @@ struct TableRenderer {
             out.append(Self.table(rows))
         }
         if !report.replay.isEmpty {
-            out.append("3. Time-range replay (warm page cache; medians)")
-            var rows = [["system", "query", "records", "first record ms", "total ms", "records/s", "bytes read", "window bytes", "vs SQLite"]]
+            out.append("3. Time-range replay (warm page cache; times are medians, bytes read from the first run)")
+            var rows = [["system", "query", "records", "first record ms", "total ms", "records/s", "bytes read", "window bytes", "read / window", "vs SQLite"]]
             for r in report.replay {
                 var versus = ""
                 if r.system == "SignalLog", let q = report.replay("SQLite", r.query) {
                     versus = String(format2: r.totalMilliseconds / q.totalMilliseconds) + "× time"
                 }
                 rows.append([r.system, r.query, "\(r.records)", String(format3: r.firstRecordMilliseconds), String(format3: r.totalMilliseconds),
-                             Self.rate(r.recordsPerSecond), Self.bytes(r.bytesRead), Self.bytes(r.windowBytes), versus])
+                             Self.rate(r.recordsPerSecond), Self.bytes(r.bytesRead), Self.bytes(r.windowBytes),
+                             String(format2: Double(r.bytesRead) / Double(max(1, r.windowBytes))), versus])
             }
             out.append(Self.table(rows))
         }
@@ -120,7 +122,7 @@ struct TableRenderer {
     }
 
     static func figure(_ value: Double) -> String {
-        if value >= 1e5 { return rate(value) }
+        if value >= 1e4 { return rate(value) }
         return String(format3: value)
     }
 }

@@ -113,6 +113,8 @@ enum Targets {
                         ratio(writers?.recordsPerSecond, writersSQLite?.recordsPerSecond), atLeast: 5, "≥ 5×"),
             TargetCheck("1% time window: × faster than reading everything",
                         ratio(everything?.totalMilliseconds, window?.totalMilliseconds), atLeast: 100, "≥ 100×"),
+            TargetCheck("  1% time window: bytes read / window bytes, for reference",
+                        window.map { Double($0.bytesRead) / Double(max(1, $0.windowBytes)) }, atMost: 1.5, "≈ 1"),
             TargetCheck("1% time window: SignalLog time / SQLite time",
                         ratio(window?.totalMilliseconds, windowSQLite?.totalMilliseconds), atMost: 2, "≤ 2"),
             TargetCheck("startup (open + last 1%) / full scan", report.startup?.startupFraction, atMost: 0.10, "≤ 0.10"),
