@@ -151,12 +151,13 @@ struct InfoCatTests {
         }
     }
 
-    @Test func catStopsAtCorruptionWithTheFileAndOffset() throws {
+    @Test func catReportsCorruptionWithTheFileAndOffsetAndGoesOn() throws {
         let temp = TemporaryDirectory()
         let log = try copyFixture("flipped-bit", into: temp)
-        let result = try signallog(["cat", log])
+        let result = try signallog(["cat", log, "-o", "ndjson"])
         #expect(result.status == 1)
         expectOneLineError(result, containing: "00000000000000000000.seg at offset 40")
+        #expect(try result.ndjson().map { $0["sequence"] as? Int } == Array(1..<190), "every intact record after the damage is printed")
         // A window that does not touch the damage reads fine.
         let later = try signallog(["cat", log, "--since", "2025-11-24T16:00:20Z", "-o", "ndjson"])
         #expect(later.status == 0, "\(later)")

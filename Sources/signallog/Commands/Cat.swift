@@ -40,6 +40,9 @@ struct Cat: AsyncParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Output format: text, json, ndjson or cloudevents (signal records only).")
     var output: OutputFormat = .text
 
+    @Flag(name: [.customShort("l"), .long], help: "On a terminal, do not cut lines at the terminal's width.")
+    var full = false
+
     @Option(name: .customLong("from-sequence"), help: ArgumentHelp("Start at this sequence number.", valueName: "seq"))
     var fromSequence: UInt64?
 
@@ -58,30 +61,41 @@ struct Cat: AsyncParsableCommand {
         var filter = try filters.compile()
         if let fromSequence { filter.query.fromSequence = fromSequence }
         let style = global.style
-        let width = Terminal.stdoutIsTTY && output == .text ? Terminal.width() : nil
+        let width = Terminal.stdoutIsTTY && output == .text && !full ? Terminal.width() : nil
         let sink = RecordSink(format: output, presenter: RecordPresenter(style: style, width: width))
         // Where --follow continues: the end of the snapshot printed first.
         let snapshotEnd = log.nextSequence
 
         sink.begin()
+        // Damage is reported where it is met; the intact records after it are still printed.
+        var damage = 0
+        let report = { (error: SegmentLogError) in
+            damage += 1
+            sink.out.flush()
+            StandardError.line("signallog: \(error); skipped")
+        }
         do {
             if let lines {
                 if lines > 0 {
                     var newest: [PresentedRecord] = []
-                    try RecordScan.backward(log, filter) { item in
+                    try RecordScan.backward(log, filter, damaged: report) { item in
                         newest.append(item)
                         return newest.count < lines
                     }
                     for item in reverse ? newest : newest.reversed() { sink.emit(item) }
                 }
             } else if reverse {
-                try RecordScan.backward(log, filter) { sink.emit($0); return true }
+                try RecordScan.backward(log, filter, damaged: report) { sink.emit($0); return true }
             } else {
-                try RecordScan.forward(log, filter) { sink.emit($0); return true }
+                try RecordScan.forward(log, filter, damaged: report) { sink.emit($0); return true }
             }
         } catch {
             sink.end()
-            throw CLIError("\(error); records after it are not shown (run `signallog verify \(directory)`)", exitCode: ExitStatus.failure)
+            throw CLIError.from(error, directory: directory)
+        }
+        if damage > 0 {
+            sink.end()
+            throw CLIError("\(damage) damaged stretch\(damage == 1 ? " was" : "es were") skipped; run `signallog verify \(directory)`", exitCode: ExitStatus.failure)
         }
         if follow {
             sink.out.flush()
@@ -108,11 +122,12 @@ struct Cat: AsyncParsableCommand {
                 query.throughSequence = end - 1
                 let reader = log.read(query)
                 do {
-                    while let record = try reader.next() {
+                    try RecordScan.drain(reader, damaged: { StandardError.line("signallog: \($0); skipped") }) { record in
                         if let item = filter.accept(record) { sink.emit(item) }
+                        return true
                     }
                 } catch {
-                    throw CLIError("\(error)", exitCode: ExitStatus.failure)
+                    throw CLIError.from(error, directory: directory)
                 }
                 next = end
                 sink.out.flush()

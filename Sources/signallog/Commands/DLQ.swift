@@ -111,9 +111,9 @@ struct DLQ: AsyncParsableCommand {
             filter.signalIDs = [id]
             var history: [PresentedRecord] = []
             do {
-                try RecordScan.forward(log, filter) { history.append($0); return true }
+                try RecordScan.forward(log, filter, damaged: { StandardError.line("signallog: \($0); skipped") }) { history.append($0); return true }
             } catch {
-                throw CLIError("\(error)", exitCode: ExitStatus.failure)
+                throw CLIError.from(error, directory: directory)
             }
             if output != .text {
                 var document = Self.json(entry)

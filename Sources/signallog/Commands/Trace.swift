@@ -54,11 +54,13 @@ struct Trace: AsyncParsableCommand {
         defer { try? log.close() }
         let filter = try filterOptions().compile()
         var items: [PresentedRecord] = []
+        var damage = 0
         do {
-            try RecordScan.forward(log, filter) { items.append($0); return true }
+            try RecordScan.forward(log, filter, damaged: { damage += 1; StandardError.line("signallog: \($0); skipped") }) { items.append($0); return true }
         } catch {
-            throw CLIError("\(error); the trace stops there (run `signallog verify \(directory)`)", exitCode: ExitStatus.failure)
+            throw CLIError.from(error, directory: directory)
         }
+        defer { if damage > 0 { StandardError.line("signallog: the trace may be incomplete: \(damage) damaged stretch\(damage == 1 ? "" : "es") skipped (run `signallog verify \(directory)`)") } }
         let style = global.style
         if output != .text {
             let sink = RecordSink(format: output, presenter: RecordPresenter(style: style, width: nil))

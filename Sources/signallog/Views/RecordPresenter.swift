@@ -54,9 +54,9 @@ struct RecordPresenter {
         var head = style.dim(TimeFormat.rfc3339(record.timestamp, digits: 3))
         head += " " + leftPad(String(record.sequence), 8)
         head += " " + kindStyle(record.kind)(rightPad(kindName, 11))
-        head += " " + style.bold(record.partition.isEmpty ? "-" : record.partition)
+        head += " " + style.bold(rightPad(record.partition.isEmpty ? "-" : record.partition, 16))
         let detail = details(item)
-        var line = head + "  " + detail
+        var line = head + " " + detail
         if let width, Table.visibleWidth(line) > width {
             line = truncate(line, to: width)
         }
@@ -77,7 +77,7 @@ struct RecordPresenter {
 
     func details(_ item: PresentedRecord) -> String {
         guard let decoded = item.decoded else {
-            if let error = item.decodeError { return style.red("undecodable payload (\(item.record.payload.count) bytes): \(error)") }
+            if let error = item.decodeError { return payloadPreview(item.record.payload) + style.dim("  [not a readable processing record: \(error)]") }
             return payloadPreview(item.record.payload)
         }
         switch decoded {
@@ -98,7 +98,12 @@ struct RecordPresenter {
             case .conflict(let original): outcome = style.yellow("conflict") + " with \(original)"
             case .rejected(let reason): outcome = style.yellow("rejected") + ": " + escape(reason)
             }
-            return "signal=\(attempt.signalID) node=\(attempt.nodeID) attempt=\(attempt.attempt) took \(TimeFormat.duration(micros: attempt.duration)) \(outcome)"
+            switch attempt.outcome {
+            case .processed, .failed:
+                return "signal=\(attempt.signalID) node=\(attempt.nodeID) attempt=\(attempt.attempt) took \(TimeFormat.duration(micros: attempt.duration)) \(outcome)"
+            default:
+                return "signal=\(attempt.signalID) node=\(attempt.nodeID) \(outcome)"
+            }
         case .deadLetterMove(let move):
             return "signal=\(move.signalID) \(style.red(move.reason.description)) retries=\(move.retryCount) node=\(move.nodeID) error: \(escape(move.error))"
         case .deadLetterResolve(let resolve):

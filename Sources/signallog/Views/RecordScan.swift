@@ -3,19 +3,39 @@ import SegmentLog
 /// Ways of walking the records a filter selects.
 enum RecordScan {
     /// Oldest first, through the engine's indexed reader. `visit` returns
-    /// false to stop.
-    static func forward(_ log: SegmentLog, _ filter: RecordFilter, visit: (PresentedRecord) -> Bool) throws(SegmentLogError) {
+    /// false to stop. A damaged batch is passed to `damaged` and reading goes
+    /// on with the intact batches after it; errors other than damage throw.
+    static func forward(_ log: SegmentLog, _ filter: RecordFilter, damaged: (SegmentLogError) -> Void, visit: (PresentedRecord) -> Bool) throws(SegmentLogError) {
         let reader = log.read(filter.query)
-        while let record = try reader.next() {
-            guard let item = filter.accept(record) else { continue }
-            if !visit(item) { return }
+        try drain(reader, damaged: damaged) { record in
+            guard let item = filter.accept(record) else { return true }
+            return visit(item)
+        }
+    }
+
+    /// Reads `reader` to its end, reporting damage and continuing past it.
+    static func drain(_ reader: LogReader, damaged: (SegmentLogError) -> Void, _ body: (LogRecord) -> Bool) throws(SegmentLogError) {
+        var consecutive = 0
+        while true {
+            let record: LogRecord?
+            do {
+                record = try reader.next()
+                consecutive = 0
+            } catch {
+                guard case .corruption = error, consecutive < 10_000 else { throw error }
+                consecutive += 1
+                damaged(error)
+                continue
+            }
+            guard let record else { return }
+            if !body(record) { return }
         }
     }
 
     /// Newest first: reads windows of sequence numbers backwards from the
     /// end, each through the indexes, so `-n 10` of a large log reads only
     /// its last batches. The window grows while windows come back empty.
-    static func backward(_ log: SegmentLog, _ filter: RecordFilter, visit: (PresentedRecord) -> Bool) throws(SegmentLogError) {
+    static func backward(_ log: SegmentLog, _ filter: RecordFilter, damaged: (SegmentLogError) -> Void, visit: (PresentedRecord) -> Bool) throws(SegmentLogError) {
         let segments = log.segments().filter { $0.lastSequence != nil }
         guard var lower = segments.first?.baseSequence, var upper = segments.last?.lastSequence else { return }
         lower = max(lower, filter.query.fromSequence)
@@ -40,8 +60,9 @@ enum RecordScan {
             query.throughSequence = top
             let reader = log.read(query)
             var window: [PresentedRecord] = []
-            while let record = try reader.next() {
+            try drain(reader, damaged: damaged) { record in
                 if let item = filter.accept(record) { window.append(item) }
+                return true
             }
             for item in window.reversed() {
                 if !visit(item) { return }
