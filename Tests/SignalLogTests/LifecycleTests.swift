@@ -1,3 +1,4 @@
+import Logging
 import SegmentLog
 import ServiceLifecycle
 import Synchronization
@@ -73,6 +74,34 @@ struct ShutdownTests {
         task.cancel()
         _ = try? await task.value
         #expect(node.isClosed)
+    }
+}
+
+@Suite("Service lifecycle")
+struct ServiceTests {
+    @Test func gracefulShutdownOfAServiceGroupDrainsTheNode() async throws {
+        let directory = temporaryDirectory("service")
+        defer { removeDirectory(directory) }
+        let recorder = Recorder()
+        var options = testOptions()
+        options.shutdownTimeout = patience
+        let node = try SignalNode.open(nodeID: "svc", directory: directory, options: options, handlers: ["work": { signal in
+            try await Task.sleep(for: .milliseconds(1))
+            recorder.add(signal)
+        }])
+        var logger = Logger(label: "test.group")
+        logger.logLevel = .critical
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [node], logger: logger))
+        let running = Task { try await group.run() }
+        _ = try node.receive(batch: (0..<20).map { makeSignal("s\($0)", partition: "p\($0 % 2)") })
+        try await Task.sleep(for: .milliseconds(100))  // let the group start its services
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #expect(node.isClosed)
+        #expect(recorder.count == 20, "the queue drained before the node closed")
+        let reopened = try SignalNode.open(nodeID: "svc", directory: directory, options: testOptions())
+        #expect(reopened.startup.cleanShutdown && reopened.startup.pendingSignals == 0)
+        await reopened.gracefulShutdown(timeout: patience)
     }
 }
 
