@@ -52,6 +52,14 @@ struct IngestTests {
         #expect(again.stdout.contains("accepted"))
         #expect(again.stderr.contains("signals.ndjson:3: malformed"))
         #expect(again.stdout.contains("duplicates") && again.stdout.range(of: "duplicates\\s+3", options: .regularExpression) != nil, "\(again)")
+        // Reopening for the second import resumed the pending signals without processing them
+        // (line 2 has neither id nor key, so it is a new signal each time).
+        let after = try #require(try signallog(["info", log, "--json"]).json() as? [String: Any])
+        #expect((after["processing"] as? [String: Any])?["pending_signals"] as? Int == 4)
+        #expect((after["processing"] as? [String: Any])?["dead_letters"] as? Int == 0)
+        #expect(try signallog(["cat", log, "--kind", "attempt", "-o", "ndjson"]).ndjson().allSatisfy {
+            ["duplicate", "conflict"].contains(($0["attempt"] as? [String: Any])?["outcome"] as? String)
+        }, "ingest never processes: the only attempts are duplicates and conflicts")
     }
 
     @Test func strictStopsAtTheFirstBadLine() throws {

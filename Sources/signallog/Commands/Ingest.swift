@@ -88,12 +88,17 @@ struct Ingest: AsyncParsableCommand {
         let inputName = file == "-" ? "standard input" : file
 
         // Work already pending in the log keeps waiting for its service.
+        // (The node resumes that work at open; without a waiting handler for
+        // its type it would be dead-lettered, so the types must be known.)
         var pendingTypes: Set<String> = []
-        if let listing = try? LogDirectory.list(directory), let log = try? listing.openReadOnly() {
-            if let inspection = try? LogInspection.load(log) {
-                pendingTypes = Set(inspection.pending.values.map(\.signal.type))
+        if let listing = try? LogDirectory.list(directory) {
+            let log = try listing.openReadOnly()
+            defer { try? log.close() }
+            do {
+                pendingTypes = Set(try LogInspection.load(log).pending.values.map(\.signal.type))
+            } catch {
+                throw CLIError("cannot read the pending work in \(directory): \(error) (run `signallog verify \(directory)`)", exitCode: ExitStatus.failure)
             }
-            try? log.close()
         } else {
             try checkTarget()
         }

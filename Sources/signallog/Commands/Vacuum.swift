@@ -84,9 +84,16 @@ struct Vacuum: AsyncParsableCommand {
         let policy = RetentionPolicy(maxAge: olderThan.flatMap { Self.age($0, now: now) }, maxTotalBytes: maxSize.flatMap(Self.size))
         let log = try listing.openReadOnly()
         let segments = log.segments()
-        let inspection = try? LogInspection.load(log, now: now, ttl: Int64(dedupeTTL) * 1_000_000)
+        // Without knowing the unresolved work, nothing may be removed.
+        let inspection: LogInspection
+        do {
+            inspection = try LogInspection.load(log, now: now, ttl: Int64(dedupeTTL) * 1_000_000)
+        } catch {
+            try? log.close()
+            throw CLIError("cannot read the unresolved work in \(directory): \(error); nothing was removed (run `signallog verify \(directory)`)", exitCode: ExitStatus.failure)
+        }
         try? log.close()
-        let hasSignals = inspection?.hasSignals ?? false
+        let hasSignals = inspection.hasSignals
         let ttlCutoff = now - Int64(dedupeTTL) * 1_000_000
 
         // The plan: what the engine's policy selects, and what the processing layer keeps.
@@ -98,8 +105,8 @@ struct Vacuum: AsyncParsableCommand {
             let oversized = policy.maxTotalBytes.map { total > $0 } ?? false
             guard expired || oversized else { break }
             let range = segment.baseSequence...(segment.lastSequence ?? segment.baseSequence)
-            let pending = inspection?.pending.values.filter { range.contains($0.sequence) }.count ?? 0
-            let dead = inspection?.deadLetters.values.filter { range.contains($0.sequence) }.count ?? 0
+            let pending = inspection.pending.values.filter { range.contains($0.sequence) }.count
+            let dead = inspection.deadLetters.values.filter { range.contains($0.sequence) }.count
             let keep = hasSignals && (segment.timeRange.map { $0.upperBound >= ttlCutoff } ?? false)
             candidates.append(Candidate(segment: segment, pending: pending, deadLetters: dead, keptForTTL: keep))
             total -= segment.fileBytes
@@ -139,7 +146,7 @@ struct Vacuum: AsyncParsableCommand {
 
         let removed: [SegmentInfo]
         if hasSignals {
-            let types = Set(inspection?.pending.values.map(\.signal.type) ?? [])
+            let types = Set(inspection.pending.values.map(\.signal.type))
             let node = try AcceptingNode(directory: directory, pendingTypes: types, dedupeTTL: .seconds(dedupeTTL))
             do {
                 removed = try node.node.applyRetention(policy)
