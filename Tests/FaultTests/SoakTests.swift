@@ -21,7 +21,8 @@ struct SoakTests {
         let seed = FaultScale.seed(for: "soak")
         var random = SeededGenerator(seed: seed)
         let seconds = FaultScale.soakSeconds
-        let deadline = Date().addingTimeInterval(TimeInterval(seconds))
+        let started = Date()
+        let deadline = started.addingTimeInterval(TimeInterval(seconds))
         var rounds = 0
         var failed = 0
         var operations = 0
@@ -32,7 +33,7 @@ struct SoakTests {
             operations += outcome.operations
             if !outcome.passed { failed += 1 }
         } while Date() < deadline && failed < 3
-        print("[soak] FAULT_SEED=\(seed): \(rounds) rounds (\(failed) failed), \(operations) operations in about \(seconds) s")
+        print("[soak] FAULT_SEED=\(seed): \(rounds) rounds (\(failed) failed), \(operations) operations in \(Int(Date().timeIntervalSince(started))) s")
     }
 }
 
@@ -53,6 +54,8 @@ struct SoakRound {
         var first: UInt64 = 0
         var next: UInt64 = 0
         var durable: UInt64 = 0
+        /// One past the last sequence ever attempted (a failed append may survive).
+        var attempted: UInt64 = 0
         var timestamps: [(range: ClosedRange<UInt64>, timestamp: Int64)] = []
 
         func timestamp(of sequence: UInt64) -> Int64? {
@@ -109,11 +112,15 @@ struct SoakRound {
             }
             let next = log.nextSequence
             if next < model.durable { fail("after \(why) the log ends at \(next) but \(model.durable) were durable") }
-            if next > model.next { fail("after \(why) the log holds \(next) records, only \(model.next) were appended") }
-            model.next = min(next, model.next)
+            if next > max(model.next, model.attempted) { fail("after \(why) the log holds \(next) records, only \(max(model.next, model.attempted)) were attempted") }
+            model.next = next
+            model.attempted = next
             model.first = log.firstSequence
             model.durable = model.next
             if let problem = CrashCheck.recordProblem(log, from: model.first, through: model.next) { fail("after \(why): \(problem)") }
+            // A batch whose append failed may have survived: learn its append time.
+            let survivors = QueryRun(log, LogQuery(fromSequence: model.first))
+            model.timestamps = survivors.records.map { ($0.sequence...$0.sequence, $0.timestamp) }
         }
 
         for _ in 0..<random.int(50...400) where outcome.passed {
@@ -163,7 +170,8 @@ struct SoakRound {
                     recover("a power cut")
                 case 95..<98:
                     // The disk fills; the append fails cleanly; space comes back.
-                    fileSystem.updatePlan { $0.capacityBytes = fileSystem.usedBytes + random.int(0...600) }
+                    let capacity = fileSystem.usedBytes + random.int(0...600)
+                    fileSystem.updatePlan { $0.capacityBytes = capacity }
                     let first = model.next
                     do {
                         let result = try log.append((first..<first + UInt64(random.int(1...12))).map(DerivedRecord.append))
@@ -179,7 +187,9 @@ struct SoakRound {
                     let syncs = fileSystem.counts.syncs
                     fileSystem.updatePlan { $0.failingSync = syncs + 1 }
                     let first = model.next
-                    let appended = try? log.append((first..<first + UInt64(random.int(1...12))).map(DerivedRecord.append))
+                    let records = (first..<first + UInt64(random.int(1...12))).map(DerivedRecord.append)
+                    model.attempted = first + UInt64(records.count)
+                    let appended = try? log.append(records)
                     if let appended {
                         model.timestamps.append((appended.firstSequence...appended.lastSequence, appended.timestamp))
                         model.next = appended.lastSequence + 1

@@ -1,0 +1,9 @@
+#!/bin/sh
+# Full run of reliability.md #10: an hour of fuzzing split over the segment,
+# index and batch targets; inputs that add coverage are merged into the kept
+# corpus (fixtures/fuzz-corpus), which CI replays.
+# Usage: tools/faults/full-fuzz.sh [seconds]
+set -eu
+root=$(cd "$(dirname "$0")/../.." && pwd)
+"$root/tools/fuzz/build.sh"
+FUZZ_KEEP=1 "$root/tools/fuzz/run.sh" "${1:-3600}"
