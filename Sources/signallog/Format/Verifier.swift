@@ -108,8 +108,14 @@ struct Verifier {
                         }
                     }
                 } catch {
-                    result.indexProblem = "\(error)"
-                    problem(.error, "index-unreadable", nil, "\(error)", file: indexName)
+                    if writerLive && error.code == 2 {
+                        // Retention removes the index first, then the segment.
+                        result.hasIndexFile = false
+                        problem(.note, "removed-during-verify", nil, "index removed while being verified (retention by the live writer)", file: indexName)
+                    } else {
+                        result.indexProblem = "\(error)"
+                        problem(.error, "index-unreadable", nil, "\(error)", file: indexName)
+                    }
                 }
             } else if !isLast {
                 problem(.warning, "index-missing", nil, "sealed segment has no index file \(OnDisk.indexName(base)) (rebuilt at the next writable open or by repair)")
