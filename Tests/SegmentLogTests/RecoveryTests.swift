@@ -222,3 +222,73 @@ import Testing
         #expect(throws: Never.self) { try bytes.withUnsafeBytes { _ = try IndexFile.decode($0, path: index) } }
     }
 }
+
+@Suite struct LostWriteTests {
+    /// Batches that a power cut never wrote back read as zeros; a later batch
+    /// that did reach the disk follows them. Nothing after the hole was
+    /// synced, so it is a crash tail, not corruption.
+    @Test func aZeroHoleBeforeALaterBatchIsACrashTail() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.child()
+        let (records, lastOffset, size, lastFirst) = try RecoveryTests.writeLog(path, batches: 30)
+        let segment = segmentFiles(path)[0]
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: segment))
+        // Zero the second-to-last batch's region: from 600 bytes before the last batch.
+        let holeStart = Int(lastOffset) - 600
+        for i in holeStart..<Int(lastOffset) { bytes[i] = 0 }
+        try bytes.write(to: URL(fileURLWithPath: segment))
+
+        let log = try SegmentLog.open(directory: path)
+        let tail = try #require(log.recoveryReport.truncatedTail)
+        #expect(tail.offset <= Int64(holeStart) && tail.offset + tail.bytes == size)
+        #expect(log.recoveryReport.damage.isEmpty)
+        let survivors = try readAll(log)
+        #expect(survivors == Array(records.prefix(survivors.count)))
+        #expect(survivors.count < Int(lastFirst))
+        try log.close()
+    }
+
+    /// A single flipped bit before intact batches is damage: never truncated.
+    @Test func aFlippedBitBeforeALaterBatchIsCorruption() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.child()
+        let (_, lastOffset, size, _) = try RecoveryTests.writeLog(path, batches: 30)
+        let segment = segmentFiles(path)[0]
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: segment))
+        bytes[Int(lastOffset) - 30] ^= 0x40
+        try bytes.write(to: URL(fileURLWithPath: segment))
+        #expect(throws: SegmentLogError.self) { try SegmentLog.open(directory: path) }
+        #expect(fileSize(segment) == size)
+        let inspector = try SegmentLog.openReadOnly(directory: path)
+        #expect(inspector.recoveryReport.damage.count == 1)
+        #expect(inspector.recoveryReport.truncatedTail == nil)
+    }
+
+    /// A reader that keeps going after a damaged batch gets every intact record after it.
+    @Test func aReaderContinuesPastDamageAfterReportingIt() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.child()
+        let (records, lastOffset, _, _) = try RecoveryTests.writeLog(path, batches: 30)
+        let segment = segmentFiles(path)[0]
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: segment))
+        bytes[Int(lastOffset) - 30] ^= 0x40
+        try bytes.write(to: URL(fileURLWithPath: segment))
+        let inspector = try SegmentLog.openReadOnly(directory: path)
+        let missing = Set(inspector.recoveryReport.damage.flatMap { Array($0.missingSequences) })
+        #expect(!missing.isEmpty)
+        let reader = inspector.read()
+        var returned: [LogRecord] = []
+        var errors = 0
+        while true {
+            do {
+                guard let record = try reader.next() else { break }
+                returned.append(record)
+            } catch {
+                errors += 1
+                #expect(errors < 10)
+            }
+        }
+        #expect(errors >= 1)
+        #expect(returned == records.filter { !missing.contains($0.sequence) })
+    }
+}

@@ -74,6 +74,17 @@ struct LogRecovery {
                 slots.append(slot)
             }
         }
+        // Unreadable bytes at the end of a sealed segment held the sequences
+        // up to where the next segment starts.
+        for position in slots.indices.dropLast() {
+            let next = slots[position + 1].index.baseSequence
+            for (d, damage) in slots[position].damage.enumerated() where damage.missingSequences.isEmpty {
+                let from = slots[position].index.nextSequence
+                guard from < next else { continue }
+                slots[position].damage[d].missingSequences = from..<next
+                if let r = report.damage.firstIndex(of: damage) { report.damage[r].missingSequences = from..<next }
+            }
+        }
         if writable {
             let removed = report.removedFiles.count + report.rebuiltIndexes.count + (report.truncatedTail == nil ? 0 : 1)
             if removed > 0 { try fileSystem.syncDirectory(directory) }

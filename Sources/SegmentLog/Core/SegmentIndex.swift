@@ -47,8 +47,9 @@ struct SegmentIndex: Equatable, Sendable {
     var isEmpty: Bool { recordCount == 0 }
 
     /// Records a batch that ends the segment so far and returns its block number.
-    mutating func addBatch(at offset: Int64, header: BatchHeader, interval: Int) -> Int {
-        if let last = entries.last, offset - last.offset < Int64(interval) {
+    /// `startsBlock` forces a new block, so that no block spans damaged bytes.
+    mutating func addBatch(at offset: Int64, header: BatchHeader, interval: Int, startsBlock: Bool = false) -> Int {
+        if !startsBlock, let last = entries.last, offset - last.offset < Int64(interval) {
             // Same block as the previous batch.
         } else {
             entries.append(TimeIndexEntry(offset: offset, firstSequence: header.firstSequence, timestamp: header.minTimestamp))

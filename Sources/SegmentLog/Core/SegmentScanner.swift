@@ -58,11 +58,22 @@ struct SegmentScanner {
             // between are damage, otherwise they are the torn tail of a crash.
             var probe = offset + 1
             var resumed = false
+            var reason = outcome.reason!
             while probe + Int64(SegmentFormat.batchHeaderSize) <= size {
                 guard let word = try window.bytes(at: probe, count: 4) else { break }
                 if word.loadLE(UInt32.self, at: 0) == SegmentFormat.batchMagic {
+                    let before = result.index, beforeLast = result.lastSequence
                     let candidate = try check(&window, at: probe, size: size, minimumSequence: expected, exactSequence: false, scratch: scratch, into: &result)
                     if let found = candidate.header {
+                        if try Self.looksLikeLostWrites(&window, from: offset, to: probe) {
+                            // Unsynced batches that never reached the disk, with later
+                            // ones that did: nothing after the hole was ever synced
+                            // (a sync writes back everything before it), so it is a crash tail.
+                            result.index = before
+                            result.lastSequence = beforeLast
+                            reason += "; the batches after it were lost writes of a crash, never synced"
+                            break
+                        }
                         result.damage.append(DamagedRange(
                             path: path, offset: offset, length: probe - offset, reason: outcome.reason!,
                             missingSequences: expected..<found.firstSequence))
@@ -75,11 +86,25 @@ struct SegmentScanner {
                 probe += 1
             }
             if !resumed {
-                result.tail = (offset, outcome.reason!)
+                result.tail = (offset, reason)
                 break
             }
         }
         return result
+    }
+
+    /// Whether unreadable bytes look like writes lost in a crash rather than
+    /// damage: a zeroed batch header, or a whole zero-filled 512-byte sector.
+    /// Bit rot flips bits; it does not zero sectors, and LZ4 bodies do not
+    /// hold long zero runs.
+    static func looksLikeLostWrites(_ window: inout FileWindow, from start: Int64, to end: Int64) throws(SegmentLogError) -> Bool {
+        if let head = try window.bytes(at: start, count: min(8, Int(end - start))), head.allSatisfy({ $0 == 0 }) { return true }
+        var sector = (start + 511) / 512 * 512
+        while sector + 512 <= end {
+            if let bytes = try window.bytes(at: sector, count: 512), bytes.allSatisfy({ $0 == 0 }) { return true }
+            sector += 512
+        }
+        return false
     }
 
     /// Checks the batch at `offset`; on success adds it to `result` and returns
@@ -110,7 +135,7 @@ struct SegmentScanner {
         case .failure(let failure):
             return (nil, failure.reason)
         case .success(let raw):
-            let block = result.index.addBatch(at: offset, header: header, interval: indexInterval)
+            let block = result.index.addBatch(at: offset, header: header, interval: indexInterval, startsBlock: !exactSequence)
             BatchDecoder.forEachRecord(in: raw, header: header) { record in
                 result.index.addRecord(kind: record.kind, partition: String(decoding: record.partition, as: UTF8.self), block: block)
             }

@@ -81,6 +81,9 @@ struct SegmentHeader: Equatable {
         }
         let version = bytes.loadLE(UInt16.self, at: 8)
         guard version == SegmentFormat.version else { throw .unsupportedFormat(path: path, version: version) }
+        guard bytes.loadLE(UInt32.self, at: 36) == 0 else {
+            throw .corruption(path: path, offset: 36, reason: "reserved segment header bytes are not zero")
+        }
         return SegmentHeader(baseSequence: bytes.loadLE(UInt64.self, at: 16), createdAt: bytes.loadLE(Int64.self, at: 24))
     }
 }

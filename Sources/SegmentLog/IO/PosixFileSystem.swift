@@ -95,8 +95,18 @@ package struct PosixFileSystem: LogFileSystem {
         _ = fchmod(fd, 0o600)
         // flock locks belong to the open file description: a second open of the
         // same file, in this process or another, is refused just the same.
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+        // A child forked by this process holds the description until it execs,
+        // so a lock just released can look held for a moment: retry briefly
+        // (well under the second a second writer may wait to be refused).
+        var attempts = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
+            if code == EINTR { continue }
+            attempts += 1
+            if code == EWOULDBLOCK && attempts < 25 {
+                usleep(10_000)
+                continue
+            }
             Glibc.close(fd)
             if code == EWOULDBLOCK { throw .locked(path: path) }
             throw .io(operation: "flock", path: path, errno: code)

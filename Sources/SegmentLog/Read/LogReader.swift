@@ -21,6 +21,11 @@ public final class LogReader {
     /// Damage inside the current segment's planned span, reported when the reader reaches it.
     private var damageAhead: [DamagedRange] = []
     private var ready: [LogRecord] = []
+    /// The read buffer holds the file bytes from `bufferOffset` of `bufferPath`;
+    /// batches before `cursor` are done.
+    private var bufferOffset: Int64 = 0
+    private var bufferPath = ""
+    private var cursor = 0
     private var readyPosition = 0
     private var finished = false
     private let buffer = GrowableBuffer(capacity: 1 << 16)
@@ -54,6 +59,10 @@ public final class LogReader {
 
     /// Reads the next group of blocks into `ready` (possibly matching nothing).
     private func fill() throws(SegmentLogError) {
+        if cursor < buffer.count {
+            try decodeBuffered()
+            return
+        }
         while rangePosition >= ranges.count {
             if let damage = damageAhead.first {
                 // The snapshot ends past unreadable bytes: say so rather than skip them.
@@ -82,6 +91,7 @@ public final class LogReader {
         }
         let length = Int(range.count)
         buffer.count = 0
+        cursor = 0
         buffer.reserve(length)
         if currentFile == nil {
             currentFile = slot.file
@@ -95,37 +105,46 @@ public final class LogReader {
         }
         let got = try currentFile!.read(into: UnsafeMutableRawBufferPointer(start: buffer.base, count: length), at: range.lowerBound)
         statistics.bytesRead += Int64(got)
+        buffer.count = got
+        bufferOffset = range.lowerBound
+        bufferPath = slot.path
         guard got == length else {
             throw .corruption(path: slot.path, offset: range.lowerBound + Int64(got), reason: "segment is shorter than its index says (\(got) of \(length) bytes readable)")
         }
-        try decodeBatches(UnsafeRawBufferPointer(start: buffer.base, count: length), startingAt: range.lowerBound, in: slot)
+        try decodeBuffered()
     }
 
-    private func decodeBatches(_ bytes: UnsafeRawBufferPointer, startingAt fileOffset: Int64, in slot: SegmentSlot) throws(SegmentLogError) {
-        var offset = 0
-        while offset < bytes.count {
-            let at = fileOffset + Int64(offset)
-            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-            guard let header = BatchHeader.decode(rest) else {
-                throw .corruption(path: slot.path, offset: at, reason: "no valid batch header where the index points")
-            }
-            if let reason = header.implausibility(available: Int64(rest.count), limits: limits) {
-                throw .corruption(path: slot.path, offset: at, reason: reason)
+    /// Decodes batches from the read buffer at `cursor` until some record
+    /// matches or the buffer is used up. A damaged batch throws once; the
+    /// cursor has then moved to the next batch that checks out, so a caller
+    /// that keeps reading gets every intact record after the damage.
+    private func decodeBuffered() throws(SegmentLogError) {
+        let bytes = UnsafeRawBufferPointer(start: buffer.base, count: buffer.count)
+        while cursor < bytes.count && ready.isEmpty {
+            let at = bufferOffset + Int64(cursor)
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[cursor...])
+            let header: BatchHeader
+            switch Self.verify(rest, limits: limits) {
+            case .failure(let failure):
+                cursor = Self.nextValidBatch(in: bytes, after: cursor, limits: limits) ?? bytes.count
+                let skipped = bufferOffset + Int64(cursor) - at
+                // Known damage in the bytes just skipped is reported by this error.
+                damageAhead.removeAll { $0.offset >= at && $0.offset < at + skipped }
+                throw .corruption(path: bufferPath, offset: at, reason: "\(failure.reason) (\(skipped) bytes unreadable)")
+            case .success(let verified):
+                header = verified
             }
             let batch = UnsafeRawBufferPointer(rebasing: rest[0..<header.totalLength])
-            offset += header.totalLength
-            if let until = query.until, header.minTimestamp >= until { finished = true; ranges = []; return }
-            if let through = query.throughSequence, header.firstSequence > through { finished = true; ranges = []; return }
+            cursor += header.totalLength
+            // Header fields are trusted only after the checksum has covered them.
+            if let until = query.until, header.minTimestamp >= until { finish(); return }
+            if let through = query.throughSequence, header.firstSequence > through { finish(); return }
             if header.lastSequence < query.fromSequence { continue }
             if let since = query.since, header.maxTimestamp < since { continue }
-            let computed = BatchHeader.computeChecksum(batch)
-            guard computed == header.checksum else {
-                throw .corruption(path: slot.path, offset: at, reason: "batch checksum 0x\(String(header.checksum, radix: 16)) does not match computed 0x\(String(computed, radix: 16))")
-            }
             statistics.batchesDecoded += 1
             switch BatchDecoder.records(of: batch, header: header, scratch: scratch) {
             case .failure(let failure):
-                throw .corruption(path: slot.path, offset: at, reason: failure.reason)
+                throw .corruption(path: bufferPath, offset: at, reason: failure.reason)
             case .success(let raw):
                 BatchDecoder.forEachRecord(in: raw, header: header) { record in
                     guard query.matches(sequence: record.sequence, timestamp: record.timestamp, kind: record.kind) else { return }
@@ -134,6 +153,42 @@ public final class LogReader {
                 }
             }
         }
+    }
+
+    private func finish() {
+        finished = true
+        ranges = []
+        cursor = buffer.count
+        damageAhead = []
+    }
+
+    /// The header of the batch at the start of `bytes` if the whole batch is
+    /// there and its checksum matches.
+    private static func verify(_ bytes: UnsafeRawBufferPointer, limits: LogLimits) -> Swift.Result<BatchHeader, BatchDecodeFailure> {
+        guard let header = BatchHeader.decode(bytes) else {
+            return .failure(.init("no valid batch header where the index points"))
+        }
+        if let reason = header.implausibility(available: Int64(bytes.count), limits: limits) {
+            return .failure(.init(reason))
+        }
+        let computed = BatchHeader.computeChecksum(UnsafeRawBufferPointer(rebasing: bytes[0..<header.totalLength]))
+        guard computed == header.checksum else {
+            return .failure(.init("batch checksum 0x\(String(header.checksum, radix: 16)) does not match computed 0x\(String(computed, radix: 16))"))
+        }
+        return .success(header)
+    }
+
+    /// The position of the next batch after `position` that checks out.
+    private static func nextValidBatch(in bytes: UnsafeRawBufferPointer, after position: Int, limits: LogLimits) -> Int? {
+        var probe = position + 1
+        while probe + SegmentFormat.batchHeaderSize <= bytes.count {
+            if bytes.loadLE(UInt32.self, at: probe) == SegmentFormat.batchMagic,
+               case .success = verify(UnsafeRawBufferPointer(rebasing: bytes[probe...]), limits: limits) {
+                return probe
+            }
+            probe += 1
+        }
+        return nil
     }
 
     /// The byte ranges of a segment's blocks that can hold matching records,
@@ -145,8 +200,10 @@ public final class LogReader {
         let spanStart = ranges.first.map { $0.lowerBound == index.entries.first?.offset ? Int64(SegmentFormat.segmentHeaderSize) : $0.lowerBound }
         let spanEnd = ranges.last.map { $0.upperBound == index.length ? Int64.max : $0.upperBound }
         let damage = slot.damage.filter { range in
+            // An empty range means the sequences are unknown: they followed the segment's last record.
             let sequencesMatter = range.missingSequences.isEmpty
-                || (range.missingSequences.upperBound > query.fromSequence && range.missingSequences.lowerBound <= (query.throughSequence ?? .max))
+                ? query.fromSequence <= index.nextSequence
+                : range.missingSequences.upperBound > query.fromSequence && range.missingSequences.lowerBound <= (query.throughSequence ?? .max)
             guard sequencesMatter else { return false }
             guard let spanStart, let spanEnd else {
                 // Nothing readable was planned; damage is reported only to a whole-segment read.
