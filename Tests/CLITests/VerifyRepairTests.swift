@@ -94,6 +94,42 @@ struct VerifyRepairTests {
         #expect(try signallog(["cat", path]).lines.count == 200)
     }
 
+    @Test func zeroedBatchBeforeLaterOnesIsACrashTailAsTheEngineSaysAndAFlipIsDamage() throws {
+        let temp = TemporaryDirectory()
+        let path = temp.child()
+        try makeStorageLog(path, count: 100, batch: 10).close()
+        let segment = path + "/00000000000000000000.seg"
+        let original = fileBytes(segment)
+        // Find the fifth batch: batches follow the 40-byte header back to back.
+        var offset = 40
+        for _ in 0..<4 { offset += 48 + Int(UInt32(original[offset + 8]) | UInt32(original[offset + 9]) << 8 | UInt32(original[offset + 10]) << 16 | UInt32(original[offset + 11]) << 24) }
+        var zeroed = original
+        for i in offset..<offset + 8 { zeroed[i] = 0 }
+        try Data(zeroed).write(to: URL(fileURLWithPath: segment))
+        let engine = try SegmentLog.openReadOnly(directory: path)
+        #expect(engine.recoveryReport.truncatedTail?.offset == Int64(offset))
+        #expect(engine.recoveryReport.damage.isEmpty)
+        try engine.close()
+        let verify = try signallog(["verify", path, "--json"])
+        #expect(verify.status == 0, "\(verify)")
+        let problems = try #require((try verify.json() as? [String: Any])?["problems"] as? [[String: Any]])
+        #expect(problems.map { $0["code"] as? String } == ["torn-tail"])
+        #expect(problems.first?["offset"] as? Int == offset)
+
+        // One flipped bit in the same batch is damage (followed by good batches), as the engine says too.
+        var flipped = original
+        flipped[offset + 60] ^= 0x04
+        try Data(flipped).write(to: URL(fileURLWithPath: segment))
+        let damaged = try SegmentLog.openReadOnly(directory: path)
+        #expect(damaged.recoveryReport.damage.first?.offset == Int64(offset))
+        try damaged.close()
+        let again = try signallog(["verify", path, "--json"])
+        #expect(again.status == 1, "\(again)")
+        let errors = try #require((try again.json() as? [String: Any])?["problems"] as? [[String: Any]])
+        #expect(errors.map { $0["code"] as? String } == ["damaged-range"])
+        #expect(errors.first?["offset"] as? Int == offset)
+    }
+
     @Test func repairTornTailKeepsTheBytesAndVerifiesClean() throws {
         let temp = TemporaryDirectory()
         let log = try copyFixture("torn-tail", into: temp)

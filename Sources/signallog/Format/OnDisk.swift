@@ -157,6 +157,9 @@ struct SegmentHeaderFields: Equatable {
         guard version == OnDisk.version else {
             return .failure(Problem(8, "format version \(version) is not supported (this build reads version \(OnDisk.version))", unsupported: true))
         }
+        guard bytes.le(UInt32.self, 36) == 0 else {
+            return .failure(Problem(36, "reserved segment header bytes are not zero"))
+        }
         return .success(SegmentHeaderFields(baseSequence: bytes.le(UInt64.self, 16), createdAt: bytes.le(Int64.self, 24)))
     }
 

@@ -138,7 +138,19 @@ struct SegmentScan {
             // Probing for the next good batch after damage.
             guard let found = try nextMagic(&window, from: offset, size: size) else { break }
             let start = expected
+            let before = result, beforeExpected = expected, beforeTime = lastTime, beforeBlock = (block, nextBlockIndex)
             let (header, _) = try check(found, exact: false)
+            if header != nil, try looksLikeLostWrites(&window, from: pending!.offset, to: found) {
+                // As the engine judges it: a zeroed header or a zero-filled
+                // sector is a write that never reached the disk, and nothing
+                // after it was ever synced, so it all is a crash tail.
+                result = before
+                expected = beforeExpected
+                lastTime = beforeTime
+                (block, nextBlockIndex) = beforeBlock
+                pending!.reason += "; the batches after it were lost writes of a crash, never synced"
+                break
+            }
             if let header {
                 result.damage.append(Damage(offset: pending!.offset, length: found - pending!.offset, reason: pending!.reason, missing: start..<header.firstSequence))
                 pending = nil
@@ -149,6 +161,19 @@ struct SegmentScan {
         }
         if let pending { result.tail = pending }
         return result
+    }
+
+    /// Whether unreadable bytes look like writes lost in a crash rather than
+    /// damage (the engine's rule): a zeroed batch header, or a whole
+    /// zero-filled 512-byte sector. Bit rot flips bits; it does not zero sectors.
+    private static func looksLikeLostWrites(_ window: inout ScanWindow, from start: Int64, to end: Int64) throws(RawFile.Failure) -> Bool {
+        if let head = try window.with(start, Int(min(8, end - start)), { $0.allSatisfy { $0 == 0 } }), head { return true }
+        var sector = (start + 511) / 512 * 512
+        while sector + 512 <= end {
+            if let zero = try window.with(sector, 512, { $0.allSatisfy { $0 == 0 } }), zero { return true }
+            sector += 512
+        }
+        return false
     }
 
     private static func nextMagic(_ window: inout ScanWindow, from start: Int64, size: Int64) throws(RawFile.Failure) -> Int64? {
