@@ -67,6 +67,11 @@ struct BatchHeader: Equatable {
             if Int(storedLength) > LZ4Block.compressBound(Int(rawLength)) {
                 return "compressed length \(storedLength) is more than LZ4 can produce for \(rawLength) bytes"
             }
+            // An LZ4 block expands at most about 255-fold; a larger claim is a
+            // forged length that would make the reader allocate for nothing.
+            if UInt64(rawLength) > UInt64(storedLength) * 255 + 64 {
+                return "uncompressed length \(rawLength) is more than \(storedLength) LZ4 bytes can hold"
+            }
         default:
             return "unknown codec \(codec)"
         }

@@ -121,7 +121,7 @@ enum IndexFile {
                 firstSequence: bytes.loadLE(UInt64.self, at: offset + 8),
                 timestamp: bytes.loadLE(Int64.self, at: offset + 16))
             let ordered = previous.map { entry.offset > $0.offset && entry.firstSequence > $0.firstSequence && entry.timestamp >= $0.timestamp }
-                ?? (entry.offset == Int64(SegmentFormat.segmentHeaderSize) && entry.firstSequence == index.baseSequence)
+                ?? (entry.offset >= Int64(SegmentFormat.segmentHeaderSize) && entry.firstSequence >= index.baseSequence)
             guard ordered, entry.offset < index.length else { throw bad(offset, "time entry (offset \(entry.offset), sequence \(entry.firstSequence)) is out of order or outside the segment") }
             index.entries.append(entry)
             previous = entry

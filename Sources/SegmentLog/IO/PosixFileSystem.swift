@@ -90,9 +90,18 @@ package struct PosixFileSystem: LogFileSystem {
     }
 
     package func lockExclusive(_ path: String) throws(SegmentLogError) -> any LogFile {
-        let fd = retryingEINTR { Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, mode_t(0o600)) }
-        guard fd >= 0 else { throw .io(operation: "open lock file", path: path, errno: errno) }
-        _ = fchmod(fd, 0o600)
+        // The directory itself is locked as well as the lock file: deleting
+        // the lock file must not let a second writer in.
+        let directory = Self.parent(of: path)
+        let directoryLock = try lock(directory, flags: O_RDONLY | O_DIRECTORY | O_CLOEXEC, reportedAs: path)
+        let fileLock = try lock(path, flags: O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, reportedAs: path)
+        return PosixLockPair(file: fileLock, directory: directoryLock)
+    }
+
+    private func lock(_ path: String, flags: Int32, reportedAs lockPath: String) throws(SegmentLogError) -> PosixFile {
+        let fd = retryingEINTR { Glibc.open(path, flags, mode_t(0o600)) }
+        guard fd >= 0 else { throw .io(operation: "open for locking", path: path, errno: errno) }
+        if flags & O_CREAT != 0 { _ = fchmod(fd, 0o600) }
         // flock locks belong to the open file description: a second open of the
         // same file, in this process or another, is refused just the same.
         // A child forked by this process holds the description until it execs,
@@ -108,7 +117,7 @@ package struct PosixFileSystem: LogFileSystem {
                 continue
             }
             Glibc.close(fd)
-            if code == EWOULDBLOCK { throw .locked(path: path) }
+            if code == EWOULDBLOCK { throw .locked(path: lockPath) }
             throw .io(operation: "flock", path: path, errno: code)
         }
         return PosixFile(fd: fd, path: path)
@@ -118,6 +127,22 @@ package struct PosixFileSystem: LogFileSystem {
         guard let slash = path.lastIndex(of: "/") else { return "" }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
+}
+
+/// The writer's two locks (lock file and directory), released together.
+final class PosixLockPair: LogFile {
+    let file: PosixFile
+    let directory: PosixFile
+    init(file: PosixFile, directory: PosixFile) {
+        self.file = file
+        self.directory = directory
+    }
+    var path: String { file.path }
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(SegmentLogError) -> Int { try file.read(into: buffer, at: offset) }
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(SegmentLogError) { try file.write(bytes, at: offset) }
+    func sync() throws(SegmentLogError) { try file.sync() }
+    func truncate(to length: Int64) throws(SegmentLogError) { try file.truncate(to: length) }
+    func size() throws(SegmentLogError) -> Int64 { try file.size() }
 }
 
 /// A POSIX file descriptor, closed when the last reference goes away, so a
