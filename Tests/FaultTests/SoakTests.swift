@@ -63,7 +63,9 @@ struct SoakRound {
         }
 
         func expected(_ query: LogQuery) -> [UInt64] {
-            (max(first, query.fromSequence)..<next).filter { sequence in
+            let start = max(first, query.fromSequence)
+            guard start < next else { return [] }
+            return (start..<next).filter { sequence in
                 guard let timestamp = timestamp(of: sequence),
                       query.matches(sequence: sequence, timestamp: timestamp, kind: DerivedRecord.kind(sequence)) else { return false }
                 return query.partitions.map { $0.contains(DerivedRecord.partition(sequence)) } ?? true

@@ -39,21 +39,15 @@ final class FaultFileSystem: LogFileSystem {
 
     // MARK: Power cut
 
-    /// Cuts the power: writes back a random subset of each file's unsynced
-    /// changes (any order, some writes torn), keeps a random prefix of the
-    /// unsynced directory changes and undoes the rest, then fails every later
-    /// call and releases the writer lock.
+    /// Cuts the power: writes back a random subset of each file's dirty
+    /// sectors (in any order; see ``PageCacheState/writeBackSomeSectors(of:)``),
+    /// keeps a random prefix of the unsynced directory changes and undoes the
+    /// rest, then fails every later call and releases the writer lock.
     func crash(using random: inout SeededGenerator) {
         state.withLock { state in
+            state.random = SeededGenerator(seed: random.split())
             for (_, file) in state.files.sorted(by: { $0.key < $1.key }) where !file.dirty.isEmpty {
-                for change in file.dirty where random.chance(1, in: 2) {
-                    if case .write(let offset, let bytes) = change, bytes.count > 1, random.chance(1, in: 4) {
-                        let kept = random.int(1...(bytes.count - 1))
-                        state.writeBack(.write(offset: offset, bytes: Array(bytes[0..<kept])), to: file)
-                    } else {
-                        state.writeBack(change, to: file)
-                    }
-                }
+                state.writeBackSomeSectors(of: file)
             }
             let kept = random.int(0...state.directoryChanges.count)
             for change in state.directoryChanges[kept...].reversed() {
@@ -267,13 +261,9 @@ final class FaultFileSystem: LogFileSystem {
             state.syncs += 1
             if state.plan.failingSync == state.syncs {
                 // The kernel writes back what it can, then marks every page clean.
-                var written = 0
-                for change in file.dirty where state.random.chance(1, in: 2) {
-                    state.writeBack(change, to: file)
-                    written += 1
-                }
+                state.writeBackSomeSectors(of: file)
                 state.files[id]!.dirty.removeAll()
-                state.injected.append("sync \(state.syncs) of \(path) failed with errno \(state.plan.syncErrno) after writing back \(written) of \(file.dirty.count) changes")
+                state.injected.append("sync \(state.syncs) of \(path) failed with errno \(state.plan.syncErrno) after writing back part of \(file.dirty.count) changes")
                 throw .io(operation: "fdatasync", path: path, errno: state.plan.syncErrno)
             }
             for change in file.dirty { state.writeBack(change, to: file) }

@@ -6,7 +6,7 @@
 /// made durable by a directory sync.
 ///
 /// Unsynced data never reaches the real file until a sync or a crash. A crash
-/// writes back an arbitrary subset of it (in any order, some writes torn) and
+/// writes back an arbitrary subset of its dirty sectors (in any order) and
 /// undoes a suffix of the unsynced directory changes: what a power cut may
 /// leave of a page cache and a journal.
 struct PageCacheState {
@@ -73,4 +73,32 @@ struct PageCacheState {
             try? file.real.truncate(to: Int64(length))
         }
     }
+
+    /// What a power cut (or a failed writeback) leaves of `file`'s unsynced
+    /// changes: each dirty 512-byte sector independently reaches the disk
+    /// with its latest contents or keeps the old ones — in any order, but
+    /// never torn inside a sector, which disks write atomically — and a
+    /// pending truncation happens or not.
+    mutating func writeBackSomeSectors(of file: CachedFile) {
+        var sectors = Set<Int>()
+        var truncated = false
+        for change in file.dirty {
+            switch change {
+            case .write(let offset, let bytes):
+                guard !bytes.isEmpty else { continue }
+                for sector in offset / Self.sectorSize...(offset + bytes.count - 1) / Self.sectorSize { sectors.insert(sector) }
+            case .truncate:
+                truncated = true
+            }
+        }
+        if truncated && random.chance(1, in: 2) { writeBack(.truncate(length: file.image.count), to: file) }
+        for sector in sectors.sorted() where random.chance(1, in: 2) {
+            let start = sector * Self.sectorSize
+            guard start < file.image.count else { continue }
+            let end = min(start + Self.sectorSize, file.image.count)
+            writeBack(.write(offset: start, bytes: Array(file.image[start..<end])), to: file)
+        }
+    }
+
+    static let sectorSize = 512
 }
