@@ -3,19 +3,6 @@ import SegmentLog
 import ServiceLifecycle
 import Tracing
 
-/// Outcomes of a run of signals in one partition, written as one batch.
-struct OutcomeBuffer {
-    var records: [SignalNode.OutRecord] = []
-    /// Signals at the head of the partition that are finished (processed or dead-lettered).
-    var finished = 0
-    var processed = 0
-    var failedAttempts = 0
-    var deadLetters: [DeadLetter] = []
-    var durations: [Int64] = []
-
-    var isEmpty: Bool { records.isEmpty }
-}
-
 /// Reads `traceparent` from a dictionary carrier.
 struct TraceparentExtractor: Extractor {
     func extract(key: String, from carrier: [String: String]) -> String? { carrier[key] }
@@ -33,33 +20,35 @@ extension SignalNode {
     }
 
     /// Processes one partition's queue in order until it is empty (or the
-    /// node stops). Exactly one worker runs per partition at a time.
+    /// node stops). Exactly one worker runs per partition at a time; its
+    /// unwritten outcomes are registered with the node so shutdown can write them.
     func drain(_ key: String) async {
-        var buffer = OutcomeBuffer()
+        let outcomes = WorkerOutcomes(partition: key)
+        state.withLock { $0.workers[key] = outcomes }
         defer { finishWorker(key) }
         let runLength = max(1, options.maxBatchRun)
         while true {
             // Take the next run of signals in one lock acquisition; only this
             // worker removes from the head of the partition, so the run stays valid.
-            let finished = buffer.finished
             let run: [PendingSignal] = state.withLock { state in
+                let finished = outcomes.finished
                 guard !state.stopping, state.phase != .closed, let queue = state.projections.partitions[key], finished < queue.items.count else { return [] }
                 return Array(queue.items[finished..<min(queue.items.count, finished + runLength)])
             }
             if !run.isEmpty {
                 for item in run {
                     if stopRequested.load(ordering: .relaxed) {
-                        // Record what this run finished before stopping.
-                        _ = flush(&buffer, partition: key)
+                        // Record what this run finished before stopping (unless shutdown already did).
+                        _ = flush(outcomes)
                         return
                     }
-                    guard await process(item, partition: key, buffer: &buffer) else { return }
+                    guard await process(item, partition: key, outcomes: outcomes) else { return }
                 }
-                guard flush(&buffer, partition: key) else { return }
+                guard flush(outcomes) else { return }
                 continue
             }
-            if !buffer.isEmpty {
-                guard flush(&buffer, partition: key) else { return }
+            if !outcomes.isEmpty {
+                guard flush(outcomes) else { return }
                 continue
             }
             let idle = state.withLock { state -> Bool in
@@ -73,6 +62,7 @@ extension SignalNode {
     private func finishWorker(_ key: String) {
         let restart = state.withLock { state -> Bool in
             state.activeWorkers -= 1
+            state.workers.removeValue(forKey: key)
             guard var queue = state.projections.partitions.removeValue(forKey: key) else { return false }
             // Signals that arrived after the last check, while not stopping, get a new worker.
             if !queue.items.isEmpty, !state.stopping, state.phase != .closed {
@@ -89,9 +79,11 @@ extension SignalNode {
         }
     }
 
-    /// Processes one signal (with retries); false if the worker must stop.
-    func process(_ item: PendingSignal, partition key: String, buffer: inout OutcomeBuffer) async -> Bool {
+    /// Processes one signal (with retries) and hands its outcomes to
+    /// `outcomes`; false if the worker must stop.
+    func process(_ item: PendingSignal, partition key: String, outcomes: WorkerOutcomes) async -> Bool {
         let signal = item.signal
+        var buffer = OutcomeBuffer()
         let current: Signal
         do {
             current = try options.schemas.upcast(signal)
@@ -99,12 +91,12 @@ extension SignalNode {
             let (reason, text) = Self.schemaFailure(error, signal: signal)
             deadLetter(item, reason: reason, error: text, partition: key, buffer: &buffer)
             breaker.release(signal.id)
-            return true
+            return outcomes.add(buffer)
         }
         guard let handler = handlers.withLock({ $0[signal.type] }) else {
             deadLetter(item, reason: .unknownSignalType, error: "no handler registered for signal type \"\(signal.type)\"", partition: key, buffer: &buffer)
             breaker.release(signal.id)
-            return true
+            return outcomes.add(buffer)
         }
         var attempt = 1
         var history: [ProcessingAttempt] = []
@@ -118,17 +110,18 @@ extension SignalNode {
                 breaker.recordSuccess(signal.id)
                 buffer.processed += 1
                 buffer.finished += 1
-                return true
+                return outcomes.add(buffer)
             }
             breaker.recordFailure(signal.id)
             buffer.failedAttempts += 1
             history.append(record)
             if attempt >= max(1, options.retry.maxAttempts) {
                 deadLetter(item, reason: .processingFailed, error: failure, partition: key, buffer: &buffer)
-                return true
+                return outcomes.add(buffer)
             }
             // Retry: the partition waits; record the failure first.
-            guard flush(&buffer, partition: key) else { return false }
+            guard outcomes.add(buffer), flush(outcomes) else { return false }
+            buffer = OutcomeBuffer()
             try? await Task.sleep(for: options.retry.backoff(after: attempt))
             if state.withLock({ $0.stopping || $0.phase == .closed }) { return false }
             attempt += 1
@@ -186,53 +179,63 @@ extension SignalNode {
         ])
     }
 
-    /// Writes a run's records as one batch and applies them to the
-    /// projections; false if the log refused (the signals stay pending).
-    func flush(_ buffer: inout OutcomeBuffer, partition key: String) -> Bool {
-        guard !buffer.isEmpty else { return true }
-        let records = buffer.records
-        let finished = buffer.finished, processed = buffer.processed, failed = buffer.failedAttempts
-        let deadLetters = buffer.deadLetters
-        var warnDeadLetters = 0
+    /// Writes a worker's buffered outcomes as one batch and applies them
+    /// to the projections; false if the log refused (the signals stay
+    /// pending) or shutdown has taken them over.
+    func flush(_ outcomes: WorkerOutcomes) -> Bool {
+        var written: (buffer: OutcomeBuffer, deadLetterWarning: Int)?
         let ok = state.withLock { state -> Bool in
-            guard state.phase != .closed else { return false }
+            guard state.phase != .closed, let buffer = outcomes.take() else { return false }
+            guard !buffer.isEmpty else { return true }
             do {
-                _ = try append(records, writer: &state.writer)
+                written = (buffer, try record(buffer, partition: outcomes.partition, state: &state))
+                return true
             } catch {
                 logger.error("could not record processing outcomes; the signals stay pending", metadata: ["error": "\(error)"])
                 return false
             }
-            state.projections.removeFinished(finished, from: key)
-            state.projections.totals.processed += UInt64(processed)
-            state.projections.totals.failedAttempts += UInt64(failed)
-            for entry in deadLetters {
-                if state.projections.deadLetters[entry.signal.id] == nil { state.projections.totals.deadLettered += 1 }
-                state.projections.deadLetters[entry.signal.id] = entry
-            }
-            if processed > 0 { state.throughput.add(processed, at: clock.nowMicroseconds()) }
-            let size = state.projections.deadLetters.count
-            if size > options.maxDeadLetters, state.deadLetterWarningArmed {
-                state.deadLetterWarningArmed = false
-                warnDeadLetters = size
-            } else if size <= options.maxDeadLetters {
-                state.deadLetterWarningArmed = true
-            }
-            state.recordsSinceCheckpoint += records.count
-            maybeCheckpoint(&state)
-            return true
         }
-        guard ok else { return false }
-        if processed > 0 { metrics.processed.increment(by: Int64(processed)) }
-        if failed > 0 { metrics.failures.increment(by: Int64(failed)) }
-        for entry in deadLetters { metrics.deadLettered[entry.reason]?.increment() }
+        if let written { publish(written.buffer, deadLetterWarning: written.deadLetterWarning) }
+        return ok
+    }
+
+    /// Appends a partition's outcomes and applies them to the projections
+    /// (call with the state lock held). Returns the dead letter queue size
+    /// to warn about, or 0.
+    func record(_ buffer: OutcomeBuffer, partition key: String, state: inout NodeState) throws -> Int {
+        _ = try append(buffer.records, writer: &state.writer)
+        state.projections.removeFinished(buffer.finished, from: key)
+        state.projections.totals.processed += UInt64(buffer.processed)
+        state.projections.totals.failedAttempts += UInt64(buffer.failedAttempts)
+        for entry in buffer.deadLetters {
+            if state.projections.deadLetters[entry.signal.id] == nil { state.projections.totals.deadLettered += 1 }
+            state.projections.deadLetters[entry.signal.id] = entry
+        }
+        if buffer.processed > 0 { state.throughput.add(buffer.processed, at: clock.nowMicroseconds()) }
+        var warning = 0
+        let size = state.projections.deadLetters.count
+        if size > options.maxDeadLetters, state.deadLetterWarningArmed {
+            state.deadLetterWarningArmed = false
+            warning = size
+        } else if size <= options.maxDeadLetters {
+            state.deadLetterWarningArmed = true
+        }
+        state.recordsSinceCheckpoint += buffer.records.count
+        maybeCheckpoint(&state)
+        return warning
+    }
+
+    /// Publishes written outcomes to swift-metrics (outside the state lock).
+    func publish(_ buffer: OutcomeBuffer, deadLetterWarning: Int) {
+        if buffer.processed > 0 { metrics.processed.increment(by: Int64(buffer.processed)) }
+        if buffer.failedAttempts > 0 { metrics.failures.increment(by: Int64(buffer.failedAttempts)) }
+        for entry in buffer.deadLetters { metrics.deadLettered[entry.reason]?.increment() }
         for duration in buffer.durations { metrics.processingDuration.recordNanoseconds(duration * 1000) }
-        if warnDeadLetters > 0 {
+        if deadLetterWarning > 0 {
             logger.warning("dead letter queue is over its size threshold (dead letters are kept)",
-                           metadata: ["size": "\(warnDeadLetters)", "threshold": "\(options.maxDeadLetters)"])
+                           metadata: ["size": "\(deadLetterWarning)", "threshold": "\(options.maxDeadLetters)"])
         }
-        if !deadLetters.isEmpty || finished > 0 { updateGauges() }
-        buffer = OutcomeBuffer()
-        return true
+        if !buffer.deadLetters.isEmpty || buffer.finished > 0 { updateGauges() }
     }
 
     // MARK: Dead letter queue
@@ -346,7 +349,9 @@ extension SignalNode {
     /// clean-shutdown marker, syncs and closes the log.
     ///
     /// Signals that did not drain stay accepted-but-unprocessed in the log
-    /// and are processed after the next open. A handler still running at the
+    /// and are processed after the next open. Every outcome of a handler
+    /// that finished before the deadline is written before the marker, so no
+    /// finished signal is processed twice. A handler still running at the
     /// deadline is not waited for; its outcome is not recorded, so its
     /// signal is processed again after the next open.
     /// - Returns: whether every accepted signal was finished.
@@ -368,15 +373,21 @@ extension SignalNode {
             if idle || clock.now >= deadline { break }
             try? await Task.sleep(for: .milliseconds(2))
         }
-        state.withLock { $0.stopping = true }
-        stopRequested.store(true, ordering: .relaxed)
-        // Give workers a moment to record signals they finished; a handler
-        // that is still running is not waited for.
-        let grace = clock.now + .milliseconds(100)
-        while state.withLock({ $0.activeWorkers > 0 }), clock.now < grace {
-            try? await Task.sleep(for: .milliseconds(1))
-        }
+        // Stop the workers and write, before the marker, every outcome they
+        // hold: a signal whose handler finished is never processed again.
+        var written: [(buffer: OutcomeBuffer, deadLetterWarning: Int)] = []
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.stopping = true
+            stopRequested.store(true, ordering: .relaxed)
+            for outcomes in state.workers.values.sorted(by: { $0.partition < $1.partition }) {
+                let buffer = outcomes.seal()
+                guard !buffer.isEmpty else { continue }
+                do {
+                    written.append((buffer, try record(buffer, partition: outcomes.partition, state: &state)))
+                } catch {
+                    logger.error("could not record processing outcomes at shutdown; the signals stay pending", metadata: ["error": "\(error)"])
+                }
+            }
             let drained = state.projections.depth == 0
             state.drained = drained
             writeCheckpoint(&state, type: .cleanShutdown)
@@ -390,6 +401,7 @@ extension SignalNode {
             defer { state.closeWaiters = [] }
             return state.closeWaiters
         }
+        for entry in written { publish(entry.buffer, deadLetterWarning: entry.deadLetterWarning) }
         for waiter in waiters { waiter.resume() }
         let drained = state.withLock { $0.drained ?? false }
         logger.info("node shut down", metadata: ["node": "\(nodeID)", "drained": "\(drained)"])

@@ -75,6 +75,8 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         var writer = ByteWriter(capacity: 1024)
         var closeWaiters: [CheckedContinuation<Void, Never>] = []
         var activeWorkers = 0
+        /// Each running partition worker's unwritten outcomes (shutdown writes them).
+        var workers: [String: WorkerOutcomes] = [:]
         var drained: Bool?
         var deadLetterWarningArmed = true
     }
