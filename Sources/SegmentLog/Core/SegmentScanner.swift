@@ -94,28 +94,18 @@ struct SegmentScanner {
     }
 
     /// Whether unreadable bytes look like writes lost in a crash rather than
-    /// damage: a zeroed batch header, or a run of at least 64 zero bytes
-    /// (storage that never received a write reads as zeros). Bit rot flips
-    /// bits and does not zero runs of bytes, and LZ4 output never holds such
-    /// a run (zeros compress to a short match), nor does a raw batch body,
-    /// which is stored raw only when it does not compress.
+    /// damage (see ``LostWriteSignature``).
     static func looksLikeLostWrites(_ window: inout FileWindow, from start: Int64, to end: Int64) throws(SegmentLogError) -> Bool {
-        if let head = try window.bytes(at: start, count: min(8, Int(end - start))), head.allSatisfy({ $0 == 0 }) { return true }
-        var run = 0
+        var signature = LostWriteSignature()
         var position = start
-        while position < end {
+        while position < end, !signature.found {
             let count = Int(min(end - position, 64 * 1024))
             guard let bytes = try window.bytes(at: position, count: count) else { return false }
-            for byte in bytes {
-                run = byte == 0 ? run + 1 : 0
-                if run >= lostWriteZeroRun { return true }
-            }
+            signature.feed(bytes, isStart: position == start)
             position += Int64(count)
         }
-        return false
+        return signature.found
     }
-
-    static let lostWriteZeroRun = 64
 
     /// Checks the batch at `offset`; on success adds it to `result` and returns
     /// its header, otherwise returns why it is not a valid batch.

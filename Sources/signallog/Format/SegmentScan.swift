@@ -1,3 +1,5 @@
+import SegmentLog
+
 /// Walks one segment file from its header to its end, checking every batch,
 /// and gathers what its index should say. Bytes that fail a check and are
 /// followed by a good batch are *damage*; bytes that no good batch follows
@@ -141,8 +143,8 @@ struct SegmentScan {
             let before = result, beforeExpected = expected, beforeTime = lastTime, beforeBlock = (block, nextBlockIndex)
             let (header, _) = try check(found, exact: false)
             if header != nil, try looksLikeLostWrites(&window, from: pending!.offset, to: found) {
-                // As the engine judges it: a zeroed header or a zero-filled
-                // sector is a write that never reached the disk, and nothing
+                // As the engine judges it (LostWriteSignature): zeros where a write
+                // never reached the disk, and nothing
                 // after it was ever synced, so it all is a crash tail.
                 result = before
                 expected = beforeExpected
@@ -164,16 +166,16 @@ struct SegmentScan {
     }
 
     /// Whether unreadable bytes look like writes lost in a crash rather than
-    /// damage (the engine's rule): a zeroed batch header, or a whole
-    /// zero-filled 512-byte sector. Bit rot flips bits; it does not zero sectors.
+    /// damage: the engine's own rule, ``LostWriteSignature``.
     private static func looksLikeLostWrites(_ window: inout ScanWindow, from start: Int64, to end: Int64) throws(RawFile.Failure) -> Bool {
-        if let head = try window.with(start, Int(min(8, end - start)), { $0.allSatisfy { $0 == 0 } }), head { return true }
-        var sector = (start + 511) / 512 * 512
-        while sector + 512 <= end {
-            if let zero = try window.with(sector, 512, { $0.allSatisfy { $0 == 0 } }), zero { return true }
-            sector += 512
+        var signature = LostWriteSignature()
+        var position = start
+        while position < end, !signature.found {
+            let count = Int(min(end - position, 1 << 16))
+            guard try window.with(position, count, { signature.feed($0, isStart: position == start) }) != nil else { return false }
+            position += Int64(count)
         }
-        return false
+        return signature.found
     }
 
     private static func nextMagic(_ window: inout ScanWindow, from start: Int64, size: Int64) throws(RawFile.Failure) -> Int64? {
