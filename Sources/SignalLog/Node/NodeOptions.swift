@@ -78,6 +78,16 @@ public struct SignalNodeOptions: Sendable {
     /// A partition's worker writes the attempt records of up to this many
     /// consecutive signals as one log batch.
     public var maxBatchRun: Int = 256
+    /// Whether the node processes what it accepts (default true). A node
+    /// opened with `false` is *accept-only*: it applies every acceptance rule
+    /// (breaker, capacity, validation, dedupe) and appends signal records,
+    /// but runs no handler, dead-letters nothing and starts no worker, so
+    /// accepted signals — and those already pending in the log — stay
+    /// pending and are processed by the next node that opens the log with
+    /// processing on. For importers and maintenance tools that must not
+    /// process on the owning service's behalf; ``SignalNode/gracefulShutdown(timeout:)``
+    /// then does not wait (nothing would drain) and returns whether nothing is pending.
+    public var processing = true
     public var logger = Logger(label: "signallog.node")
     /// Where the node's metrics go; nil means the bootstrapped `MetricsSystem.factory`.
     public var metricsFactory: (any MetricsFactory)? = nil
@@ -134,10 +144,23 @@ public struct SchemaRegistry: Sendable {
         case upcastFailed(from: String, error: String)
     }
 
-    /// The signal at the current version (unchanged when already current).
-    public func upcast(_ signal: Signal) throws(Failure) -> Signal {
+    /// Makes `version` supported, handled as is (no upcaster).
+    public mutating func addSupported(_ version: String) {
+        supportedVersions.insert(version)
+    }
+
+    /// Throws when the signal's schema version is missing or not supported:
+    /// the check ``upcast(_:)`` begins with, and for which a processing
+    /// node dead-letters a signal. Importers call it to refuse such signals
+    /// at acceptance instead.
+    public func checkVersion(of signal: Signal) throws(Failure) {
         if signal.schemaVersion.isEmpty { throw .missing }
         guard supportedVersions.contains(signal.schemaVersion) else { throw .unsupported(signal.schemaVersion) }
+    }
+
+    /// The signal at the current version (unchanged when already current).
+    public func upcast(_ signal: Signal) throws(Failure) -> Signal {
+        try checkVersion(of: signal)
         var current = signal
         var steps = 0
         while current.schemaVersion != currentVersion {

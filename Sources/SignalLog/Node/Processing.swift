@@ -12,7 +12,7 @@ extension SignalNode {
     // MARK: Workers
 
     func startWorkers(_ keys: [String]) {
-        guard !keys.isEmpty else { return }
+        guard !keys.isEmpty, options.processing else { return }
         state.withLock { $0.activeWorkers += keys.count }
         for key in keys {
             Task.detached { [self] in await self.drain(key) }
@@ -370,7 +370,7 @@ extension SignalNode {
         let deadline = clock.now + timeout
         while true {
             let idle = state.withLock { $0.projections.depth == 0 && $0.activeWorkers == 0 }
-            if idle || clock.now >= deadline { break }
+            if idle || !options.processing || clock.now >= deadline { break }
             try? await Task.sleep(for: .milliseconds(2))
         }
         // Stop the workers and write, before the marker, every outcome they

@@ -1,14 +1,15 @@
 import DequeModule
 
-/// An accepted signal waiting in its partition's queue.
-struct PendingSignal: Sendable {
-    var signal: Signal
+/// An accepted signal waiting in its partition's queue (accepted, not yet
+/// processed or dead-lettered).
+public struct PendingSignal: Sendable, Equatable {
+    public var signal: Signal
     /// Where its signal record is now (moves when retention carries it forward).
-    var sequence: UInt64
+    public var sequence: UInt64
     /// The sequence of its original acceptance: its place in partition order.
-    var order: UInt64
+    public var order: UInt64
     /// Append time of the acceptance, microseconds.
-    var acceptedAt: Int64
+    public var acceptedAt: Int64
 }
 
 struct PartitionQueue: Sendable {

@@ -110,11 +110,16 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     }
 
     /// Opens (creating if needed) the node's log, rebuilds its projections
-    /// and resumes processing of signals accepted but not finished before.
+    /// and resumes processing of signals accepted but not finished before
+    /// (unless ``SignalNodeOptions/processing`` is off).
     /// Register every handler here so resumed work finds its handler.
     public static func open(nodeID: String, directory: String, options: SignalNodeOptions = SignalNodeOptions(),
                             handlers: [String: SignalHandler] = [:]) throws -> SignalNode {
         let node = try SignalNode(nodeID: nodeID, directory: directory, options: options, handlers: handlers)
+        guard options.processing else {
+            node.updateGauges()
+            return node
+        }
         let keys = node.state.withLock { state -> [String] in
             var keys: [String] = []
             for (key, queue) in state.projections.partitions where !queue.items.isEmpty {

@@ -5,6 +5,9 @@ import SegmentLog
 public struct StartupReport: Sendable, Equatable {
     /// Sequence of the newest checkpoint or clean-shutdown marker, if any.
     public var markerSequence: UInt64?
+    /// When the newest marker was written (microseconds) and by which node.
+    public var markerTime: Int64?
+    public var markerNodeID: String?
     /// The newest marker is a clean-shutdown marker and nothing follows it.
     public var cleanShutdown = false
     /// The scan started here: min(marker low-water mark, first record within
@@ -18,18 +21,34 @@ public struct StartupReport: Sendable, Equatable {
     public var pendingSignals = 0
     public var deadLetters = 0
     public var dedupeKeys = 0
+    /// Records skipped because they could not be decoded (lenient rebuilds
+    /// only: a node's own rebuild fails on them).
+    public var undecodableRecords = 0
+}
+
+/// How ``Startup/rebuild(log:now:ttl:mode:)`` reads.
+struct RebuildMode: Sendable {
+    /// Skip undecodable records (counted) and stand in a placeholder for a
+    /// dead letter's missing signal record, instead of failing: for
+    /// inspecting damaged logs, never for a node that will write.
+    var lenient = false
+    /// Read only the dead-letter moves and resolutions after the newest
+    /// marker (enough for the dead letter queue; the rest stays partial).
+    var deadLettersOnly = false
 }
 
 /// Rebuilds a node's projections from its log: the newest marker (found
 /// through the segment summaries, searching back from the tail), then the
 /// records after `min(low-water mark, now − TTL, marker)`.
 enum Startup {
-    static func rebuild(log: SegmentLog, now: Int64, ttl: Int64) throws -> (Projections, StartupReport) {
+    static func rebuild(log: SegmentLog, now: Int64, ttl: Int64, mode: RebuildMode = RebuildMode()) throws -> (Projections, StartupReport) {
         var report = StartupReport()
         var statistics = ReadStatistics()
-        let marker = try newestMarker(in: log, statistics: &statistics)
+        let marker = try newestMarker(in: log, statistics: &statistics, lenient: mode.lenient, undecodable: &report.undecodableRecords)
         let end = log.nextSequence
         report.markerSequence = marker?.sequence
+        report.markerTime = marker?.record.time
+        report.markerNodeID = marker?.record.nodeID
         report.cleanShutdown = marker.map { $0.record.type == .cleanShutdown && $0.sequence + 1 == end } ?? false
 
         var projections = Projections()
@@ -48,7 +67,8 @@ enum Startup {
             start = max(log.firstSequence, min(lowWater, ttlStart, marker.sequence + 1))
             projections.totals = marker.record.totals
             for ref in marker.record.deadLetters {
-                guard var signal = try readSignal(at: ref.signalSequence, in: log, statistics: &statistics) else {
+                guard var signal = try readSignal(at: ref.signalSequence, in: log, statistics: &statistics, lenient: mode.lenient)
+                    ?? placeholder(ref.signalID, lenient: mode.lenient) else {
                     throw SignalNodeError.badRecord(sequence: ref.signalSequence, reason: "dead letter \(ref.signalID) refers to a signal record that is not in the log")
                 }
                 signal.retryCount = ref.retryCount
@@ -67,7 +87,14 @@ enum Startup {
         var candidates: [String: Candidate] = [:]
         func after(_ sequence: UInt64) -> Bool { markerSequence.map { sequence > $0 } ?? true }
 
-        let reader = log.read(LogQuery(fromSequence: start))
+        var query = LogQuery(fromSequence: start)
+        if mode.deadLettersOnly {
+            // Moves and resolutions after the marker are all the queue needs;
+            // the signals of new moves are read one by one through the index.
+            query = LogQuery(fromSequence: markerSequence.map { $0 + 1 } ?? log.firstSequence,
+                             kinds: [SignalRecordKind.deadLetterMove.rawValue, SignalRecordKind.deadLetterResolve.rawValue])
+        }
+        let reader = log.read(query)
         while let record = try reader.next() {
             report.recordsScanned += 1
             guard let kind = SignalRecordKind(rawValue: record.kind) else { continue }
@@ -113,7 +140,8 @@ enum Startup {
                         signal = candidate.signal
                     } else if let existing = projections.deadLetters[move.signalID] {
                         signal = existing.signal
-                    } else if let loaded = try readSignal(at: move.signalSequence, in: log, statistics: &statistics) {
+                    } else if let loaded = try readSignal(at: move.signalSequence, in: log, statistics: &statistics, lenient: mode.lenient)
+                                ?? placeholder(move.signalID, lenient: mode.lenient) {
                         signal = loaded
                     } else {
                         throw SignalNodeError.badRecord(sequence: record.sequence, reason: "dlq-move for \(move.signalID) refers to a missing signal record")
@@ -132,7 +160,8 @@ enum Startup {
                     continue
                 }
             } catch let error as SignalRecordError {
-                throw SignalNodeError.badRecord(sequence: record.sequence, reason: error.description)
+                guard mode.lenient else { throw SignalNodeError.badRecord(sequence: record.sequence, reason: error.description) }
+                report.undecodableRecords += 1
             }
         }
         add(reader.statistics, to: &statistics)
@@ -157,7 +186,9 @@ enum Startup {
     /// The newest marker: the last segment whose summary counts markers is
     /// searched from its end in growing windows, so a marker near the tail
     /// costs a few batches, not the segment.
-    static func newestMarker(in log: SegmentLog, statistics: inout ReadStatistics) throws -> (sequence: UInt64, record: MarkerRecord)? {
+    /// A lenient rebuild skips an undecodable marker (counted) and goes on searching.
+    static func newestMarker(in log: SegmentLog, statistics: inout ReadStatistics, lenient: Bool = false,
+                             undecodable: inout Int) throws -> (sequence: UInt64, record: MarkerRecord)? {
         let kind = SignalRecordKind.marker.rawValue
         for segment in log.segments().reversed() {
             guard (segment.recordsByKind[kind] ?? 0) > 0, let last = segment.lastSequence else { continue }
@@ -165,16 +196,22 @@ enum Startup {
             while true {
                 let from = last - segment.baseSequence + 1 > window ? last + 1 - window : segment.baseSequence
                 let reader = log.read(LogQuery(fromSequence: from, throughSequence: last, kinds: [kind]))
-                var found: (UInt64, [UInt8])?
-                while let record = try reader.next() { found = (record.sequence, record.payload) }
-                add(reader.statistics, to: &statistics)
-                if let (sequence, payload) = found {
+                var found: (sequence: UInt64, record: MarkerRecord)?
+                var failure: (sequence: UInt64, reason: String)?
+                while let record = try reader.next() {
                     do {
-                        return (sequence, try MarkerRecord.decode(payload))
+                        found = (record.sequence, try MarkerRecord.decode(record.payload))
+                        failure = nil
                     } catch {
-                        throw SignalNodeError.badRecord(sequence: sequence, reason: error.description)
+                        failure = (record.sequence, error.description)
                     }
                 }
+                add(reader.statistics, to: &statistics)
+                if let failure {
+                    guard lenient else { throw SignalNodeError.badRecord(sequence: failure.sequence, reason: failure.reason) }
+                    undecodable += 1
+                }
+                if let found { return found }
                 if from == segment.baseSequence { break }
                 window *= 8
             }
@@ -183,14 +220,22 @@ enum Startup {
     }
 
     /// The signal in the signal record at `sequence`, if there is one.
-    static func readSignal(at sequence: UInt64, in log: SegmentLog, statistics: inout ReadStatistics) throws -> Signal? {
+    /// (A lenient read answers nil for an undecodable one.)
+    static func readSignal(at sequence: UInt64, in log: SegmentLog, statistics: inout ReadStatistics, lenient: Bool = false) throws -> Signal? {
         let reader = log.read(LogQuery(fromSequence: sequence, throughSequence: sequence, kinds: [SignalRecordKind.signal.rawValue]))
         defer { add(reader.statistics, to: &statistics) }
         guard let record = try reader.next() else { return nil }
         do {
             return try SignalRecord.decode(record.payload).signal
         } catch {
+            if lenient { return nil }
             throw SignalNodeError.badRecord(sequence: sequence, reason: error.description)
         }
+    }
+
+    /// What a lenient rebuild lists for a dead letter whose signal record is
+    /// gone: its id, type and source "?" (nil when not lenient).
+    static func placeholder(_ signalID: String, lenient: Bool) -> Signal? {
+        lenient ? Signal(content: .text(""), type: "?", sourceID: "?", id: signalID) : nil
     }
 }

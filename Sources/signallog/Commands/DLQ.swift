@@ -41,7 +41,7 @@ struct DLQ: AsyncParsableCommand {
         if output == .cloudevents { throw ValidationError("dlq prints text, json or ndjson") }
     }
 
-    static func json(_ entry: LogInspection.DeadLetterEntry) -> JSON {
+    static func json(_ entry: DeadLetter) -> JSON {
         .object([
             ("signal_id", .string(entry.signal.id)),
             ("signal_type", .string(entry.signal.type)),
@@ -62,9 +62,9 @@ struct DLQ: AsyncParsableCommand {
         let listing = try LogDirectory.list(directory)
         let log = try listing.openReadOnly()
         defer { try? log.close() }
-        let inspection: LogInspection
+        let inspection: SignalLogInspection
         do {
-            inspection = try LogInspection.load(log, scope: .deadLetters)
+            inspection = try SignalLogInspection(log: log, scope: .deadLetters)
         } catch {
             throw CLIError("\(error) (run `signallog verify \(directory)`)", exitCode: ExitStatus.failure)
         }

@@ -312,7 +312,7 @@ struct DemoScript {
         let twice = total.count - Set(total).count
         say("after reopen the rest were processed in acceptance order: \(afterReopen.last == 20 && afterReopen == afterReopen.sorted() ? style.green("yes") : style.red("no")); all 20 done: \(Set(total).count == 20 ? style.green("yes") : style.red("no"))")
         if twice > 0 {
-            say(style.yellow("\(twice) signal\(twice == 1 ? " was" : "s were") processed a second time") + ": finished before the deadline, but the node closed before recording their outcomes (at-least-once)")
+            say(style.yellow("\(twice) signal\(twice == 1 ? " was" : "s were") processed a second time") + ": its handler was still running at the deadline, so its outcome was not recorded (at-least-once)")
         } else {
             say("none was processed twice")
         }

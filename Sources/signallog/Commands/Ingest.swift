@@ -87,23 +87,11 @@ struct Ingest: AsyncParsableCommand {
         let totalBytes: Int64? = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int64(info.st_size) : nil
         let inputName = file == "-" ? "standard input" : file
 
-        // Work already pending in the log keeps waiting for its service.
-        // (The node resumes that work at open; without a waiting handler for
-        // its type it would be dead-lettered, so the types must be known.)
-        var pendingTypes: Set<String> = []
-        if let listing = try? LogDirectory.list(directory) {
-            let log = try listing.openReadOnly()
-            defer { try? log.close() }
-            do {
-                pendingTypes = Set(try LogInspection.load(log).pending.values.map(\.signal.type))
-            } catch {
-                throw CLIError("cannot read the pending work in \(directory): \(error) (run `signallog verify \(directory)`)", exitCode: ExitStatus.failure)
-            }
-        } else {
-            try checkTarget()
-        }
-        let node = try AcceptingNode(directory: directory, pendingTypes: pendingTypes, dedupeTTL: .seconds(dedupeTTL))
-        let supported = SchemaRegistry().supportedVersions.union(extraSchemaVersions)
+        // Accept-only: work already pending in the log keeps waiting for its service.
+        if (try? LogDirectory.list(directory)) == nil { try checkTarget() }
+        let node = try AcceptOnlyNode.open(directory: directory, dedupeTTL: .seconds(dedupeTTL))
+        var schemas = SchemaRegistry()
+        for version in extraSchemaVersions { schemas.addSupported(version) }
         let reader = LineReader(fd: fd, name: inputName)
         let progress = ProgressBar(total: totalBytes, unit: "signals", enabled: Terminal.stderrIsTTY && !quiet && !json, style: errorStyle)
         var counts = (lines: 0, blank: 0, accepted: 0, duplicates: 0, conflicts: 0, rejected: 0, malformed: 0)
@@ -124,10 +112,9 @@ struct Ingest: AsyncParsableCommand {
 
         func flush() throws {
             guard !batch.isEmpty else { return }
-            node.prepare(types: batch.map(\.type))
             let results: [ReceiveResult]
             do {
-                results = try node.node.receive(batch: batch)
+                results = try node.receive(batch: batch)
             } catch {
                 throw CLIError("writing to \(directory) failed: \(error); \(counts.accepted) signals were accepted before it", exitCode: ExitStatus.failure)
             }
@@ -159,10 +146,12 @@ struct Ingest: AsyncParsableCommand {
                     counts.malformed += 1
                     note(Problem(line: entry.line, kind: "malformed", message: message))
                 case .signal(let signal):
-                    if signal.schemaVersion.isEmpty || !supported.contains(signal.schemaVersion) {
+                    do {
+                        try schemas.checkVersion(of: signal)
+                    } catch {
                         counts.rejected += 1
                         rejectedByReason["unsupported_schema_version", default: 0] += 1
-                        note(Problem(line: entry.line, kind: "rejected", message: "unsupported_schema_version: schema version \"\(signal.schemaVersion)\" is not one of \(supported.sorted().joined(separator: ", ")) (add it with --schema-version)"))
+                        note(Problem(line: entry.line, kind: "rejected", message: "unsupported_schema_version: schema version \"\(signal.schemaVersion)\" is not one of \(schemas.supportedVersions.sorted().joined(separator: ", ")) (add it with --schema-version)"))
                         continue
                     }
                     batch.append(signal)
@@ -190,15 +179,15 @@ struct Ingest: AsyncParsableCommand {
             try flush()
         } catch let error as LineReader.Failure {
             progress.finish()
-            await node.close()
+            await node.gracefulShutdown(timeout: .zero)
             throw CLIError.unusable(error.description)
         } catch {
             progress.finish()
-            await node.close()
+            await node.gracefulShutdown(timeout: .zero)
             throw error
         }
         progress.finish()
-        await node.close()
+        await node.gracefulShutdown(timeout: .zero)
         let elapsed = Monotonic.now() - started
 
         let out = OutputBuffer()

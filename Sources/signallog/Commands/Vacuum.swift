@@ -85,9 +85,9 @@ struct Vacuum: AsyncParsableCommand {
         let log = try listing.openReadOnly()
         let segments = log.segments()
         // Without knowing the unresolved work, nothing may be removed.
-        let inspection: LogInspection
+        let inspection: SignalLogInspection
         do {
-            inspection = try LogInspection.load(log, now: now, ttl: Int64(dedupeTTL) * 1_000_000)
+            inspection = try SignalLogInspection(log: log, now: now, dedupeTTL: .seconds(dedupeTTL))
         } catch {
             try? log.close()
             throw CLIError("cannot read the unresolved work in \(directory): \(error); nothing was removed (run `signallog verify \(directory)`)", exitCode: ExitStatus.failure)
@@ -105,7 +105,7 @@ struct Vacuum: AsyncParsableCommand {
             let oversized = policy.maxTotalBytes.map { total > $0 } ?? false
             guard expired || oversized else { break }
             let range = segment.baseSequence...(segment.lastSequence ?? segment.baseSequence)
-            let pending = inspection.pending.values.filter { range.contains($0.sequence) }.count
+            let pending = inspection.pending.filter { range.contains($0.sequence) }.count
             let dead = inspection.deadLetters.values.filter { range.contains($0.sequence) }.count
             let keep = hasSignals && (segment.timeRange.map { $0.upperBound >= ttlCutoff } ?? false)
             candidates.append(Candidate(segment: segment, pending: pending, deadLetters: dead, keptForTTL: keep))
@@ -146,15 +146,14 @@ struct Vacuum: AsyncParsableCommand {
 
         let removed: [SegmentInfo]
         if hasSignals {
-            let types = Set(inspection.pending.values.map(\.signal.type))
-            let node = try AcceptingNode(directory: directory, pendingTypes: types, dedupeTTL: .seconds(dedupeTTL))
+            let node = try AcceptOnlyNode.open(directory: directory, dedupeTTL: .seconds(dedupeTTL))
             do {
-                removed = try node.node.applyRetention(policy)
+                removed = try node.applyRetention(policy)
             } catch {
-                await node.close()
+                await node.gracefulShutdown(timeout: .zero)
                 throw CLIError("retention failed: \(error)", exitCode: ExitStatus.failure)
             }
-            await node.close()
+            await node.gracefulShutdown(timeout: .zero)
         } else {
             do {
                 let writable = try SegmentLog.open(directory: directory)

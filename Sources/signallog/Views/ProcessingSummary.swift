@@ -5,16 +5,16 @@ import SignalLog
 /// letters, pending signals, the dedupe window, totals and whether the last
 /// shutdown was clean. Nil for logs that hold no signal records.
 struct ProcessingSummary {
-    var inspection: LogInspection
+    var inspection: SignalLogInspection
 
     static func load(directory: String, log: SegmentLog) async throws -> ProcessingSummary? {
         let hasSignalKinds = log.segments().contains { segment in
             (1...5).contains { segment.recordsByKind[UInt8($0)] != nil }
         }
         guard hasSignalKinds else { return nil }
-        let inspection: LogInspection
+        let inspection: SignalLogInspection
         do {
-            inspection = try LogInspection.load(log)
+            inspection = try SignalLogInspection(log: log)
         } catch {
             throw CLIError("\(error) (run `signallog verify \(directory)`)", exitCode: ExitStatus.failure)
         }
@@ -26,15 +26,15 @@ struct ProcessingSummary {
         let i = inspection
         let totals = i.totals
         return .object([
-            ("clean_shutdown", .bool(i.cleanShutdown)),
-            ("last_marker", i.markerSequence.map { sequence in
-                .object([("sequence", .uint(sequence)), ("time", i.markerTime.map { .string(TimeFormat.rfc3339($0)) } ?? .null), ("node_id", .optional(i.markerNode))])
+            ("clean_shutdown", .bool(i.report.cleanShutdown)),
+            ("last_marker", i.report.markerSequence.map { sequence in
+                .object([("sequence", .uint(sequence)), ("time", i.report.markerTime.map { .string(TimeFormat.rfc3339($0)) } ?? .null), ("node_id", .optional(i.report.markerNodeID))])
             } ?? .null),
             ("pending_signals", .int(i.pending.count)),
             ("pending_by_partition", .object(i.pendingByPartition.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
             ("dead_letters", .int(i.deadLetters.count)),
             ("dedupe_window", .object([
-                ("ttl_seconds", .int(i.dedupeTTL / 1_000_000)),
+                ("ttl_seconds", .int(i.dedupeTTL.components.seconds)),
                 ("keys", .int(i.dedupeKeys.count)),
             ])),
             ("totals", .object([
@@ -52,9 +52,9 @@ struct ProcessingSummary {
         let totals = i.totals
         var facts: [(String, String)] = []
         let shutdown: String
-        if i.cleanShutdown {
-            shutdown = style.green("clean") + (i.markerNode.map { " (node \($0))" } ?? "")
-        } else if i.markerSequence == nil {
+        if i.report.cleanShutdown {
+            shutdown = style.green("clean") + (i.report.markerNodeID.map { " (node \($0))" } ?? "")
+        } else if i.report.markerSequence == nil {
             shutdown = style.yellow("no shutdown marker")
         } else {
             shutdown = style.yellow("not clean") + " (records follow the last marker: the writer is running or crashed)"
@@ -64,7 +64,7 @@ struct ProcessingSummary {
         let partitions = i.pendingByPartition.count
         facts.append(("pending", i.pending.isEmpty ? "0" : style.yellow("\(Units.count(i.pending.count)) signals in \(partitions) partition\(partitions == 1 ? "" : "s")") + " (processed when a node next opens the log)"))
         facts.append(("dead letters", i.deadLetters.isEmpty ? "0" : style.red(Units.count(i.deadLetters.count)) + " unresolved (`signallog dlq list`)"))
-        facts.append(("dedupe window", "\(Units.count(i.dedupeKeys.count)) keys accepted in the last \(i.dedupeTTL / 1_000_000) s"))
+        facts.append(("dedupe window", "\(Units.count(i.dedupeKeys.count)) keys accepted in the last \(i.dedupeTTL.components.seconds) s"))
         return facts
     }
 }
