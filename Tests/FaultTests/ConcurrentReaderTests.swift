@@ -15,7 +15,9 @@ import Testing
 ///
 /// Across processes: while `slog-crash-child` ingests (fsync per batch,
 /// rotating), this process opens the log read-only again and again; every
-/// open succeeds and reads a contiguous, correct prefix.
+/// open succeeds and reads a contiguous, correct prefix. The rare race in
+/// which the writer renames a temporary file between the reader's `readdir`
+/// and `lstat` is also forced, in a child that makes such entries vanish.
 @Suite("Readers beside a writer (reliability.md #15)")
 struct ConcurrentReaderTests {
     @Test func inProcessReadersSeeOnlyWholeBatches() throws {
@@ -88,5 +90,19 @@ struct ConcurrentReaderTests {
         #expect(child.exitCode == 0 && run.finished, "FAULT_SEED=\(seed): the writer did not finish: \(run.lines)")
         #expect(opens > 10)
         CrashCheck(context: "after readers (FAULT_SEED=\(seed))").verify(path, acknowledged: 5999, attempted: 5999)
+    }
+
+    @Test func anEntryRenamedDuringTheListingIsNotRefused() throws {
+        let directory = TemporaryDirectory("vanishing")
+        let path = directory.child()
+        let log = try SpawnGate.open(path)
+        try log.append((0..<5).map(DerivedRecord.append))
+        try log.close()
+        // A writer is creating the next segment: its temporary name is listed,
+        // then renamed away before the reader looks at it.
+        FileManager.default.createFile(atPath: path + "/00000000000000000005.seg.tmp", contents: Data())
+        let child = try ChildProcess(["open-readonly", "--dir", path, "--vanish", ".seg.tmp"])
+        let lines = child.drain()
+        #expect(lines.contains("R ok 5"), "a read-only open failed when an entry vanished between readdir and lstat: \(lines)")
     }
 }

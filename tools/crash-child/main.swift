@@ -23,5 +23,6 @@ case "ingest": IngestCommand(arguments: arguments).run()
 case "hold": HoldCommand(arguments: arguments).run()
 case "umask": UmaskCommand(arguments: arguments).run()
 case "probe-read": MemoryProbeCommand(arguments: arguments).run()
-default: ParentPipe.fail("unknown command \(arguments.command); expected ingest, hold, umask or probe-read")
+case "open-readonly": OpenReadOnlyCommand(arguments: arguments).run()
+default: ParentPipe.fail("unknown command \(arguments.command); expected ingest, hold, umask, probe-read or open-readonly")
 }
