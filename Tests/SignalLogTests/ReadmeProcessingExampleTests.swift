@@ -1,0 +1,21 @@
+import Foundation
+import Testing
+import SignalLog
+
+/// The processing example of README.md, kept compiling and working.
+@Suite struct ReadmeProcessingExampleTests {
+    @Test func theReadmeProcessingExampleRuns() async throws {
+        let directory = FileManager.default.temporaryDirectory.path + "/readme-node-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+
+        let node = try SignalNode.open(nodeID: "node-a", directory: directory, handlers: [
+            "user_action": { signal in
+                // Handle it; a throw is a failed attempt, retried per the retry policy, then dead-lettered.
+            },
+        ])
+        let result = try node.receive(Signal("clicked buy", type: "user_action", urgency: 0.4, sourceID: "web-1"))
+        #expect(result.isAccepted)
+        _ = node.queueMetrics()
+        #expect(await node.gracefulShutdown(timeout: .seconds(5)))
+    }
+}
