@@ -60,6 +60,8 @@ package struct PosixFileSystem: LogFileSystem {
             var info = stat()
             let kind: DirectoryEntry.Kind
             if lstat(path + "/" + name, &info) != 0 {
+                // Gone since readdir (a writer renamed or removed it): not an entry any more.
+                if errno == ENOENT { continue }
                 kind = .other
             } else {
                 switch info.st_mode & S_IFMT {
