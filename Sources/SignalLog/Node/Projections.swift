@@ -3,13 +3,36 @@ import DequeModule
 /// An accepted signal waiting in its partition's queue (accepted, not yet
 /// processed or dead-lettered).
 public struct PendingSignal: Sendable, Equatable {
-    public var signal: Signal
+    /// The signal, shared: queues, runs and snapshots copy a pending signal
+    /// often, and a box is one reference count where a `Signal` is a dozen.
+    private var box: SignalBox
+    public var signal: Signal {
+        get { box.signal }
+        set { box = SignalBox(newValue) }
+    }
     /// Where its signal record is now (moves when retention carries it forward).
     public var sequence: UInt64
     /// The sequence of its original acceptance: its place in partition order.
     public var order: UInt64
     /// Append time of the acceptance, microseconds.
     public var acceptedAt: Int64
+
+    init(signal: Signal, sequence: UInt64, order: UInt64, acceptedAt: Int64) {
+        box = SignalBox(signal)
+        self.sequence = sequence
+        self.order = order
+        self.acceptedAt = acceptedAt
+    }
+
+    public static func == (lhs: PendingSignal, rhs: PendingSignal) -> Bool {
+        lhs.sequence == rhs.sequence && lhs.order == rhs.order && lhs.acceptedAt == rhs.acceptedAt && lhs.signal == rhs.signal
+    }
+}
+
+/// An immutable signal behind one reference (see ``PendingSignal``).
+final class SignalBox: Sendable {
+    let signal: Signal
+    init(_ signal: Signal) { self.signal = signal }
 }
 
 struct PartitionQueue: Sendable {
@@ -81,11 +104,6 @@ struct Projections: Sendable {
             dedupeOrder.removeFirst()
             if dedupe[first.key]?.signalID == first.signalID { dedupe.removeValue(forKey: first.key) }
         }
-    }
-
-    func lookup(key: String, now: Int64, ttl: Int64) -> DedupeEntry? {
-        guard let entry = dedupe[key], entry.acceptedAt + ttl > now else { return nil }
-        return entry
     }
 
     /// Lowest sequence of any signal record still needed for pending work.

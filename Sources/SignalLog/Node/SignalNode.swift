@@ -190,14 +190,18 @@ public final class SignalNode: Sendable, SignalTarget, Service {
                     decisions[position] = .rejected(reason)
                     continue
                 }
-                if let seen = state.projections.lookup(key: signal.idempotencyKey, now: now, ttl: ttl), !Self.defaultKeysCollided(signal, seen) {
-                    decisions[position] = seen.fingerprint == signal.payloadFingerprint
+                // One hash for the common case (a new key): insert, and put
+                // the previous entry back if it makes this a duplicate.
+                let fingerprint = signal.payloadFingerprint
+                let previous = state.projections.dedupe.updateValue(
+                    DedupeEntry(signalID: signal.id, fingerprint: fingerprint, acceptedAt: now), forKey: signal.idempotencyKey)
+                if let seen = previous, seen.acceptedAt + ttl > now, !Self.defaultKeysCollided(signal, seen) {
+                    state.projections.dedupe[signal.idempotencyKey] = seen
+                    decisions[position] = seen.fingerprint == fingerprint
                         ? .duplicate(originalID: seen.signalID) : .conflict(originalID: seen.signalID)
                     breaker.release(signal.id)
                     continue
                 }
-                let previous = state.projections.dedupe.updateValue(
-                    DedupeEntry(signalID: signal.id, fingerprint: signal.payloadFingerprint, acceptedAt: now), forKey: signal.idempotencyKey)
                 undo.append((signal.idempotencyKey, previous))
                 depth += 1
                 acceptedCount += 1
