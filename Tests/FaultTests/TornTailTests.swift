@@ -13,10 +13,18 @@ struct TornTailTests {
         let seed = FaultScale.seed(for: "torn-tail")
         var random = SeededGenerator(seed: seed)
         let directory = TemporaryDirectory("torn")
-        let generated = try GeneratedLog(directory: directory.child(), seed: random.split(), batchCount: 40, segmentMaxBytes: 12_288)
+        // A log whose active segment holds at least four batches after at
+        // least one sealed segment (batch sizes are random: retry with the
+        // next derived seed until one does).
+        var attempt = 0
+        var generated = try GeneratedLog(directory: directory.child("log-0"), seed: random.split(), batchCount: 40, segmentMaxBytes: 12_288)
+        while generated.batches.filter({ $0.path == generated.segmentPaths.last! }).count < 4 || generated.segmentPaths.count < 2 {
+            attempt += 1
+            try #require(attempt < 20, "FAULT_SEED=\(seed): no generated log had four batches in its active segment")
+            generated = try GeneratedLog(directory: directory.child("log-\(attempt)"), seed: random.split(), batchCount: 40, segmentMaxBytes: 12_288)
+        }
         let active = generated.segmentPaths.last!
         let inActive = generated.batches.filter { $0.path == active }
-        try #require(inActive.count >= 4 && generated.segmentPaths.count >= 2, "FAULT_SEED=\(seed): the active segment holds only \(inActive.count) batches")
         let original = FileBytes.read(active)
         let sweepStart = Int(inActive[inActive.count - 3].offset)
         var offsets = Array(sweepStart..<original.count)
