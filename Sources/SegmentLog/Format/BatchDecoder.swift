@@ -1,12 +1,12 @@
 /// One record inside a decoded batch, viewed in place (no copies).
-struct RecordView {
-    var sequence: UInt64
-    var timestamp: Int64
-    var kind: UInt8
-    var partition: UnsafeRawBufferPointer
-    var payload: UnsafeRawBufferPointer
+package struct RecordView {
+    package var sequence: UInt64
+    package var timestamp: Int64
+    package var kind: UInt8
+    package var partition: UnsafeRawBufferPointer
+    package var payload: UnsafeRawBufferPointer
 
-    func materialize() -> LogRecord {
+    package func materialize() -> LogRecord {
         LogRecord(
             sequence: sequence, timestamp: timestamp, kind: kind,
             partition: String(decoding: partition, as: UTF8.self), payload: [UInt8](payload))
@@ -14,11 +14,11 @@ struct RecordView {
 }
 
 /// Checks and decodes whole batches that are already in memory.
-enum BatchDecoder {
+package enum BatchDecoder {
     /// The decoded records area of a batch whose checksum has been verified,
     /// or the reason its contents contradict its header. Every record's
     /// bounds are checked here, so ``forEachRecord(in:header:_:)`` cannot fail.
-    static func records(
+    package static func records(
         of batch: UnsafeRawBufferPointer, header: BatchHeader, scratch: GrowableBuffer
     ) -> Swift.Result<UnsafeRawBufferPointer, BatchDecodeFailure> {
         let body = UnsafeRawBufferPointer(rebasing: batch[SegmentFormat.batchHeaderSize..<header.totalLength])
@@ -59,7 +59,7 @@ enum BatchDecoder {
 
     /// Calls `visit` for each record of a records area returned by ``records(of:header:scratch:)``.
     @inline(__always)
-    static func forEachRecord(
+    package static func forEachRecord(
         in raw: UnsafeRawBufferPointer, header: BatchHeader, _ visit: (RecordView) throws -> Void
     ) rethrows {
         var offset = 0
@@ -79,7 +79,7 @@ enum BatchDecoder {
 }
 
 /// Why a batch with a good checksum still cannot be decoded.
-struct BatchDecodeFailure: Error {
-    var reason: String
+package struct BatchDecodeFailure: Error {
+    package var reason: String
     init(_ reason: String) { self.reason = reason }
 }

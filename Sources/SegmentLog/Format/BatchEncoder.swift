@@ -4,17 +4,17 @@
 /// Record layout inside the uncompressed body (little-endian):
 /// kind u8, flags u8, partition length u16, payload length u32,
 /// timestamp delta u32 (µs after the batch's minimum), partition, payload.
-final class BatchEncoder {
+package final class BatchEncoder {
     private let records = GrowableBuffer()
     private let output = GrowableBuffer()
     private(set) var recordCount = 0
     let limits: LogLimits
 
-    init(limits: LogLimits) { self.limits = limits }
+    package init(limits: LogLimits) { self.limits = limits }
 
     var encodedBytes: Int { records.count }
 
-    func reset() {
+    package func reset() {
         records.count = 0
         recordCount = 0
         // After one giant batch, give the memory back.
@@ -23,7 +23,7 @@ final class BatchEncoder {
     }
 
     /// Adds one record. Throws before changing anything when a limit would be broken.
-    func add(kind: UInt8, partition: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) throws(SegmentLogError) {
+    package func add(kind: UInt8, partition: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) throws(SegmentLogError) {
         guard partition.count <= Int(UInt16.max) else {
             throw .limitExceeded(what: "partition key", value: partition.count, limit: Int(UInt16.max))
         }
@@ -49,7 +49,7 @@ final class BatchEncoder {
 
     /// Compresses and frames the records added since the last reset. The
     /// returned bytes stay valid until the next call on this encoder.
-    func finish(firstSequence: UInt64, timestamp: Int64) -> UnsafeRawBufferPointer {
+    package func finish(firstSequence: UInt64, timestamp: Int64) -> UnsafeRawBufferPointer {
         let raw = records.bytes
         output.count = 0
         output.reserve(SegmentFormat.batchHeaderSize + LZ4Block.compressBound(raw.count))

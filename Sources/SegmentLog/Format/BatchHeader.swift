@@ -2,22 +2,22 @@
 ///
 /// The checksum covers bytes 8..<48 of the header and the stored body, so a
 /// batch is accepted only if every field and every body byte is as written.
-struct BatchHeader: Equatable {
-    var checksum: UInt32
+package struct BatchHeader: Equatable {
+    package var checksum: UInt32
     /// Bytes of body after the header (compressed, or raw for codec 0).
-    var storedLength: UInt32
+    package var storedLength: UInt32
     /// Bytes of the encoded records once decompressed.
-    var rawLength: UInt32
-    var firstSequence: UInt64
-    var recordCount: UInt32
-    var codec: UInt8
-    var minTimestamp: Int64
-    var maxTimestamp: Int64
+    package var rawLength: UInt32
+    package var firstSequence: UInt64
+    package var recordCount: UInt32
+    package var codec: UInt8
+    package var minTimestamp: Int64
+    package var maxTimestamp: Int64
 
-    var totalLength: Int { SegmentFormat.batchHeaderSize + Int(storedLength) }
-    var lastSequence: UInt64 { firstSequence &+ UInt64(recordCount) &- 1 }
+    package var totalLength: Int { SegmentFormat.batchHeaderSize + Int(storedLength) }
+    package var lastSequence: UInt64 { firstSequence &+ UInt64(recordCount) &- 1 }
 
-    func encode(into pointer: UnsafeMutableRawPointer) {
+    package func encode(into pointer: UnsafeMutableRawPointer) {
         pointer.storeLE(SegmentFormat.batchMagic, at: 0)
         pointer.storeLE(checksum, at: 4)
         pointer.storeLE(storedLength, at: 8)
@@ -32,7 +32,7 @@ struct BatchHeader: Equatable {
     }
 
     /// Reads the fields of a header without judging them; nil if the magic is wrong.
-    static func decode(_ bytes: UnsafeRawBufferPointer) -> BatchHeader? {
+    package static func decode(_ bytes: UnsafeRawBufferPointer) -> BatchHeader? {
         guard bytes.count >= SegmentFormat.batchHeaderSize,
               bytes.loadLE(UInt32.self, at: 0) == SegmentFormat.batchMagic else { return nil }
         return BatchHeader(
@@ -49,7 +49,7 @@ struct BatchHeader: Equatable {
     /// Why this header cannot describe a valid batch of at most `available`
     /// bytes under `limits`, or nil if it can. Checked before anything is
     /// allocated from its lengths.
-    func implausibility(available: Int64, limits: LogLimits) -> String? {
+    package func implausibility(available: Int64, limits: LogLimits) -> String? {
         if recordCount == 0 { return "batch has zero records" }
         if Int(rawLength) > limits.maxBatchBytes {
             return "uncompressed length \(rawLength) exceeds the limit of \(limits.maxBatchBytes)"
@@ -81,7 +81,7 @@ struct BatchHeader: Equatable {
     }
 
     /// The checksum of a whole batch as it lies in `batch` (header and body).
-    static func computeChecksum(_ batch: UnsafeRawBufferPointer) -> UInt32 {
+    package static func computeChecksum(_ batch: UnsafeRawBufferPointer) -> UInt32 {
         CRC32C.checksum(UnsafeRawBufferPointer(rebasing: batch[8...]))
     }
 }

@@ -18,12 +18,12 @@ extension UnsafeRawBufferPointer {
 
 /// A growable byte buffer reused across appends, so the hot path allocates
 /// only when a batch is larger than any before it.
-final class GrowableBuffer {
+package final class GrowableBuffer {
     private(set) var base: UnsafeMutableRawPointer
     private(set) var capacity: Int
     var count: Int = 0
 
-    init(capacity: Int = 64 * 1024) {
+    package init(capacity: Int = 64 * 1024) {
         self.capacity = max(capacity, 64)
         self.base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 16)
     }

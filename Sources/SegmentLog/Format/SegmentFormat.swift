@@ -1,35 +1,35 @@
 /// Fixed numbers of the on-disk format (see docs/format.md).
-enum SegmentFormat {
+package enum SegmentFormat {
     /// "SIGLOGSG" read as a little-endian UInt64.
-    static let segmentMagic: UInt64 = magic("SIGLOGSG")
+    package static let segmentMagic: UInt64 = magic("SIGLOGSG")
     /// "SIGLOGIX" read as a little-endian UInt64.
-    static let indexMagic: UInt64 = magic("SIGLOGIX")
+    package static let indexMagic: UInt64 = magic("SIGLOGIX")
     /// "SLGB" read as a little-endian UInt32.
-    static let batchMagic: UInt32 = UInt32(truncatingIfNeeded: magic("SLGB\0\0\0\0"))
+    package static let batchMagic: UInt32 = UInt32(truncatingIfNeeded: magic("SLGB\0\0\0\0"))
 
-    static let version: UInt16 = 1
-    static let segmentHeaderSize = 40
-    static let batchHeaderSize = 48
-    static let recordHeaderSize = 12
+    package static let version: UInt16 = 1
+    package static let segmentHeaderSize = 40
+    package static let batchHeaderSize = 48
+    package static let recordHeaderSize = 12
 
-    static let codecNone: UInt8 = 0
-    static let codecLZ4: UInt8 = 1
+    package static let codecNone: UInt8 = 0
+    package static let codecLZ4: UInt8 = 1
 
     /// Segment and index files are named by the first sequence number,
     /// zero-padded to 20 digits so that names sort like numbers.
-    static func segmentName(_ base: UInt64) -> String { padded(base) + ".seg" }
-    static func indexName(_ base: UInt64) -> String { padded(base) + ".idx" }
-    static let lockName = "LOCK"
-    static let temporarySuffix = ".tmp"
-    static let corruptSuffix = ".corrupt"
+    package static func segmentName(_ base: UInt64) -> String { padded(base) + ".seg" }
+    package static func indexName(_ base: UInt64) -> String { padded(base) + ".idx" }
+    package static let lockName = "LOCK"
+    package static let temporarySuffix = ".tmp"
+    package static let corruptSuffix = ".corrupt"
 
-    static func padded(_ value: UInt64) -> String {
+    package static func padded(_ value: UInt64) -> String {
         let digits = String(value)
         return String(repeating: "0", count: max(0, 20 - digits.count)) + digits
     }
 
     /// The sequence number in a 20-digit file name stem, or nil.
-    static func parseBase(_ stem: Substring) -> UInt64? {
+    package static func parseBase(_ stem: Substring) -> UInt64? {
         guard stem.count == 20, stem.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         return UInt64(stem)
     }
@@ -42,11 +42,16 @@ enum SegmentFormat {
 }
 
 /// The 40-byte header at the start of every segment file.
-struct SegmentHeader: Equatable {
-    var baseSequence: UInt64
-    var createdAt: Int64
+package struct SegmentHeader: Equatable {
+    package var baseSequence: UInt64
+    package var createdAt: Int64
 
-    func encode(into pointer: UnsafeMutableRawPointer) {
+    package init(baseSequence: UInt64, createdAt: Int64) {
+        self.baseSequence = baseSequence
+        self.createdAt = createdAt
+    }
+
+    package func encode(into pointer: UnsafeMutableRawPointer) {
         pointer.storeLE(SegmentFormat.segmentMagic, at: 0)
         pointer.storeLE(SegmentFormat.version, at: 8)
         pointer.storeLE(UInt16(0), at: 10)
@@ -58,7 +63,7 @@ struct SegmentHeader: Equatable {
         pointer.storeLE(UInt32(0), at: 36)
     }
 
-    var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         [UInt8](unsafeUninitializedCapacity: SegmentFormat.segmentHeaderSize) { buffer, count in
             encode(into: UnsafeMutableRawPointer(buffer.baseAddress!))
             count = SegmentFormat.segmentHeaderSize
@@ -66,7 +71,7 @@ struct SegmentHeader: Equatable {
     }
 
     /// Parses and checks a header; the error names what is wrong.
-    static func decode(_ bytes: UnsafeRawBufferPointer, path: String) throws(SegmentLogError) -> SegmentHeader {
+    package static func decode(_ bytes: UnsafeRawBufferPointer, path: String) throws(SegmentLogError) -> SegmentHeader {
         guard bytes.count >= SegmentFormat.segmentHeaderSize else {
             throw .corruption(path: path, offset: 0, reason: "segment header is \(bytes.count) bytes, expected \(SegmentFormat.segmentHeaderSize)")
         }

@@ -1,51 +1,33 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLZ4
 import SegmentLog
 
-/// The on-disk format of a SignalLog log, read independently of the engine
-/// (docs/format.md), so `verify` and `repair` check the files against the
-/// format itself rather than trusting the code that wrote them.
+/// The on-disk format of a SignalLog log (docs/format.md) as `verify` and
+/// `repair` use it: the engine's own format definitions, so the tool and the
+/// engine can never disagree about what a valid file is.
 enum OnDisk {
-    static let segmentMagic: UInt64 = magic("SIGLOGSG")
-    static let indexMagic: UInt64 = magic("SIGLOGIX")
-    static let batchMagic: UInt32 = UInt32(truncatingIfNeeded: magic("SLGB"))
-    static let version: UInt16 = 1
-    static let segmentHeaderSize = 40
-    static let batchHeaderSize = 48
-    static let recordHeaderSize = 12
-    static let codecNone: UInt8 = 0
-    static let codecLZ4: UInt8 = 1
-    /// The engine's default limits (LogLimits).
-    static let maxBatchBytes = 64 << 20
-    static let maxIndexBytes = 256 << 20
+    static let segmentMagic = SegmentFormat.segmentMagic
+    static let indexMagic = SegmentFormat.indexMagic
+    static let batchMagic = SegmentFormat.batchMagic
+    static let version = SegmentFormat.version
+    static let segmentHeaderSize = SegmentFormat.segmentHeaderSize
+    static let batchHeaderSize = SegmentFormat.batchHeaderSize
+    static let recordHeaderSize = SegmentFormat.recordHeaderSize
+    /// The engine's default limits.
+    static let maxBatchBytes = LogLimits().maxBatchBytes
+    static let maxIndexBytes = LogLimits().maxIndexBytes
 
-    static func magic(_ text: String) -> UInt64 {
-        var value: UInt64 = 0
-        for (i, byte) in text.utf8.prefix(8).enumerated() { value |= UInt64(byte) << (8 * UInt64(i)) }
-        return value
-    }
-
-    static func padded(_ value: UInt64) -> String {
-        let digits = String(value)
-        return String(repeating: "0", count: max(0, 20 - digits.count)) + digits
-    }
-
-    static func segmentName(_ base: UInt64) -> String { padded(base) + ".seg" }
-    static func indexName(_ base: UInt64) -> String { padded(base) + ".idx" }
+    static func segmentName(_ base: UInt64) -> String { SegmentFormat.segmentName(base) }
+    static func indexName(_ base: UInt64) -> String { SegmentFormat.indexName(base) }
 
     /// The base sequence in `NNNNNNNNNNNNNNNNNNNN.suffix`, or nil.
     static func base(of name: String, suffix: String) -> UInt64? {
         guard name.hasSuffix(suffix) else { return nil }
-        let stem = name.dropLast(suffix.count)
-        guard stem.count == 20, stem.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        return UInt64(stem)
+        return SegmentFormat.parseBase(name.dropLast(suffix.count))
     }
 
     static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 { CRC32C.checksum(bytes) }
-
-    static func lz4Bound(_ count: Int) -> Int { Int(LZ4_compressBound(Int32(clamping: count))) }
 }
 
 extension UnsafeRawBufferPointer {
@@ -191,123 +173,44 @@ struct SegmentHeaderFields: Equatable {
 
 func hex<T: BinaryInteger>(_ value: T) -> String { String(value, radix: 16) }
 
-/// The 48-byte header in front of every batch.
-struct BatchFields: Equatable {
-    var checksum: UInt32
-    var storedLength: UInt32
-    var rawLength: UInt32
-    var firstSequence: UInt64
-    var recordCount: UInt32
-    var codec: UInt8
-    var minTimestamp: Int64
-    var maxTimestamp: Int64
+/// The 48-byte header in front of every batch: the engine's own reading of it.
+typealias BatchFields = BatchHeader
 
-    var totalLength: Int { OnDisk.batchHeaderSize + Int(storedLength) }
-    var lastSequence: UInt64 { firstSequence &+ UInt64(recordCount) &- 1 }
-
+extension BatchHeader {
     /// Nil when the magic is wrong.
-    static func parse(_ bytes: UnsafeRawBufferPointer) -> BatchFields? {
-        guard bytes.count >= OnDisk.batchHeaderSize, bytes.le(UInt32.self, 0) == OnDisk.batchMagic else { return nil }
-        return BatchFields(
-            checksum: bytes.le(UInt32.self, 4), storedLength: bytes.le(UInt32.self, 8), rawLength: bytes.le(UInt32.self, 12),
-            firstSequence: bytes.le(UInt64.self, 16), recordCount: bytes.le(UInt32.self, 24), codec: bytes[28],
-            minTimestamp: bytes.le(Int64.self, 32), maxTimestamp: bytes.le(Int64.self, 40))
-    }
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> BatchHeader? { decode(bytes) }
 
-    /// Why these fields cannot describe a valid batch of at most `available` bytes.
-    func implausibility(available: Int64) -> String? {
-        if recordCount == 0 { return "batch has zero records" }
-        if Int(rawLength) > OnDisk.maxBatchBytes { return "uncompressed length \(rawLength) exceeds the limit of \(OnDisk.maxBatchBytes)" }
-        if Int64(totalLength) > available { return "batch length \(totalLength) runs past the end of the file (\(available) bytes left)" }
-        if Int(recordCount) > Int(rawLength) / OnDisk.recordHeaderSize { return "record count \(recordCount) cannot fit in \(rawLength) bytes" }
-        switch codec {
-        case OnDisk.codecNone:
-            if storedLength != rawLength { return "uncompressed batch stores \(storedLength) bytes for \(rawLength)" }
-        case OnDisk.codecLZ4:
-            if Int(storedLength) > OnDisk.lz4Bound(Int(rawLength)) { return "compressed length \(storedLength) is more than LZ4 can produce for \(rawLength) bytes" }
-        default:
-            return "unknown codec \(codec)"
-        }
-        if maxTimestamp < minTimestamp { return "timestamps go backwards inside the batch (\(minTimestamp) > \(maxTimestamp))" }
-        if firstSequence > UInt64.max - UInt64(recordCount) { return "sequence \(firstSequence) overflows" }
-        return nil
-    }
+    /// Why these fields cannot describe a valid batch of at most `available`
+    /// bytes under the engine's default limits.
+    func implausibility(available: Int64) -> String? { implausibility(available: available, limits: LogLimits()) }
 }
 
 /// One record of a checked batch, viewed in place.
-struct RecordSlice {
-    var sequence: UInt64
-    var timestamp: Int64
-    var kind: UInt8
-    var partition: UnsafeRawBufferPointer
-    var payload: UnsafeRawBufferPointer
+typealias RecordSlice = RecordView
 
-    var record: LogRecord {
-        LogRecord(sequence: sequence, timestamp: timestamp, kind: kind,
-                  partition: String(decoding: partition, as: UTF8.self), payload: [UInt8](payload))
-    }
+extension RecordView {
+    var record: LogRecord { materialize() }
 }
 
 enum BatchCheck {
     /// Checks a whole batch (header and body in `batch`): checksum, decompression
-    /// to exactly the recorded length, every record's bounds and timestamps.
-    /// Calls `visit` for each record only once the whole batch is known good.
+    /// to exactly the recorded length, every record's bounds and timestamps —
+    /// the engine's checks. Calls `visit` for each record only once the whole
+    /// batch is known good.
     static func check(
-        _ batch: UnsafeRawBufferPointer, _ header: BatchFields, scratch: inout [UInt8],
-        visit: (RecordSlice) -> Void
+        _ batch: UnsafeRawBufferPointer, _ header: BatchHeader, scratch: GrowableBuffer,
+        visit: (RecordView) -> Void
     ) -> String? {
-        let computed = OnDisk.checksum(UnsafeRawBufferPointer(rebasing: batch[8..<header.totalLength]))
+        let computed = BatchHeader.computeChecksum(UnsafeRawBufferPointer(rebasing: batch[0..<header.totalLength]))
         guard computed == header.checksum else {
             return "batch checksum 0x\(hex(header.checksum)) does not match computed 0x\(hex(computed))"
         }
-        let body = UnsafeRawBufferPointer(rebasing: batch[OnDisk.batchHeaderSize..<header.totalLength])
-        let rawLength = Int(header.rawLength)
-        func walk(_ raw: UnsafeRawBufferPointer) -> String? {
-            var offset = 0
-            for i in 0..<Int(header.recordCount) {
-                guard raw.count - offset >= OnDisk.recordHeaderSize else { return "record \(i) header runs past the batch body" }
-                let keyLength = Int(raw.le(UInt16.self, offset + 2))
-                let payloadLength = Int(raw.le(UInt32.self, offset + 4))
-                let delta = Int64(raw.le(UInt32.self, offset + 8))
-                guard header.minTimestamp + delta <= header.maxTimestamp else { return "record \(i) timestamp lies outside the batch's range" }
-                let end = offset + OnDisk.recordHeaderSize + keyLength + payloadLength
-                guard end <= raw.count else { return "record \(i) (\(payloadLength) bytes) runs past the batch body" }
-                offset = end
-            }
-            guard offset == raw.count else { return "batch body has \(raw.count - offset) bytes after its last record" }
-            offset = 0
-            for i in 0..<UInt64(header.recordCount) {
-                let keyLength = Int(raw.le(UInt16.self, offset + 2))
-                let payloadLength = Int(raw.le(UInt32.self, offset + 4))
-                let keyStart = offset + OnDisk.recordHeaderSize
-                visit(RecordSlice(
-                    sequence: header.firstSequence + i,
-                    timestamp: header.minTimestamp + Int64(raw.le(UInt32.self, offset + 8)),
-                    kind: raw[offset],
-                    partition: UnsafeRawBufferPointer(rebasing: raw[keyStart..<keyStart + keyLength]),
-                    payload: UnsafeRawBufferPointer(rebasing: raw[keyStart + keyLength..<keyStart + keyLength + payloadLength])))
-                offset = keyStart + keyLength + payloadLength
-            }
+        switch BatchDecoder.records(of: batch, header: header, scratch: scratch) {
+        case .failure(let failure):
+            return failure.reason
+        case .success(let raw):
+            BatchDecoder.forEachRecord(in: raw, header: header, visit)
             return nil
         }
-        if header.codec == OnDisk.codecLZ4 {
-            if scratch.count < rawLength { scratch = [UInt8](repeating: 0, count: rawLength) }
-            return scratch.withUnsafeMutableBytes { destination -> String? in
-                let produced: Int32
-                if rawLength == 0 {
-                    produced = body.count == 1 && body[0] == 0 ? 0 : -1
-                } else {
-                    produced = LZ4_decompress_safe(
-                        body.baseAddress!.assumingMemoryBound(to: CChar.self),
-                        destination.baseAddress!.assumingMemoryBound(to: CChar.self),
-                        Int32(body.count), Int32(rawLength))
-                }
-                guard produced >= 0, Int(produced) == rawLength else {
-                    return "LZ4 body does not decompress to exactly \(rawLength) bytes"
-                }
-                return walk(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(destination)[0..<rawLength]))
-            }
-        }
-        return walk(body)
     }
 }

@@ -1,4 +1,4 @@
-import CLZ4
+import SegmentLog
 
 /// Encodes batches of kind-0 placeholder records, which `repair` writes in
 /// place of records whose bytes were unreadable, so sequence numbers stay
@@ -29,51 +29,15 @@ enum PlaceholderBatch {
         return out
     }
 
+    /// One batch of `count` placeholders, framed by the engine's own encoder.
     static func encode(firstSequence: UInt64, count: Int, timestamp: Int64, payload: [UInt8]) -> [UInt8] {
-        var raw: [UInt8] = []
-        raw.reserveCapacity(count * (OnDisk.recordHeaderSize + payload.count))
-        for _ in 0..<count {
-            raw.append(RecordKinds.lost)
-            raw.append(0)
-            raw.putLE(UInt16(0))
-            raw.putLE(UInt32(payload.count))
-            raw.putLE(UInt32(0))
-            raw.append(contentsOf: payload)
-        }
-        var body = [UInt8](repeating: 0, count: OnDisk.lz4Bound(raw.count))
-        let compressed = raw.withUnsafeBytes { source in
-            body.withUnsafeMutableBytes { destination in
-                LZ4_compress_default(
-                    source.baseAddress!.assumingMemoryBound(to: CChar.self),
-                    destination.baseAddress!.assumingMemoryBound(to: CChar.self),
-                    Int32(source.count), Int32(destination.count))
+        let encoder = BatchEncoder(limits: LogLimits())
+        payload.withUnsafeBytes { bytes in
+            for _ in 0..<count {
+                // A placeholder payload is a few hundred bytes, far below every limit.
+                try! encoder.add(kind: RecordKinds.lost, partition: UnsafeRawBufferPointer(start: nil, count: 0), payload: bytes)
             }
         }
-        var codec = OnDisk.codecLZ4
-        if compressed > 0 && Int(compressed) < raw.count {
-            body.removeLast(body.count - Int(compressed))
-        } else {
-            codec = OnDisk.codecNone
-            body = raw
-        }
-        var batch: [UInt8] = []
-        batch.reserveCapacity(OnDisk.batchHeaderSize + body.count)
-        batch.putLE(OnDisk.batchMagic)
-        batch.putLE(UInt32(0))
-        batch.putLE(UInt32(body.count))
-        batch.putLE(UInt32(raw.count))
-        batch.putLE(firstSequence)
-        batch.putLE(UInt32(count))
-        batch.append(codec)
-        batch.append(0)
-        batch.putLE(UInt16(0))
-        batch.putLE(timestamp)
-        batch.putLE(timestamp)
-        batch.append(contentsOf: body)
-        let crc = batch.withUnsafeBytes { OnDisk.checksum(UnsafeRawBufferPointer(rebasing: $0[8...])) }
-        withUnsafeBytes(of: crc.littleEndian) { bytes in
-            for i in 0..<4 { batch[4 + i] = bytes[i] }
-        }
-        return batch
+        return [UInt8](encoder.finish(firstSequence: firstSequence, timestamp: timestamp))
     }
 }

@@ -80,7 +80,7 @@ struct SegmentScan {
             if problem.unsupported { return result }
             pending = (0, problem.reason)
         }
-        var scratch: [UInt8] = []
+        let scratch = GrowableBuffer()
         var lastTime = previousMaxTimestamp
         var block = -1
         var nextBlockIndex = 0
@@ -101,7 +101,7 @@ struct SegmentScan {
             }
             var slices: [(kind: UInt8, partition: String)] = []
             let failure = try window.with(offset, header.totalLength) { batch -> String? in
-                BatchCheck.check(batch, header, scratch: &scratch) { record in
+                BatchCheck.check(batch, header, scratch: scratch) { record in
                     slices.append((record.kind, String(decoding: record.partition, as: UTF8.self)))
                     visit?(record)
                 }
