@@ -58,8 +58,8 @@ func signallog(_ arguments: [String], stdin: String? = nil, environment: [String
     for (key, value) in environment { env[key] = value }
     process.environment = env
     let outPath = scratch.path + "/stdout", errPath = scratch.path + "/stderr"
-    FileManager.default.createFile(atPath: outPath, contents: nil)
-    FileManager.default.createFile(atPath: errPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
     process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
     process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
     if let stdin {
