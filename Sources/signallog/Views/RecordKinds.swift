@@ -1,17 +1,17 @@
+import SignalLog
+
 /// Names of the record kinds the processing layer writes (design.md, "Records"),
 /// plus kind 0, the placeholder `repair` writes for records lost to damage.
 enum RecordKinds {
     static let lost: UInt8 = 0
-    static let signal: UInt8 = 1
-    static let attempt: UInt8 = 2
-    static let dlqMove: UInt8 = 3
-    static let dlqResolve: UInt8 = 4
-    static let marker: UInt8 = 5
+    static let signal = SignalRecordKind.signal.rawValue
+    static let attempt = SignalRecordKind.attempt.rawValue
+    static let dlqMove = SignalRecordKind.deadLetterMove.rawValue
+    static let dlqResolve = SignalRecordKind.deadLetterResolve.rawValue
+    static let marker = SignalRecordKind.marker.rawValue
 
-    static let names: [(UInt8, String)] = [
-        (lost, "lost"), (signal, "signal"), (attempt, "attempt"),
-        (dlqMove, "dlq-move"), (dlqResolve, "dlq-resolve"), (marker, "marker"),
-    ]
+    /// Every kind with its name: the processing layer's own, and `lost`.
+    static let names: [(UInt8, String)] = [(lost, "lost")] + SignalRecordKind.allCases.map { ($0.rawValue, $0.description) }
 
     static func name(_ kind: UInt8) -> String {
         names.first(where: { $0.0 == kind })?.1 ?? "kind-\(kind)"
