@@ -78,7 +78,7 @@ struct SoakRound {
         var random = SeededGenerator(seed: seed)
         let context = "soak round FAULT_SOAK_ROUND_SEED=\(seed)"
         func fail(_ text: String) {
-            if outcome.passed { KnownEngineIssues.record("\(context): \(text)") }
+            if outcome.passed { Issue.record(Comment(rawValue: "\(context): \(text)")) }
             outcome.passed = false
         }
         let directory = TemporaryDirectory("soak")

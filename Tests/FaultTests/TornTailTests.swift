@@ -126,10 +126,8 @@ struct TornTailTests {
             let boundary = Int((torn.offset / 512 + 1) * 512)
             for i in Int(torn.offset)..<boundary { bytes[i] = 0 }
             FileBytes.write(active, bytes)
-            withKnownIssue(Comment(rawValue: KnownEngineIssues.sectorTornBatchStart)) {
-                _ = check(generated.directory, options: generated.options(segmentMaxBytes: 1 << 20), expectedNext: torn.sequences.lowerBound, tornAt: torn.offset,
-                          context: "batch at \(torn.offset) torn at the sector boundary \(boundary) (FAULT_SEED=\(seed), attempt \(attempt))")
-            }
+            _ = check(generated.directory, options: generated.options(segmentMaxBytes: 1 << 20), expectedNext: torn.sequences.lowerBound, tornAt: torn.offset,
+                      context: "batch at \(torn.offset) torn at the sector boundary \(boundary) (FAULT_SEED=\(seed), attempt \(attempt))")
             return
         }
         Issue.record("FAULT_SEED=\(seed): no generated log had a batch starting just before a sector boundary")

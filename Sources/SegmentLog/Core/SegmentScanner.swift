@@ -101,7 +101,7 @@ struct SegmentScanner {
         while position < end, !signature.found {
             let count = Int(min(end - position, 64 * 1024))
             guard let bytes = try window.bytes(at: position, count: count) else { return false }
-            signature.feed(bytes, isStart: position == start)
+            signature.feed(bytes, startOffset: position == start ? start : nil)
             position += Int64(count)
         }
         return signature.found

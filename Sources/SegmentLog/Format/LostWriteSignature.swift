@@ -2,7 +2,8 @@
 /// bytes of an active segment that are followed by a valid batch.
 ///
 /// Storage that never received a write reads as zeros, so lost writes show
-/// a zeroed batch header or a run of at least ``zeroRun`` zero bytes. Bit
+/// a zeroed batch header, zeros from the batch's start to its sector's end,
+/// or a run of at least ``zeroRun`` zero bytes. Bit
 /// rot flips bits and does not zero runs of bytes, LZ4 output never holds
 /// such a run (zeros compress to a short match), and a batch is stored raw
 /// only when it does not compress. Anything else is damage.
@@ -13,10 +14,21 @@ package struct LostWriteSignature {
 
     package init() {}
 
+    /// Disks write whole sectors; the rule reasons about them.
+    package static let sectorSize: Int64 = 512
+
     /// Feeds the unreadable bytes in order; `found` turns true once the
-    /// signature appears. `isStart` marks the bytes where the failed batch began.
-    package mutating func feed(_ bytes: UnsafeRawBufferPointer, isStart: Bool = false) {
-        if isStart, bytes.count > 0, bytes.prefix(8).allSatisfy({ $0 == 0 }) { found = true }
+    /// signature appears. `startOffset` is the file offset of the first byte
+    /// when these are the bytes where the failed batch began.
+    package mutating func feed(_ bytes: UnsafeRawBufferPointer, startOffset: Int64? = nil) {
+        if let startOffset, bytes.count > 0 {
+            // A zeroed header, or zeros from the batch's start to the end of its
+            // first sector (that sector was lost; a batch starts with its magic,
+            // which no single bit flip turns into zeros).
+            let toBoundary = Int(Self.sectorSize - startOffset % Self.sectorSize)
+            if bytes.prefix(8).allSatisfy({ $0 == 0 }) { found = true }
+            if bytes.count >= toBoundary, bytes.prefix(toBoundary).allSatisfy({ $0 == 0 }) { found = true }
+        }
         for byte in bytes where !found {
             run = byte == 0 ? run + 1 : 0
             if run >= Self.zeroRun { found = true }

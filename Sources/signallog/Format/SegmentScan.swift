@@ -172,7 +172,7 @@ struct SegmentScan {
         var position = start
         while position < end, !signature.found {
             let count = Int(min(end - position, 1 << 16))
-            guard try window.with(position, count, { signature.feed($0, isStart: position == start) }) != nil else { return false }
+            guard try window.with(position, count, { signature.feed($0, startOffset: position == start ? start : nil) }) != nil else { return false }
             position += Int64(count)
         }
         return signature.found

@@ -36,7 +36,7 @@ struct CrashCheck {
         var outcome = Outcome()
         func fail(_ text: String) {
             outcome.problems.append(text)
-            KnownEngineIssues.record("\(context): \(text)")
+            Issue.record(Comment(rawValue: "\(context): \(text)"))
         }
         let log: SegmentLog
         do {
