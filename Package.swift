@@ -52,11 +52,12 @@ let package = Package(
             path: "Sources/signallog"
         ),
         // Child processes that the crash tests SIGKILL; never shipped as products.
-        .executableTarget(name: "slog-crash-child", dependencies: ["SegmentLog"], path: "tools/crash-child"),
+        .target(name: "TestSupport", dependencies: ["SegmentLog"], path: "tools/test-support"),
+        .executableTarget(name: "slog-crash-child", dependencies: ["SegmentLog", "TestSupport"], path: "tools/crash-child"),
         .executableTarget(name: "slog-fixture-gen", dependencies: ["SegmentLog"], path: "tools/fixture-gen"),
         .executableTarget(name: "slog-node-child", dependencies: ["SignalLog", "SegmentLog"], path: "tools/node-child"),
         .testTarget(name: "SegmentLogTests", dependencies: ["SegmentLog", "CCRC32C"], path: "Tests/SegmentLogTests"),
-        .testTarget(name: "FaultTests", dependencies: ["SegmentLog", "slog-crash-child"], path: "Tests/FaultTests"),
+        .testTarget(name: "FaultTests", dependencies: ["SegmentLog", "TestSupport", "slog-crash-child"], path: "Tests/FaultTests"),
         .testTarget(name: "SignalLogTests", dependencies: ["SignalLog", "SegmentLog", "slog-node-child"], path: "Tests/SignalLogTests"),
         .testTarget(name: "CLITests", dependencies: ["signallog"], path: "Tests/CLITests"),
     ],

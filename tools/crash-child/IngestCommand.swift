@@ -1,3 +1,4 @@
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,7 +35,7 @@ struct IngestCommand {
         var next = log.nextSequence
         var batches = 0
         while next < count {
-            var random = ChildRandom(seed: seed ^ (next &* 0x9E37_79B9_7F4A_7C15))
+            var random = SplitMix64(seed: seed ^ (next &* 0x9E37_79B9_7F4A_7C15))
             let size = UInt64(1 + Int(random.next() % UInt64(batchMax)))
             let last = min(next + size, count) - 1
             let records = (next...last).map { AppendRecord(kind: DerivedRecord.kind($0), partition: DerivedRecord.partition($0), payload: DerivedRecord.payload($0)) }

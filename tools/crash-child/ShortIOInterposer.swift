@@ -1,3 +1,4 @@
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,7 +14,7 @@ import Glibc
 /// are enabled, which is what makes the plain global state safe.
 enum ShortIOInterposer {
     nonisolated(unsafe) static var enabled = false
-    nonisolated(unsafe) static var random = ChildRandom(seed: 0)
+    nonisolated(unsafe) static var random = SplitMix64(seed: 0)
     nonisolated(unsafe) static var interrupted = 0
     nonisolated(unsafe) static var shortened = 0
 
@@ -24,7 +25,7 @@ enum ShortIOInterposer {
     static func enable(seed: UInt64) {
         _ = realPwrite
         _ = realPread
-        random = ChildRandom(seed: seed)
+        random = SplitMix64(seed: seed)
         enabled = true
     }
 

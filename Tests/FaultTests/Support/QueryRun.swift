@@ -1,3 +1,4 @@
+import TestSupport
 @testable import SegmentLog
 
 /// What one reader returned: the records before it stopped and the error it

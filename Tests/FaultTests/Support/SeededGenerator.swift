@@ -1,18 +1,10 @@
-/// SplitMix64: a small, fast generator whose whole state is its seed, so any
-/// failure reproduces from the seed printed with it.
-struct SeededGenerator: RandomNumberGenerator {
-    private(set) var state: UInt64
+import TestSupport
 
-    init(seed: UInt64) { state = seed }
+/// The tests' seeded generator: SplitMix64, whose whole state is its seed, so
+/// any failure reproduces from the seed printed with it.
+typealias SeededGenerator = SplitMix64
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     /// A uniformly chosen value in `range`.
     mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
 
