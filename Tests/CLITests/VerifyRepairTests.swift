@@ -98,6 +98,8 @@ struct VerifyRepairTests {
         let temp = TemporaryDirectory()
         let path = temp.child()
         try makeStorageLog(path, count: 100, batch: 10).close()
+        // The damage models a crash, which leaves no clean-close index of the active segment.
+        try FileManager.default.removeItem(atPath: path + "/00000000000000000000.idx")
         let segment = path + "/00000000000000000000.seg"
         let original = fileBytes(segment)
         // Find the fifth batch: batches follow the 40-byte header back to back.

@@ -88,4 +88,45 @@ import Testing
         let reopened = try SegmentLog.openReadOnly(directory: directory.child())
         #expect(reopened.segments()[0] == sealed)
     }
+
+    @Test func cleanCloseLetsTheNextOpenSkipScanningTheActiveSegment() throws {
+        let directory = TemporaryDirectory()
+        let log = try SegmentLog.open(directory: directory.child())
+        for i in 0..<100 { try log.append(kind: 1, partition: "p\(i % 4)", payload: payload(i, size: 100)) }
+        try log.close()
+        let segment = segmentFiles(directory.child())[0]
+        let index = segment.replacingOccurrences(of: ".seg", with: ".idx")
+        #expect(FileManager.default.fileExists(atPath: index))
+
+        let reopened = try SegmentLog.open(directory: directory.child())
+        #expect(reopened.recoveryReport == RecoveryReport())
+        #expect(reopened.segments().count == 1 && reopened.segments()[0].isSealed == false)
+        #expect(try readAll(reopened, LogQuery(partitions: ["p1"])).count == 25)
+        // Appends continue in the same segment; an open without a clean close
+        // now trusts the index for the prefix it covers and scans the rest.
+        try reopened.append(kind: 2, partition: "p9", payload: [1, 2, 3])
+        let follower = try SegmentLog.openReadOnly(directory: directory.child())
+        #expect(try readAll(follower).count == 101)
+        #expect(follower.segments()[0].recordsByPartition["p9"] == 1)
+        try reopened.close()
+    }
+
+    @Test func aCleanCloseIndexWhoseLastBlockNoLongerMatchesIsNotTrusted() throws {
+        let directory = TemporaryDirectory()
+        let log = try SegmentLog.open(directory: directory.child())
+        for i in 0..<20 { try log.append(kind: 1, partition: "p", payload: payload(i, size: 100)) }
+        try log.close()
+        let segment = segmentFiles(directory.child())[0]
+        // Cut the last batch short and add garbage past the indexed length.
+        let size = fileSize(segment)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: segment))
+        try handle.truncate(atOffset: UInt64(size - 20))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(repeating: 0x5A, count: 100))
+        try handle.close()
+        let reopened = try SegmentLog.open(directory: directory.child())
+        #expect(reopened.recoveryReport.truncatedTail != nil)
+        #expect(try readAll(reopened).count == 19)
+        try reopened.close()
+    }
 }

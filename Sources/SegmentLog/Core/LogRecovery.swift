@@ -130,6 +130,18 @@ struct LogRecovery {
         return slots
     }
 
+    /// The index if re-scanning its last block reproduces it exactly, else nil.
+    static func confirmLastBlock(of index: SegmentIndex, in file: any LogFile, scanner: SegmentScanner) throws(SegmentLogError) -> SegmentIndex? {
+        guard let lastEntry = index.entries.last else { return index }
+        var prefix = SegmentIndex(baseSequence: index.baseSequence, createdAt: index.createdAt)
+        prefix.length = lastEntry.offset
+        prefix.lastSequence = lastEntry.firstSequence == index.baseSequence ? nil : lastEntry.firstSequence - 1
+        let rescan = try scanner.scan(file, resuming: prefix, size: index.length)
+        guard rescan.damage.isEmpty, rescan.tail == nil, rescan.index.length == index.length,
+              rescan.lastSequence == index.lastSequence, rescan.index.maxTimestamp <= index.maxTimestamp else { return nil }
+        return index
+    }
+
     private func openSegment(
         base: UInt64, isLast: Bool, hasIndex: Bool, previous: SegmentSlot?, report: inout RecoveryReport
     ) throws(SegmentLogError) -> SegmentSlot? {
@@ -169,18 +181,30 @@ struct LogRecovery {
             report.damage.append(DamagedRange(path: path, offset: 0, length: 0, reason: "sequence numbers jump from \(previous.index.nextSequence) to \(base)", missingSequences: gap))
         }
 
+        let scanner = SegmentScanner(path: path, limits: options.limits, indexInterval: options.indexIntervalBytes)
         var staleIndex = false
+        var known: SegmentIndex? = nil
         if hasIndex {
-            switch files.loadIndex(base: base, segmentSize: size, limits: options.limits) {
-            case .success(let index):
+            switch files.loadIndex(base: base, segmentSize: size, limits: options.limits, prefix: isLast) {
+            case .success(let index) where !isLast:
                 return SegmentSlot(path: path, file: nil, index: index, isSealed: true)
+            case .success(let index):
+                // The last segment's index comes from a clean close (or from a
+                // rotation that crashed before the next segment existed). Its
+                // last block is checked again, and only what follows it is
+                // scanned: the open costs what the tail costs.
+                if let trusted = try Self.confirmLastBlock(of: index, in: file, scanner: scanner) {
+                    known = trusted
+                    staleIndex = trusted.length != size
+                } else {
+                    staleIndex = true
+                }
             case .failure:
                 staleIndex = true
             }
         }
 
-        let scanner = SegmentScanner(path: path, limits: options.limits, indexInterval: options.indexIntervalBytes)
-        let scan = try scanner.scan(file, header: header, size: size)
+        let scan = try scanner.scan(file, resuming: known ?? SegmentIndex(baseSequence: header.baseSequence, createdAt: header.createdAt), size: size)
         for range in scan.damage { try damage(range, into: &report) }
         var slot = SegmentSlot(path: path, file: isLast ? file : nil, index: scan.index, isSealed: !isLast, damage: scan.damage)
 

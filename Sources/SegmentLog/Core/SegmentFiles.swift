@@ -57,8 +57,10 @@ struct SegmentFiles {
     }
 
     /// Reads and checks the index file of the segment at `base` against the
-    /// segment's size; nil with the reason when it is missing or unusable.
-    func loadIndex(base: UInt64, segmentSize: Int64, limits: LogLimits) -> Swift.Result<SegmentIndex, SegmentLogError> {
+    /// segment's size; the failure says why it is missing or unusable. With
+    /// `prefix`, an index of a shorter segment is accepted: the active
+    /// segment's index from a clean close still describes the bytes it covers.
+    func loadIndex(base: UInt64, segmentSize: Int64, limits: LogLimits, prefix: Bool = false) -> Swift.Result<SegmentIndex, SegmentLogError> {
         let path = indexPath(base)
         do throws(SegmentLogError) {
             let file = try fileSystem.open(path, mode: .readOnly)
@@ -73,7 +75,7 @@ struct SegmentFiles {
             guard index.baseSequence == base else {
                 throw .corruption(path: path, offset: 16, reason: "index is for base sequence \(index.baseSequence), not \(base)")
             }
-            guard index.length == segmentSize else {
+            guard index.length == segmentSize || (prefix && index.length < segmentSize) else {
                 throw .corruption(path: path, offset: 24, reason: "index covers \(index.length) bytes but the segment has \(segmentSize)")
             }
             return .success(index)

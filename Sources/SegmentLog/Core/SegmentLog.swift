@@ -335,6 +335,11 @@ public final class SegmentLog: Sendable {
         }
         if !isReadOnly, state.withLock({ $0.failure == nil }) {
             _ = try syncActive()
+            // An index of the active segment lets the next open skip scanning
+            // it; appends after the reopen extend past it and are scanned.
+            if let active = state.withLock({ $0.active }), !active.index.isEmpty {
+                try files.writeIndex(active.index)
+            }
         }
     }
 

@@ -39,7 +39,7 @@ struct RepairPlan {
                 continue
             }
             let successor = position + 1 < report.segments.count ? report.segments[position + 1].base : nil
-            let isActive = result.isLast && !result.hasIndexFile
+            let isActive = result.isLast  // the active segment, whatever index a clean close left for it
             let goodNext = scan.lastSequence.map { $0 + 1 }
             // Sequence gap before this segment: a segment file went missing.
             if let previousEnd, result.base > previousEnd.next {

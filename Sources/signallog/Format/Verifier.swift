@@ -153,7 +153,8 @@ struct Verifier {
             }
             if let tail = scan.tail {
                 let bytes = size - tail.offset
-                if isLast && !result.hasIndexFile {
+                if isLast {
+                    // The last segment is the active one, whatever index a clean close left for it.
                     if writerLive {
                         problem(.note, "live-tail", tail.offset, "\(bytes) bytes after the last complete batch are being written by the live writer")
                     } else {
@@ -166,8 +167,13 @@ struct Verifier {
             for regression in scan.timeRegressions {
                 problem(.error, "time-regression", regression.offset, "append time goes backwards: \(TimeFormat.rfc3339(regression.found)) after \(TimeFormat.rfc3339(regression.previous))")
             }
-            let segmentDamaged = !scan.damage.isEmpty || scan.headerProblem != nil || (scan.tail != nil && !(isLast && !result.hasIndexFile))
-            if let index = result.index, segmentDamaged {
+            let segmentDamaged = !scan.damage.isEmpty || scan.headerProblem != nil || (scan.tail != nil && !isLast)
+            if let index = result.index, isLast, index.segmentLength != scan.validLength {
+                // A clean close's index of the active segment: the engine trusts it
+                // for the bytes it covers (after checking its last block) and scans
+                // what was appended since; a torn tail may also have cut into it.
+                problem(.note, "index-prefix", nil, "index \(OnDisk.indexName(base)) was written at a clean close and covers the first \(index.segmentLength) of \(scan.validLength) readable bytes; the next writable open replaces it", file: OnDisk.indexName(base))
+            } else if let index = result.index, segmentDamaged {
                 problem(.note, "index-not-compared", nil, "index \(OnDisk.indexName(base)) describes \(index.recordCount) records; it was not compared with the damaged segment", file: OnDisk.indexName(base))
             } else if let index = result.index {
                 let mismatches = compare(index, scan, header: scan.header, base: base, size: size)
