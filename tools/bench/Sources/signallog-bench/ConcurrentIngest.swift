@@ -37,17 +37,9 @@ struct ConcurrentIngest {
             }
         }
         if let failure { throw .engine(workload: workload, error: failure) }
-        let peak = ProcessStats.peakResidentBytes()
-        let stored = Int(log.nextSequence)
-        let closeStart = Stopwatch.now()
-        try engine(workload) { () throws(SegmentLogError) in try log.close() }
-        let closeSeconds = Stopwatch.seconds(since: closeStart)
-        let written = ProcessStats.bytesWrittenBySyscalls() - writtenBefore
-        try BenchFailure.expect(workload, expected: records, got: stored)
-        return IngestResult(
-            system: "SignalLog", policy: .always, batch: batch, writers: writers, records: records, seconds: seconds,
-            closeSeconds: closeSeconds, inputBytes: buffers.corpus.inputBytes(records: records),
-            bytesOnDisk: DirectorySize.bytes(in: directory), bytesWritten: written, peakResidentBytes: peak, residentBeforeBytes: residentBefore)
+        return try SegmentLogIngest.finish(
+            log, workload: workload, buffers: buffers, directory: directory, policy: .always, batch: batch, writers: writers,
+            records: records, seconds: seconds, writtenBefore: writtenBefore, residentBefore: residentBefore)
     }
 
     func runSQLite(path: String, batch: Int, writers: Int, records: Int) throws(BenchFailure) -> IngestResult {

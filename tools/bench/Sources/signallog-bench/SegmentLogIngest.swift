@@ -24,6 +24,18 @@ struct SegmentLogIngest {
         } catch {
             throw .engine(workload: workload, error: error)
         }
+        return try Self.finish(
+            log, workload: workload, buffers: buffers, directory: directory, policy: policy, batch: batch, writers: 1,
+            records: records, seconds: seconds, writtenBefore: writtenBefore, residentBefore: residentBefore)
+    }
+
+    /// Closes a log after its timed appends, checks it holds `records`
+    /// records and gathers the figures of one ingest row (shared by the
+    /// one-writer and the concurrent workloads).
+    static func finish(
+        _ log: SegmentLog, workload: String, buffers: CorpusBuffers, directory: String, policy: DurabilityPolicy,
+        batch: Int, writers: Int, records: Int, seconds: Double, writtenBefore: Int, residentBefore: Int
+    ) throws(BenchFailure) -> IngestResult {
         let peak = ProcessStats.peakResidentBytes()
         let stored = Int(log.nextSequence)
         let closeStart = Stopwatch.now()
@@ -32,7 +44,7 @@ struct SegmentLogIngest {
         let written = ProcessStats.bytesWrittenBySyscalls() - writtenBefore
         try BenchFailure.expect(workload, expected: records, got: stored)
         return IngestResult(
-            system: "SignalLog", policy: policy, batch: batch, records: records, seconds: seconds,
+            system: "SignalLog", policy: policy, batch: batch, writers: writers, records: records, seconds: seconds,
             closeSeconds: closeSeconds, inputBytes: buffers.corpus.inputBytes(records: records),
             bytesOnDisk: DirectorySize.bytes(in: directory), bytesWritten: written, peakResidentBytes: peak, residentBeforeBytes: residentBefore)
     }
