@@ -71,7 +71,7 @@ struct DedupeTests {
         clock.advance(byMicroseconds: 301_000_000)
         _ = try node.receive(makeSignal("new", key: "fresh"))
         #expect(node.state.withLock { $0.projections.dedupe.count } == 1)
-        #expect(node.state.withLock { $0.projections.dedupeOrder.count } == 1)
+        #expect(node.state.withLock { $0.projections.dedupe.expiryQueueCount } == 1)
         await node.gracefulShutdown(timeout: patience)
     }
 
@@ -139,5 +139,39 @@ struct DefaultKeyTests {
         #expect(try node.receive(b) == .duplicate(originalID: b.id), "the same signal sent again is a duplicate")
         await node.gracefulShutdown(timeout: patience)
         #expect(recorder.ids == [a.id, b.id])
+    }
+
+    @Test func keysWhoseHashesCollideStayDistinct() {
+        var set = DedupeSet()
+        let a = HashedString("source_type_0000000a", hash: 42), b = HashedString("source_type_0000000b", hash: 42)
+        #expect(a != b)
+        #expect(set.claim(a, for: DedupeEntry(signalID: "A", fingerprint: 1, acceptedAt: 10)) == nil)
+        #expect(set.claim(b, for: DedupeEntry(signalID: "B", fingerprint: 2, acceptedAt: 10)) == nil, "a colliding key is not a duplicate")
+        #expect(set[a]?.signalID == "A")
+        #expect(set[b]?.signalID == "B")
+        #expect(set.count == 2)
+        #expect(HashedString("same") == HashedString("same"))
+        #expect(HashedString("same").hash == HashedString("same").hash)
+    }
+
+    @Test func claimAndRestoreUndoAnAcceptance() {
+        var set = DedupeSet()
+        let key = HashedString("k")
+        let first = DedupeEntry(signalID: "first", fingerprint: 7, acceptedAt: 100)
+        _ = set.claim(key, for: first)
+        set.noteAccepted(key, signalID: "first", expiresAt: 400)
+        let replaced = set.claim(key, for: DedupeEntry(signalID: "second", fingerprint: 8, acceptedAt: 200))
+        #expect(replaced == first)
+        set.restore(key, to: replaced)
+        #expect(set[key] == first)
+        let other = HashedString("other")
+        _ = set.claim(other, for: DedupeEntry(signalID: "x", fingerprint: 0, acceptedAt: 0))
+        set.restore(other, to: nil)
+        #expect(set[other] == nil)
+        set.evictExpired(now: 399)
+        #expect(set.count == 1)
+        set.evictExpired(now: 400)
+        #expect(set.count == 0, "a key accepted at t expires at t + TTL")
+        #expect(set.expiryQueueCount == 0)
     }
 }

@@ -121,6 +121,32 @@ func runBenchmark(_ arguments: [String]) async {
         writeOut("paused run failed: \(error)\n")
     } }
 
+    // Accepting alone (an accept-only node), then draining that backlog on reopen.
+    if only == "accept" || only == "drain" { do {
+        var acceptOnly = options
+        acceptOnly.processing = false
+        let node = try SignalNode.open(nodeID: "bench", directory: directory + "/split", options: acceptOnly)
+        let start = clock.now
+        for batch in batches { _ = try node.receive(batch: batch) }
+        let accepted = seconds(clock.now - start)
+        _ = await node.gracefulShutdown(timeout: .zero)
+        let nanos = accepted * 1e9 / Double(total)
+        writeOut("accept-only node receive(batch:): \(formatRate(Double(total) / accepted)) signals/s, \(Int(nanos)) ns/signal (+\(Int(nanos - logNanos)) ns vs log)\n")
+        if only == "drain" {
+            let drainStart = clock.now
+            let reopened = try SignalNode.open(nodeID: "bench", directory: directory + "/split", options: options, handlers: [
+                "reading": { _ in handled.add(1, ordering: .relaxed) },
+            ])
+            let opened = seconds(clock.now - drainStart)
+            while reopened.queueDepth > 0 { try? await Task.sleep(for: .milliseconds(1)) }
+            let drained = seconds(clock.now - drainStart)
+            writeOut("reopen (\(Int(opened * 1000)) ms) and drain the backlog: \(formatRate(Double(total) / drained)) signals/s, handled \(handled.load(ordering: .relaxed))\n")
+            _ = await reopened.gracefulShutdown(timeout: .seconds(60))
+        }
+    } catch {
+        writeOut("split run failed: \(error)\n")
+    } }
+
     // 4. One signal per call.
     if only == nil || only == "single" { do {
         let count = min(total, 200_000)

@@ -132,12 +132,14 @@ public final class SegmentLog: Sendable {
             try writable(state)
             state.encoder.reset()
             state.pending.removeAll(keepingCapacity: true)
-            var builder = BatchBuilder(encoder: state.encoder, pending: state.pending)
+            let now = options.clock.nowMicroseconds()
+            var builder = BatchBuilder(encoder: state.encoder, pending: state.pending,
+                                       firstSequence: state.nextSequence, timestamp: max(now, state.lastTimestamp))
             state.pending = []
             defer { state.pending = builder.pending }
             try build(&builder)
             guard builder.encoder.recordCount > 0 else { throw SegmentLogError.invalidArgument("an append needs at least one record") }
-            return try write(&state, pending: builder.pending)
+            return try write(&state, builder: builder, now: now)
         }
         if options.durability == .always {
             try waitUntilDurable(through: result.lastSequence)
@@ -153,9 +155,8 @@ public final class SegmentLog: Sendable {
 
     /// Frames the encoder's records and writes them to the active segment,
     /// sealing it first when the batch would overflow it or it is too old.
-    private func write(_ state: inout LogState, pending: [(kind: UInt8, partition: String)]) throws(SegmentLogError) -> AppendResult {
-        let now = options.clock.nowMicroseconds()
-        let timestamp = max(now, state.lastTimestamp)
+    private func write(_ state: inout LogState, builder: BatchBuilder, now: Int64) throws(SegmentLogError) -> AppendResult {
+        let timestamp = builder.timestamp
         if let active = state.active, !active.index.isEmpty {
             let estimate = Int64(SegmentFormat.batchHeaderSize + LZ4Block.compressBound(state.encoder.encodedBytes))
             if active.index.length + estimate > options.segmentMaxBytes || timestamp - active.index.minTimestamp >= options.segmentMaxAge {
@@ -164,6 +165,7 @@ public final class SegmentLog: Sendable {
         }
         let position = state.slots.count - 1
         let first = state.slots[position].index.nextSequence
+        precondition(first == builder.firstSequence, "sealing moved the batch's first sequence")
         let offset = state.slots[position].index.length
         let bytes = state.encoder.finish(firstSequence: first, timestamp: timestamp)
         guard let file = state.slots[position].file else { preconditionFailure("the active segment has no open file") }
@@ -183,7 +185,7 @@ public final class SegmentLog: Sendable {
         }
         guard let header = BatchHeader.decode(bytes) else { preconditionFailure("encoder produced a batch without a header") }
         let block = state.slots[position].index.addBatch(at: offset, header: header, interval: options.indexIntervalBytes)
-        for record in pending {
+        for record in builder.pending {
             state.slots[position].index.addRecord(kind: record.kind, partition: record.partition, block: block)
         }
         state.lastTimestamp = timestamp
@@ -350,6 +352,11 @@ public final class SegmentLog: Sendable {
 public struct BatchBuilder {
     let encoder: BatchEncoder
     var pending: [(kind: UInt8, partition: String)]
+    /// The sequence the first record of this batch gets: a caller can name
+    /// its records' sequences while it builds (they hold if the append succeeds).
+    public let firstSequence: UInt64
+    /// The append time every record of this batch carries, microseconds.
+    public let timestamp: Int64
 
     /// Adds a record; its payload bytes are copied into the batch at once.
     public mutating func add(kind: UInt8, partition: String, payload: UnsafeRawBufferPointer) throws(SegmentLogError) {

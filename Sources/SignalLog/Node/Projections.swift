@@ -41,14 +41,6 @@ struct PartitionQueue: Sendable {
     var running = false
 }
 
-/// What the dedupe set remembers about a key.
-struct DedupeEntry: Sendable, Equatable {
-    var signalID: String
-    var fingerprint: UInt64
-    /// Append time of the acceptance, microseconds; the key expires at acceptedAt + TTL.
-    var acceptedAt: Int64
-}
-
 /// The state a node rebuilds from its log at open: pending signals per
 /// partition, the dedupe set, the dead letter queue and metric totals.
 struct Projections: Sendable {
@@ -56,9 +48,7 @@ struct Projections: Sendable {
     var depth = 0
     /// Sum of acceptedAt over queued signals (for the mean age).
     var acceptedAtSum: Double = 0
-    var dedupe: [String: DedupeEntry] = [:]
-    /// Keys in acceptance order, for eviction.
-    var dedupeOrder: Deque<(expiresAt: Int64, key: String, signalID: String)> = []
+    var dedupe = DedupeSet()
     var deadLetters: [String: DeadLetter] = [:]
     var totals = SignalTotals()
 
@@ -92,20 +82,6 @@ struct Projections: Sendable {
         return sum
     }
 
-    mutating func remember(key: String, entry: DedupeEntry, ttl: Int64) {
-        dedupe[key] = entry
-        dedupeOrder.append((entry.acceptedAt + ttl, key, entry.signalID))
-    }
-
-    /// Drops keys whose TTL has passed (a key accepted at t is a duplicate
-    /// strictly before t + TTL).
-    mutating func evictExpired(now: Int64) {
-        while let first = dedupeOrder.first, first.expiresAt <= now {
-            dedupeOrder.removeFirst()
-            if dedupe[first.key]?.signalID == first.signalID { dedupe.removeValue(forKey: first.key) }
-        }
-    }
-
     /// Lowest sequence of any signal record still needed for pending work.
     func lowWaterSequence(default next: UInt64) -> UInt64 {
         var low = next
@@ -120,9 +96,7 @@ struct Projections: Sendable {
         for (key, queue) in partitions where !queue.items.isEmpty {
             pending[key] = queue.items.map(\.signal.id)
         }
-        var keys: [String: DedupeEntry] = [:]
-        for (key, entry) in dedupe where entry.acceptedAt + ttl > now { keys[key] = entry }
-        return ProjectionSnapshot(pending: pending, dedupe: keys, deadLetters: deadLetters, totals: totals)
+        return ProjectionSnapshot(pending: pending, dedupe: dedupe.unexpired(now: now, ttl: ttl), deadLetters: deadLetters, totals: totals)
     }
 }
 

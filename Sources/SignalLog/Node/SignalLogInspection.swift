@@ -51,7 +51,7 @@ public struct SignalLogInspection: Sendable {
         pending = projections.partitions.values.flatMap(\.items).sorted { $0.order < $1.order }
         deadLetters = projections.deadLetters
         totals = projections.totals
-        dedupeKeys = Set(projections.dedupe.compactMap { $0.value.acceptedAt + ttl > now ? $0.key : nil })
+        dedupeKeys = Set(projections.dedupe.unexpired(now: now, ttl: ttl).keys)
         self.dedupeTTL = dedupeTTL
         self.now = now
     }

@@ -163,105 +163,96 @@ public final class SignalNode: Sendable, SignalTarget, Service {
             if state.phase == .closed {
                 return signals.map { _ in .rejected(.shuttingDown) }
             }
-            state.projections.evictExpired(now: now)
-            // nil = accept; the dedupe set is updated at once (so duplicates
-            // within the batch are caught) and rolled back if the append fails.
-            var decisions: [ReceiveResult?] = Array(repeating: nil, count: signals.count)
-            var undo: [(key: String, previous: DedupeEntry?)] = []
-            var depth = state.projections.depth
+            state.projections.dedupe.evictExpired(now: now)
+            // One pass decides each signal and writes its record. The dedupe
+            // set is updated at once (so duplicates within the batch are
+            // caught) and rolled back if the append fails.
+            var output: [ReceiveResult] = []
+            output.reserveCapacity(signals.count)
+            var claimed: [(position: Int, key: HashedString, previous: DedupeEntry?)] = []
             var probes: [String] = []
-            var acceptedCount = 0
-            for (position, signal) in signals.enumerated() {
-                let reason: RejectionReason?
-                if state.phase != .running {
-                    reason = .shuttingDown
-                } else if let problem = invalid[position] {
-                    reason = .invalidSignal(problem)
-                } else if depth >= options.queueCapacity {
-                    reason = .backpressure(depth: depth, capacity: options.queueCapacity)
-                } else {
-                    switch breaker.admit(signal.id) {
-                    case .rejected: reason = .circuitOpen
-                    case .probe: probes.append(signal.id); reason = nil
-                    case .allowed: reason = nil
-                    }
-                }
-                if let reason {
-                    decisions[position] = .rejected(reason)
-                    continue
-                }
-                // One hash for the common case (a new key): insert, and put
-                // the previous entry back if it makes this a duplicate.
-                let fingerprint = signal.payloadFingerprint
-                let previous = state.projections.dedupe.updateValue(
-                    DedupeEntry(signalID: signal.id, fingerprint: fingerprint, acceptedAt: now), forKey: signal.idempotencyKey)
-                if let seen = previous, seen.acceptedAt + ttl > now, !Self.defaultKeysCollided(signal, seen) {
-                    state.projections.dedupe[signal.idempotencyKey] = seen
-                    decisions[position] = seen.fingerprint == fingerprint
-                        ? .duplicate(originalID: seen.signalID) : .conflict(originalID: seen.signalID)
-                    breaker.release(signal.id)
-                    continue
-                }
-                undo.append((signal.idempotencyKey, previous))
-                depth += 1
-                acceptedCount += 1
-            }
+            var depth = state.projections.depth
             let result: AppendResult
             do {
                 let nodeID = self.nodeID
                 result = try log.appendBatch { batch in
                     for (position, signal) in signals.enumerated() {
+                        let sequence = batch.firstSequence + UInt64(position)
                         state.writer.bytes.removeAll(keepingCapacity: true)
-                        guard let decision = decisions[position] else {
-                            SignalRecord.encode(signal, into: &state.writer)
-                            try batch.add(kind: SignalRecordKind.signal.rawValue, partition: signal.partitionKey, payload: state.writer.bytes)
-                            continue
+                        var decision: ReceiveResult?
+                        if state.phase != .running {
+                            decision = .rejected(.shuttingDown)
+                        } else if let problem = invalid[position] {
+                            decision = .rejected(.invalidSignal(problem))
+                        } else if depth >= options.queueCapacity {
+                            decision = .rejected(.backpressure(depth: depth, capacity: options.queueCapacity))
+                        } else {
+                            switch breaker.admit(signal.id) {
+                            case .rejected: decision = .rejected(.circuitOpen)
+                            case .probe: probes.append(signal.id)
+                            case .allowed: break
+                            }
+                        }
+                        if decision == nil {
+                            // One lookup for the common case (a new key): claim
+                            // it, and put the previous entry back if that makes
+                            // this signal a duplicate.
+                            let key = HashedString(signal.idempotencyKey)
+                            let fingerprint = signal.payloadFingerprint
+                            let previous = state.projections.dedupe.claim(
+                                key, for: DedupeEntry(signalID: signal.id, fingerprint: fingerprint, acceptedAt: batch.timestamp))
+                            if let seen = previous, seen.acceptedAt + ttl > now, !Self.defaultKeysCollided(signal, seen) {
+                                state.projections.dedupe.restore(key, to: seen)
+                                decision = seen.fingerprint == fingerprint
+                                    ? .duplicate(originalID: seen.signalID) : .conflict(originalID: seen.signalID)
+                                breaker.release(signal.id)
+                            } else {
+                                claimed.append((position, key, previous))
+                                depth += 1
+                                SignalRecord.encode(signal, into: &state.writer)
+                                try batch.add(kind: SignalRecordKind.signal.rawValue, partition: signal.partitionKey, payload: state.writer.bytes)
+                                output.append(.accepted(sequence: sequence))
+                                continue
+                            }
                         }
                         let outcome: AttemptOutcome
                         switch decision {
                         case .duplicate(let original): outcome = .duplicate(of: original)
                         case .conflict(let original): outcome = .conflict(with: original)
                         case .rejected(let reason): outcome = .rejected(reason.description)
-                        case .accepted: continue
+                        case .accepted, nil: preconditionFailure("an accepted signal has no attempt record")
                         }
                         AttemptRecord.encode(ProcessingAttempt(signalID: signal.id, nodeID: nodeID, startedAt: now, duration: 0,
                                                                outcome: outcome, correlationID: signal.correlationID), into: &state.writer)
                         try batch.add(kind: SignalRecordKind.attempt.rawValue, partition: signal.partitionKey, payload: state.writer.bytes)
+                        output.append(decision!)
                     }
                 }
             } catch {
                 for id in probes { breaker.release(id) }
-                for entry in undo.reversed() {
-                    if let previous = entry.previous { state.projections.dedupe[entry.key] = previous } else { state.projections.dedupe.removeValue(forKey: entry.key) }
-                }
+                for entry in claimed.reversed() { state.projections.dedupe.restore(entry.key, to: entry.previous) }
                 throw error
             }
-            var sequence = result.firstSequence
-            var output: [ReceiveResult] = []
-            output.reserveCapacity(signals.count)
+            // The keys expire TTL after the log's append time (what a rebuild sees).
             let expiresAt = result.timestamp + ttl
-            for (position, signal) in signals.enumerated() {
-                defer { sequence += 1 }
-                if let decision = decisions[position] {
-                    output.append(decision)
-                    switch decision {
-                    case .duplicate: state.projections.totals.duplicates += 1; counts.duplicates += 1
-                    case .conflict: state.projections.totals.conflicts += 1; counts.conflicts += 1
-                    case .rejected(let reason): state.projections.totals.rejected += 1; rejections.append(reason.code)
-                    case .accepted: break
-                    }
-                    continue
-                }
-                // The key expires TTL after the log's append time (what a rebuild sees).
-                state.projections.dedupe[signal.idempotencyKey]?.acceptedAt = result.timestamp
-                state.projections.dedupeOrder.append((expiresAt, signal.idempotencyKey, signal.id))
+            for entry in claimed {
+                let signal = signals[entry.position]
+                let sequence = result.firstSequence + UInt64(entry.position)
+                state.projections.dedupe.noteAccepted(entry.key, signalID: signal.id, expiresAt: expiresAt)
                 if state.projections.enqueue(PendingSignal(signal: signal, sequence: sequence, order: sequence, acceptedAt: result.timestamp)) {
                     startKeys.append(signal.partitionKey)
                 }
-                output.append(.accepted(sequence: sequence))
             }
-            state.projections.totals.received += UInt64(acceptedCount)
-            counts.accepted = acceptedCount
+            for decision in output {
+                switch decision {
+                case .accepted: break
+                case .duplicate: state.projections.totals.duplicates += 1; counts.duplicates += 1
+                case .conflict: state.projections.totals.conflicts += 1; counts.conflicts += 1
+                case .rejected(let reason): state.projections.totals.rejected += 1; rejections.append(reason.code)
+                }
+            }
+            state.projections.totals.received += UInt64(claimed.count)
+            counts.accepted = claimed.count
             state.recordsSinceCheckpoint += signals.count
             maybeCheckpoint(&state)
             return output

@@ -78,13 +78,9 @@ enum Startup {
         }
         report.scannedFrom = start
 
-        struct Candidate {
-            var signal: Signal
-            var sequence: UInt64
-            var order: UInt64
-            var acceptedAt: Int64
-        }
-        var candidates: [String: Candidate] = [:]
+        // Signals accepted and not yet finished, by id (a pending signal is
+        // one reference to its signal: the table and the sort move small values).
+        var candidates: [HashedString: PendingSignal] = [:]
         func after(_ sequence: UInt64) -> Bool { markerSequence.map { sequence > $0 } ?? true }
 
         var query = LogQuery(fromSequence: start)
@@ -105,24 +101,24 @@ enum Startup {
                     let signal = decoded.signal
                     if decoded.carriedFrom == nil {
                         if record.timestamp > cutoff {
-                            projections.remember(key: signal.idempotencyKey,
+                            projections.dedupe.remember(HashedString(signal.idempotencyKey),
                                                  entry: DedupeEntry(signalID: signal.id, fingerprint: signal.payloadFingerprint, acceptedAt: record.timestamp),
                                                  ttl: ttl)
                         }
                         if after(record.sequence) { projections.totals.received += 1 }
                     }
                     if record.sequence >= lowWater {
-                        if var existing = candidates[signal.id] {
-                            existing.sequence = record.sequence
-                            candidates[signal.id] = existing
+                        let id = HashedString(signal.id)
+                        if candidates[id] != nil {
+                            candidates[id]!.sequence = record.sequence
                         } else {
-                            candidates[signal.id] = Candidate(signal: signal, sequence: record.sequence,
-                                                              order: decoded.carriedFrom ?? record.sequence, acceptedAt: record.timestamp)
+                            candidates[id] = PendingSignal(signal: signal, sequence: record.sequence,
+                                                                  order: decoded.carriedFrom ?? record.sequence, acceptedAt: record.timestamp)
                         }
                     }
                 case .attempt:
                     let attempt = try AttemptRecord.decode(record.payload).attempt
-                    if case .processed = attempt.outcome { candidates.removeValue(forKey: attempt.signalID) }
+                    if case .processed = attempt.outcome { candidates.removeValue(forKey: HashedString(attempt.signalID)) }
                     guard after(record.sequence) else { continue }
                     switch attempt.outcome {
                     case .processed: projections.totals.processed += 1
@@ -133,7 +129,7 @@ enum Startup {
                     }
                 case .deadLetterMove:
                     let move = try DeadLetterMoveRecord.decode(record.payload)
-                    let candidate = candidates.removeValue(forKey: move.signalID)
+                    let candidate = candidates.removeValue(forKey: HashedString(move.signalID))
                     guard after(record.sequence) else { continue }
                     var signal: Signal
                     if let candidate {
@@ -167,7 +163,7 @@ enum Startup {
         add(reader.statistics, to: &statistics)
 
         for candidate in candidates.values.sorted(by: { $0.order < $1.order }) {
-            _ = projections.enqueue(PendingSignal(signal: candidate.signal, sequence: candidate.sequence, order: candidate.order, acceptedAt: candidate.acceptedAt))
+            _ = projections.enqueue(candidate)
         }
         report.pendingSignals = projections.depth
         report.deadLetters = projections.deadLetters.count

@@ -1,0 +1,64 @@
+import DequeModule
+
+/// What the dedupe set remembers about a key.
+struct DedupeEntry: Sendable, Equatable {
+    var signalID: String
+    var fingerprint: UInt64
+    /// Append time of the acceptance, microseconds; the key expires at acceptedAt + TTL.
+    var acceptedAt: Int64
+}
+
+/// The idempotency keys accepted within the dedupe TTL, with their expiry
+/// order for eviction.
+struct DedupeSet: Sendable {
+    private var entries: [HashedString: DedupeEntry] = [:]
+    /// Keys in acceptance order (so in expiry order, as append times never decrease).
+    private var order: Deque<(expiresAt: Int64, key: HashedString, signalID: String)> = []
+
+    /// Keys held (expired ones stay until the next ``evictExpired(now:)``).
+    var count: Int { entries.count }
+
+    /// Keys waiting for their expiry (a key accepted again is queued again).
+    var expiryQueueCount: Int { order.count }
+
+    subscript(key: HashedString) -> DedupeEntry? { entries[key] }
+
+    /// Records `entry` under `key` and returns what was there: the one
+    /// lookup of the common case (a new key). Undo with ``restore(_:to:)``;
+    /// queue the key for expiry with ``noteAccepted(_:signalID:expiresAt:)``.
+    mutating func claim(_ key: HashedString, for entry: DedupeEntry) -> DedupeEntry? {
+        entries.updateValue(entry, forKey: key)
+    }
+
+    /// Puts back what ``claim(_:for:)`` replaced (nil: removes the key).
+    mutating func restore(_ key: HashedString, to previous: DedupeEntry?) {
+        if let previous { entries[key] = previous } else { entries.removeValue(forKey: key) }
+    }
+
+    /// Queues a claimed key for eviction at `expiresAt`.
+    mutating func noteAccepted(_ key: HashedString, signalID: String, expiresAt: Int64) {
+        order.append((expiresAt, key, signalID))
+    }
+
+    /// Records an accepted key and queues it for eviction (a rebuild's path).
+    mutating func remember(_ key: HashedString, entry: DedupeEntry, ttl: Int64) {
+        entries[key] = entry
+        order.append((entry.acceptedAt + ttl, key, entry.signalID))
+    }
+
+    /// Drops keys whose TTL has passed (a key accepted at t is a duplicate
+    /// strictly before t + TTL). A key accepted again since keeps its newer entry.
+    mutating func evictExpired(now: Int64) {
+        while let first = order.first, first.expiresAt <= now {
+            order.removeFirst()
+            if entries[first.key]?.signalID == first.signalID { entries.removeValue(forKey: first.key) }
+        }
+    }
+
+    /// Keys accepted within `ttl` before `now`, by their text.
+    func unexpired(now: Int64, ttl: Int64) -> [String: DedupeEntry] {
+        var keys: [String: DedupeEntry] = [:]
+        for (key, entry) in entries where entry.acceptedAt + ttl > now { keys[key.text] = entry }
+        return keys
+    }
+}

@@ -1,0 +1,32 @@
+/// A string with a 64-bit FNV-1a hash of its text computed once, for
+/// tables that hold hundreds of thousands of long, similar keys (the dedupe
+/// set's idempotency keys, a rebuild's pending signal ids).
+///
+/// Hashing and comparing such keys as `String`s dominated acceptance and
+/// rebuilds: every lookup and every growth of a table re-hashed the text, and
+/// probing compared long common prefixes byte by byte. Keyed by this type, a
+/// table hashes one integer and compares text only when the numbers already
+/// match, so distinct strings whose hashes collide stay distinct.
+struct HashedString: Hashable, Sendable {
+    let text: String
+    let hash: UInt64
+
+    init(_ text: String) {
+        self.text = text
+        var hasher = FNV1a()
+        hasher.add(text)
+        hash = hasher.value
+    }
+
+    /// A key with a given hash (tests use it to make collisions).
+    init(_ text: String, hash: UInt64) {
+        self.text = text
+        self.hash = hash
+    }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+
+    static func == (lhs: HashedString, rhs: HashedString) -> Bool {
+        lhs.hash == rhs.hash && lhs.text == rhs.text
+    }
+}
