@@ -67,11 +67,11 @@ struct DedupeTests {
         let clock = ManualClock()
         let node = try SignalNode.open(nodeID: "dedupe-5", directory: directory, options: testOptions(clock: clock), handlers: ["work": { _ in }])
         _ = try node.receive(batch: (0..<500).map { makeSignal("s\($0)", key: "k\($0)") })
-        #expect(node.state.withLock { $0.projections.dedupe.count } == 500)
+        #expect(node.state.withLock { $0.dedupe.count } == 500)
         clock.advance(byMicroseconds: 301_000_000)
         _ = try node.receive(makeSignal("new", key: "fresh"))
-        #expect(node.state.withLock { $0.projections.dedupe.count } == 1)
-        #expect(node.state.withLock { $0.projections.dedupe.expiryQueueCount } == 1)
+        #expect(node.state.withLock { $0.dedupe.count } == 1)
+        #expect(node.state.withLock { $0.dedupe.expiryQueueCount } == 1)
         await node.gracefulShutdown(timeout: patience)
     }
 

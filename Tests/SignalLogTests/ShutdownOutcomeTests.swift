@@ -60,6 +60,36 @@ struct ShutdownOutcomeTests {
         #expect(sealed.finished == 1 && sealed.processed == 1)
         #expect(outcomes.add(one) == false)
         #expect(outcomes.take() == nil)
+        #expect(outcomes.finished == 1, "sealed outcomes still head the queue until shutdown writes them")
+        outcomes.removed(1)
         #expect(outcomes.finished == 0)
+    }
+
+    /// Outcomes taken for writing keep their signals counted as finished
+    /// until the writer removes them from the queue: a worker looking for
+    /// its next signal in between must not run them again.
+    @Test func takenOutcomesCountAsFinishedUntilRemoved() {
+        let outcomes = WorkerOutcomes(partition: "p")
+        var two = OutcomeBuffer()
+        two.finished = 2
+        two.processed = 2
+        #expect(outcomes.add(two))
+        let taken = outcomes.take()
+        #expect(taken?.finished == 2)
+        #expect(outcomes.finished == 2)
+        #expect(outcomes.isEmpty)
+        var third = OutcomeBuffer()
+        third.finished = 1
+        #expect(outcomes.add(third))
+        #expect(outcomes.finished == 3)
+        outcomes.removed(2)
+        #expect(outcomes.finished == 1)
+
+        // A refused write puts the outcomes back ahead of newer ones.
+        let again = outcomes.take()!
+        #expect(outcomes.finished == 1)
+        outcomes.putBack(again)
+        #expect(outcomes.finished == 1)
+        #expect(outcomes.take()?.finished == 1)
     }
 }

@@ -13,65 +13,63 @@ extension SignalNode {
 
     func startWorkers(_ keys: [String]) {
         guard !keys.isEmpty, options.processing else { return }
-        state.withLock { $0.activeWorkers += keys.count }
+        work.withLock { $0.activeWorkers += keys.count }
         for key in keys {
             Task.detached { [self] in await self.drain(key) }
         }
     }
 
-    /// Processes one partition's queue in order until it is empty (or the
-    /// node stops). Exactly one worker runs per partition at a time; its
-    /// unwritten outcomes are registered with the node so shutdown can write them.
+    /// Processes one partition's queue in order until every signal in it
+    /// has run (or the node stops). Exactly one worker runs per partition at
+    /// a time. Outcomes go to the partition's ``WorkerOutcomes`` and are
+    /// written later, many partitions' in one batch (see ``post(_:)``); the
+    /// signals leave the queue when their outcomes are written.
     func drain(_ key: String) async {
-        let outcomes = WorkerOutcomes(partition: key)
-        state.withLock { $0.workers[key] = outcomes }
-        defer { finishWorker(key) }
+        let outcomes = work.withLock { work -> WorkerOutcomes in
+            if let existing = work.outcomes[key] { return existing }
+            let created = WorkerOutcomes(partition: key)
+            work.outcomes[key] = created
+            return created
+        }
+        defer { finishWorker(key, outcomes: outcomes) }
         let runLength = max(1, options.maxBatchRun)
         while true {
-            // Take the next run of signals in one lock acquisition; only this
-            // worker removes from the head of the partition, so the run stays valid.
-            let run: [PendingSignal] = state.withLock { state in
+            // Take the next run of unprocessed signals in one lock acquisition;
+            // only this worker processes the partition, and the queue's head
+            // leaves only when outcomes are written, so the run stays valid.
+            let run: [PendingSignal] = work.withLock { work in
                 let finished = outcomes.finished
-                guard !state.stopping, state.phase != .closed, let queue = state.projections.partitions[key], finished < queue.items.count else { return [] }
+                guard !work.stopping, let queue = work.queues.partitions[key], finished < queue.items.count else { return [] }
                 return Array(queue.items[finished..<min(queue.items.count, finished + runLength)])
             }
-            if !run.isEmpty {
-                for item in run {
-                    if stopRequested.load(ordering: .relaxed) {
-                        // Record what this run finished before stopping (unless shutdown already did).
-                        _ = flush(outcomes)
-                        return
-                    }
-                    guard await process(item, partition: key, outcomes: outcomes) else { return }
-                }
-                guard flush(outcomes) else { return }
-                continue
+            if run.isEmpty { return }
+            for item in run {
+                // Shutdown writes what this worker has finished (it seals the outcomes).
+                if stopRequested.load(ordering: .relaxed) { return }
+                guard await process(item, partition: key, outcomes: outcomes) else { return }
             }
-            if !outcomes.isEmpty {
-                guard flush(outcomes) else { return }
-                continue
-            }
-            let idle = state.withLock { state -> Bool in
-                if !state.stopping, state.phase != .closed, let queue = state.projections.partitions[key], !queue.items.isEmpty { return false }
-                return true
-            }
-            if idle { return }
+            post(outcomes)
         }
     }
 
-    private func finishWorker(_ key: String) {
-        let restart = state.withLock { state -> Bool in
-            state.activeWorkers -= 1
-            state.workers.removeValue(forKey: key)
-            guard var queue = state.projections.partitions.removeValue(forKey: key) else { return false }
-            // Signals that arrived after the last check, while not stopping, get a new worker.
-            if !queue.items.isEmpty, !state.stopping, state.phase != .closed {
-                state.activeWorkers += 1
-                state.projections.partitions[key] = queue
+    /// Ends a worker: starts it again if signals arrived after its last
+    /// look, and forgets an empty partition.
+    private func finishWorker(_ key: String, outcomes: WorkerOutcomes) {
+        let restart = work.withLock { work -> Bool in
+            work.activeWorkers -= 1
+            guard let queue = work.queues.partitions[key] else {
+                work.outcomes.removeValue(forKey: key)
+                return false
+            }
+            if queue.items.count > outcomes.finished, !work.stopping {
+                work.activeWorkers += 1
                 return true
             }
-            queue.running = false
-            if !queue.items.isEmpty { state.projections.partitions[key] = queue }
+            work.queues.partitions[key]!.running = false
+            if queue.items.isEmpty {
+                work.queues.partitions.removeValue(forKey: key)
+                work.outcomes.removeValue(forKey: key)
+            }
             return false
         }
         if restart {
@@ -91,12 +89,12 @@ extension SignalNode {
             let (reason, text) = Self.schemaFailure(error, signal: signal)
             deadLetter(item, reason: reason, error: text, partition: key, buffer: &buffer)
             breaker.release(signal.id)
-            return outcomes.add(buffer)
+            return addDeadLetter(buffer, to: outcomes)
         }
         guard let handler = handlers.withLock({ $0[signal.type] }) else {
             deadLetter(item, reason: .unknownSignalType, error: "no handler registered for signal type \"\(signal.type)\"", partition: key, buffer: &buffer)
             breaker.release(signal.id)
-            return outcomes.add(buffer)
+            return addDeadLetter(buffer, to: outcomes)
         }
         var attempt = 1
         var history: [ProcessingAttempt] = []
@@ -117,15 +115,25 @@ extension SignalNode {
             history.append(record)
             if attempt >= max(1, options.retry.maxAttempts) {
                 deadLetter(item, reason: .processingFailed, error: failure, partition: key, buffer: &buffer)
-                return outcomes.add(buffer)
+                return addDeadLetter(buffer, to: outcomes)
             }
             // Retry: the partition waits; record the failure first.
-            guard outcomes.add(buffer), flush(outcomes) else { return false }
+            guard outcomes.add(buffer) else { return false }
+            post(outcomes, write: true)
+            guard outcomes.isEmpty else { return false }
             buffer = OutcomeBuffer()
             try? await Task.sleep(for: options.retry.backoff(after: attempt))
-            if state.withLock({ $0.stopping || $0.phase == .closed }) { return false }
+            if work.withLock({ $0.stopping }) { return false }
             attempt += 1
         }
+    }
+
+    /// Adds outcomes holding a dead letter and writes them at once, so the
+    /// dead letter queue shows it before the partition's next signal runs.
+    private func addDeadLetter(_ buffer: OutcomeBuffer, to outcomes: WorkerOutcomes) -> Bool {
+        guard outcomes.add(buffer) else { return false }
+        post(outcomes, write: true)
+        return true
     }
 
     /// Runs a handler once inside a span and returns the attempt.
@@ -179,50 +187,124 @@ extension SignalNode {
         ])
     }
 
-    /// Writes a worker's buffered outcomes as one batch and applies them
-    /// to the projections; false if the log refused (the signals stay
-    /// pending) or shutdown has taken them over.
-    func flush(_ outcomes: WorkerOutcomes) -> Bool {
+    /// Hands a worker's outcomes to the next outcome write. Outcomes of many
+    /// partitions are written as one batch by a task started for the first
+    /// of them (the others join it while it waits to run); with `write`
+    /// the caller writes the outbox itself, now.
+    func post(_ outcomes: WorkerOutcomes, write: Bool = false) {
+        let schedule = outbox.withLock { outbox -> Bool in
+            outbox.ready.append(outcomes)
+            guard !write, !outbox.scheduled else { return false }
+            outbox.scheduled = true
+            return true
+        }
+        if write {
+            writeOutbox()
+        } else if schedule {
+            Task.detached { [self] in self.writeOutbox() }
+        }
+    }
+
+    /// Writes every posted partition's outcomes as one batch and applies
+    /// them to the projections. If the log refuses, the outcomes go back to
+    /// their partitions (the signals stay pending; shutdown tries again).
+    func writeOutbox() {
         var written: (buffer: OutcomeBuffer, deadLetterWarning: Int)?
-        let ok = state.withLock { state -> Bool in
-            guard state.phase != .closed, let buffer = outcomes.take() else { return false }
-            guard !buffer.isEmpty else { return true }
-            do {
-                written = (buffer, try record(buffer, partition: outcomes.partition, state: &state))
-                return true
-            } catch {
-                logger.error("could not record processing outcomes; the signals stay pending", metadata: ["error": "\(error)"])
-                return false
+        state.withLock { state in
+            let ready = outbox.withLock { outbox -> [WorkerOutcomes] in
+                defer { outbox = Outbox() }
+                return outbox.ready
+            }
+            guard state.phase != .closed else { return }
+            var taken: [(outcomes: WorkerOutcomes, buffer: OutcomeBuffer)] = []
+            for outcomes in ready {
+                if let buffer = outcomes.take(), !buffer.isEmpty { taken.append((outcomes, buffer)) }
+            }
+            guard !taken.isEmpty else { return }
+            let recorded = record(taken, state: &state)
+            written = (recorded.merged, recorded.deadLetterWarning)
+            if let failure = recorded.failure {
+                for entry in taken[recorded.count...] { entry.outcomes.putBack(entry.buffer) }
+                logger.error("could not record processing outcomes; the signals stay pending", metadata: ["error": "\(failure)"])
             }
         }
         if let written { publish(written.buffer, deadLetterWarning: written.deadLetterWarning) }
-        return ok
     }
 
-    /// Appends a partition's outcomes and applies them to the projections
-    /// (call with the state lock held). Returns the dead letter queue size
-    /// to warn about, or 0.
-    func record(_ buffer: OutcomeBuffer, partition key: String, state: inout NodeState) throws -> Int {
-        _ = try append(buffer.records, writer: &state.writer)
-        state.projections.removeFinished(buffer.finished, from: key)
-        state.projections.totals.processed += UInt64(buffer.processed)
-        state.projections.totals.failedAttempts += UInt64(buffer.failedAttempts)
-        for entry in buffer.deadLetters {
-            if state.projections.deadLetters[entry.signal.id] == nil { state.projections.totals.deadLettered += 1 }
-            state.projections.deadLetters[entry.signal.id] = entry
+    /// Outcome records written per batch at most (a backlog of many
+    /// partitions' outcomes is split; one partition's run is never split).
+    static let outcomeBatchRecords = 4096
+
+    /// What ``record(_:state:)`` wrote.
+    struct Recorded {
+        /// How many of the buffers were written (a prefix).
+        var count = 0
+        /// Their outcomes merged, without the records (for metrics).
+        var merged = OutcomeBuffer()
+        /// The dead letter queue size to warn about, or 0.
+        var deadLetterWarning = 0
+        /// Why the rest were not written.
+        var failure: (any Error)?
+    }
+
+    /// Appends partitions' outcomes, a few thousand records a batch, and
+    /// applies each batch to the projections once written (call with the
+    /// state lock held). Stops at the first batch the log refuses.
+    func record(_ buffers: [(outcomes: WorkerOutcomes, buffer: OutcomeBuffer)], state: inout NodeState) -> Recorded {
+        var recorded = Recorded()
+        var start = 0
+        while start < buffers.count {
+            var end = start + 1
+            var records = buffers[start].buffer.records.count
+            while end < buffers.count, records + buffers[end].buffer.records.count <= Self.outcomeBatchRecords {
+                records += buffers[end].buffer.records.count
+                end += 1
+            }
+            var batch = OutcomeBuffer()
+            for entry in buffers[start..<end] { batch.mergeCounts(entry.buffer) }
+            do {
+                _ = try append(buffers[start..<end].lazy.flatMap(\.buffer.records), writer: &state.writer)
+            } catch {
+                recorded.failure = error
+                break
+            }
+            work.withLock { work in
+                for (outcomes, buffer) in buffers[start..<end] {
+                    let key = outcomes.partition
+                    work.queues.removeFinished(buffer.finished, from: key)
+                    outcomes.removed(buffer.finished)
+                    if let queue = work.queues.partitions[key], queue.items.isEmpty, !queue.running {
+                        work.queues.partitions.removeValue(forKey: key)
+                        work.outcomes.removeValue(forKey: key)
+                    }
+                }
+            }
+            apply(batch, records: records, state: &state, warning: &recorded.deadLetterWarning)
+            recorded.merged.mergeCounts(batch)
+            recorded.count = end
+            start = end
         }
-        if buffer.processed > 0 { state.throughput.add(buffer.processed, at: clock.nowMicroseconds()) }
-        var warning = 0
-        let size = state.projections.deadLetters.count
+        return recorded
+    }
+
+    /// Applies written outcomes to the totals and the dead letter queue.
+    private func apply(_ batch: OutcomeBuffer, records: Int, state: inout NodeState, warning: inout Int) {
+        state.totals.processed += UInt64(batch.processed)
+        state.totals.failedAttempts += UInt64(batch.failedAttempts)
+        for entry in batch.deadLetters {
+            if state.deadLetters[entry.signal.id] == nil { state.totals.deadLettered += 1 }
+            state.deadLetters[entry.signal.id] = entry
+        }
+        if batch.processed > 0 { state.throughput.add(batch.processed, at: clock.nowMicroseconds()) }
+        let size = state.deadLetters.count
         if size > options.maxDeadLetters, state.deadLetterWarningArmed {
             state.deadLetterWarningArmed = false
             warning = size
         } else if size <= options.maxDeadLetters {
             state.deadLetterWarningArmed = true
         }
-        state.recordsSinceCheckpoint += buffer.records.count
+        state.recordsSinceCheckpoint += records
         maybeCheckpoint(&state)
-        return warning
     }
 
     /// Publishes written outcomes to swift-metrics (outside the state lock).
@@ -242,7 +324,7 @@ extension SignalNode {
 
     /// The dead letter queue, oldest move first.
     public func deadLetters() -> [DeadLetter] {
-        state.withLock { $0.projections.deadLetters.values.sorted { ($0.time, $0.sequence) < ($1.time, $1.sequence) } }
+        state.withLock { $0.deadLetters.values.sorted { ($0.time, $0.sequence) < ($1.time, $1.sequence) } }
     }
 
     /// Retries one dead letter now (outside its partition's order), with its
@@ -252,7 +334,7 @@ extension SignalNode {
     public func reprocessDeadLetter(_ signalID: String) async throws -> Bool {
         let entry: DeadLetter = try state.withLock { (state) throws -> DeadLetter in
             guard state.phase != .closed else { throw SignalNodeError.closed }
-            guard let entry = state.projections.deadLetters[signalID] else { throw SignalNodeError.deadLetterNotFound(signalID) }
+            guard let entry = state.deadLetters[signalID] else { throw SignalNodeError.deadLetterNotFound(signalID) }
             guard state.reprocessing.insert(signalID).inserted else { throw SignalNodeError.deadLetterBusy(signalID) }
             return entry
         }
@@ -290,13 +372,13 @@ extension SignalNode {
             _ = try append(records, writer: &state.writer)
             state.recordsSinceCheckpoint += records.count
             if attempt != nil {
-                if failure == nil { state.projections.totals.processed += 1 } else { state.projections.totals.failedAttempts += 1 }
+                if failure == nil { state.totals.processed += 1 } else { state.totals.failedAttempts += 1 }
             }
             if let (reason, text) = failure {
-                state.projections.deadLetters[signal.id] = DeadLetter(signal: signal, reason: reason, error: text, time: now, nodeID: nodeID, sequence: entry.sequence)
+                state.deadLetters[signal.id] = DeadLetter(signal: signal, reason: reason, error: text, time: now, nodeID: nodeID, sequence: entry.sequence)
             } else {
-                state.projections.deadLetters.removeValue(forKey: signal.id)
-                state.projections.totals.reprocessed += 1
+                state.deadLetters.removeValue(forKey: signal.id)
+                state.totals.reprocessed += 1
             }
             maybeCheckpoint(&state)
         }
@@ -329,14 +411,14 @@ extension SignalNode {
     public func discardDeadLetter(_ signalID: String) throws {
         try state.withLock { (state) throws in
             guard state.phase != .closed else { throw SignalNodeError.closed }
-            guard let entry = state.projections.deadLetters[signalID] else { throw SignalNodeError.deadLetterNotFound(signalID) }
+            guard let entry = state.deadLetters[signalID] else { throw SignalNodeError.deadLetterNotFound(signalID) }
             guard !state.reprocessing.contains(signalID) else { throw SignalNodeError.deadLetterBusy(signalID) }
             _ = try append([.resolve(DeadLetterResolveRecord(signalID: signalID, resolution: .discarded, nodeID: nodeID,
                                                              correlationID: entry.signal.correlationID, time: clock.nowMicroseconds()),
                                      partition: entry.signal.partitionKey)], writer: &state.writer)
             state.recordsSinceCheckpoint += 1
-            state.projections.deadLetters.removeValue(forKey: signalID)
-            state.projections.totals.discarded += 1
+            state.deadLetters.removeValue(forKey: signalID)
+            state.totals.discarded += 1
         }
         metrics.discarded.increment()
         updateGauges()
@@ -369,7 +451,7 @@ extension SignalNode {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while true {
-            let idle = state.withLock { $0.projections.depth == 0 && $0.activeWorkers == 0 }
+            let idle = work.withLock { $0.queues.depth == 0 && $0.activeWorkers == 0 }
             if idle || !options.processing || clock.now >= deadline { break }
             try? await Task.sleep(for: .milliseconds(2))
         }
@@ -377,18 +459,24 @@ extension SignalNode {
         // hold: a signal whose handler finished is never processed again.
         var written: [(buffer: OutcomeBuffer, deadLetterWarning: Int)] = []
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.stopping = true
+            let all = work.withLock { work in
+                work.stopping = true
+                return work.outcomes.values.sorted(by: { $0.partition < $1.partition })
+            }
             stopRequested.store(true, ordering: .relaxed)
-            for outcomes in state.workers.values.sorted(by: { $0.partition < $1.partition }) {
+            var sealed: [(outcomes: WorkerOutcomes, buffer: OutcomeBuffer)] = []
+            for outcomes in all {
                 let buffer = outcomes.seal()
-                guard !buffer.isEmpty else { continue }
-                do {
-                    written.append((buffer, try record(buffer, partition: outcomes.partition, state: &state)))
-                } catch {
-                    logger.error("could not record processing outcomes at shutdown; the signals stay pending", metadata: ["error": "\(error)"])
+                if !buffer.isEmpty { sealed.append((outcomes, buffer)) }
+            }
+            if !sealed.isEmpty {
+                let recorded = record(sealed, state: &state)
+                written.append((recorded.merged, recorded.deadLetterWarning))
+                if let failure = recorded.failure {
+                    logger.error("could not record processing outcomes at shutdown; the signals stay pending", metadata: ["error": "\(failure)"])
                 }
             }
-            let drained = state.projections.depth == 0
+            let drained = work.withLock { $0.queues.depth == 0 }
             state.drained = drained
             writeCheckpoint(&state, type: .cleanShutdown)
             do {
@@ -465,7 +553,10 @@ extension SignalNode {
             var records: [OutRecord] = []
             var next = log.nextSequence
             var moved: [(partition: String, index: Int, sequence: UInt64)] = []
-            for (key, queue) in state.projections.partitions {
+            // Queue heads leave only when outcomes are written, under the
+            // state lock held here, so these indices stay valid until the update.
+            let queues = work.withLock { $0.queues }
+            for (key, queue) in queues.partitions {
                 for (index, item) in queue.items.enumerated() where range.contains(item.sequence) {
                     records.append(.signal(item.signal, carriedFrom: item.order))
                     moved.append((key, index, next))
@@ -473,7 +564,7 @@ extension SignalNode {
                 }
             }
             var movedDead: [(String, UInt64)] = []
-            for entry in state.projections.deadLetters.values.sorted(by: { $0.sequence < $1.sequence }) where range.contains(entry.sequence) {
+            for entry in state.deadLetters.values.sorted(by: { $0.sequence < $1.sequence }) where range.contains(entry.sequence) {
                 let copy = next
                 records.append(.signal(entry.signal, carriedFrom: entry.sequence))
                 records.append(.move(DeadLetterMoveRecord(signalID: entry.signal.id, reason: entry.reason, error: entry.error, nodeID: entry.nodeID,
@@ -486,8 +577,10 @@ extension SignalNode {
             if !records.isEmpty {
                 let result = try append(records, writer: &state.writer)
                 precondition(result.firstSequence == log.nextSequence - UInt64(records.count), "appends outside the node lock")
-                for entry in moved { state.projections.partitions[entry.partition]!.items[entry.index].sequence = entry.sequence }
-                for (id, sequence) in movedDead { state.projections.deadLetters[id]!.sequence = sequence }
+                work.withLock { work in
+                    for entry in moved { work.queues.partitions[entry.partition]!.items[entry.index].sequence = entry.sequence }
+                }
+                for (id, sequence) in movedDead { state.deadLetters[id]!.sequence = sequence }
             }
             guard writeCheckpoint(&state, type: .checkpoint) else { return false }
             return true

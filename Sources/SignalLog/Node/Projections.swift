@@ -1,102 +1,13 @@
-import DequeModule
-
-/// An accepted signal waiting in its partition's queue (accepted, not yet
-/// processed or dead-lettered).
-public struct PendingSignal: Sendable, Equatable {
-    /// The signal, shared: queues, runs and snapshots copy a pending signal
-    /// often, and a box is one reference count where a `Signal` is a dozen.
-    private var box: SignalBox
-    public var signal: Signal {
-        get { box.signal }
-        set { box = SignalBox(newValue) }
-    }
-    /// Where its signal record is now (moves when retention carries it forward).
-    public var sequence: UInt64
-    /// The sequence of its original acceptance: its place in partition order.
-    public var order: UInt64
-    /// Append time of the acceptance, microseconds.
-    public var acceptedAt: Int64
-
-    init(signal: Signal, sequence: UInt64, order: UInt64, acceptedAt: Int64) {
-        box = SignalBox(signal)
-        self.sequence = sequence
-        self.order = order
-        self.acceptedAt = acceptedAt
-    }
-
-    public static func == (lhs: PendingSignal, rhs: PendingSignal) -> Bool {
-        lhs.sequence == rhs.sequence && lhs.order == rhs.order && lhs.acceptedAt == rhs.acceptedAt && lhs.signal == rhs.signal
-    }
-}
-
-/// An immutable signal behind one reference (see ``PendingSignal``).
-final class SignalBox: Sendable {
-    let signal: Signal
-    init(_ signal: Signal) { self.signal = signal }
-}
-
-struct PartitionQueue: Sendable {
-    var items: Deque<PendingSignal> = []
-    /// A worker task is draining this partition.
-    var running = false
-}
-
 /// The state a node rebuilds from its log at open: pending signals per
 /// partition, the dedupe set, the dead letter queue and metric totals.
 struct Projections: Sendable {
-    var partitions: [String: PartitionQueue] = [:]
-    var depth = 0
-    /// Sum of acceptedAt over queued signals (for the mean age).
-    var acceptedAtSum: Double = 0
+    var queues = PartitionQueues()
     var dedupe = DedupeSet()
     var deadLetters: [String: DeadLetter] = [:]
     var totals = SignalTotals()
 
-    /// Queues `item`; true when its partition had no worker (the caller
-    /// starts one: the partition is marked running).
-    mutating func enqueue(_ item: PendingSignal) -> Bool {
-        depth += 1
-        acceptedAtSum += Double(item.acceptedAt)
-        return Self.append(item, to: &partitions[item.signal.partitionKey, default: PartitionQueue()])
-    }
-
-    private static func append(_ item: PendingSignal, to queue: inout PartitionQueue) -> Bool {
-        queue.items.append(item)
-        if queue.running { return false }
-        queue.running = true
-        return true
-    }
-
-    /// Removes the first `count` items of a partition (finished).
-    mutating func removeFinished(_ count: Int, from key: String) {
-        guard count > 0, partitions[key] != nil else { return }
-        let removedSum = Self.removeFirst(count, from: &partitions[key, default: PartitionQueue()])
-        depth -= min(count, depth)
-        acceptedAtSum -= removedSum
-        if depth == 0 { acceptedAtSum = 0 }
-    }
-
-    private static func removeFirst(_ count: Int, from queue: inout PartitionQueue) -> Double {
-        var sum = 0.0
-        for _ in 0..<min(count, queue.items.count) { sum += Double(queue.items.removeFirst().acceptedAt) }
-        return sum
-    }
-
-    /// Lowest sequence of any signal record still needed for pending work.
-    func lowWaterSequence(default next: UInt64) -> UInt64 {
-        var low = next
-        for queue in partitions.values {
-            for item in queue.items where item.sequence < low { low = item.sequence }
-        }
-        return low
-    }
-
     func snapshot(now: Int64, ttl: Int64) -> ProjectionSnapshot {
-        var pending: [String: [String]] = [:]
-        for (key, queue) in partitions where !queue.items.isEmpty {
-            pending[key] = queue.items.map(\.signal.id)
-        }
-        return ProjectionSnapshot(pending: pending, dedupe: dedupe.unexpired(now: now, ttl: ttl), deadLetters: deadLetters, totals: totals)
+        ProjectionSnapshot(pending: queues.pendingIDs, dedupe: dedupe.unexpired(now: now, ttl: ttl), deadLetters: deadLetters, totals: totals)
     }
 }
 

@@ -48,7 +48,7 @@ public struct SignalLogInspection: Sendable {
         let (projections, report) = try Startup.rebuild(log: log, now: now, ttl: ttl,
                                                         mode: RebuildMode(lenient: true, deadLettersOnly: scope == .deadLetters))
         self.report = report
-        pending = projections.partitions.values.flatMap(\.items).sorted { $0.order < $1.order }
+        pending = projections.queues.partitions.values.flatMap(\.items).sorted { $0.order < $1.order }
         deadLetters = projections.deadLetters
         totals = projections.totals
         dedupeKeys = Set(projections.dedupe.unexpired(now: now, ttl: ttl).keys)

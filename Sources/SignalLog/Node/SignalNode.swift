@@ -53,9 +53,17 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     public let startup: StartupReport
     let breaker: CircuitBreaker
     let handlers: Mutex<[String: SignalHandler]>
+    /// Acceptance, the dead letter queue, totals and every log append
+    /// (held across each append, so the log's order and the projections agree).
     let state: Mutex<NodeState>
+    /// The partition queues and their workers, apart from `state` so workers
+    /// take their next signals while an append holds `state`. Lock order:
+    /// `state`, then `work`, then a ``WorkerOutcomes``.
+    let work: Mutex<WorkState>
     let metrics: NodeMetrics
     let flow = Mutex(FlowState())
+    /// Partitions whose outcomes wait for the next outcome write.
+    let outbox = Mutex(Outbox())
     /// Set when shutdown stops the workers (checked between signals without the lock).
     let stopRequested = Atomic<Bool>(false)
     let ttl: Int64
@@ -65,20 +73,33 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     enum Phase { case running, draining, closed }
 
     struct NodeState {
-        var projections: Projections
+        var dedupe: DedupeSet
+        var deadLetters: [String: DeadLetter]
+        var totals: SignalTotals
         var phase: Phase = .running
-        /// Workers take no new signals.
-        var stopping = false
         var recordsSinceCheckpoint = 0
         var reprocessing: Set<String> = []
         var throughput = ThroughputWindow()
         var writer = ByteWriter(capacity: 1024)
         var closeWaiters: [CheckedContinuation<Void, Never>] = []
-        var activeWorkers = 0
-        /// Each running partition worker's unwritten outcomes (shutdown writes them).
-        var workers: [String: WorkerOutcomes] = [:]
         var drained: Bool?
         var deadLetterWarningArmed = true
+    }
+
+    struct WorkState {
+        var queues: PartitionQueues
+        /// Workers take no new signals (set by shutdown before it closes the log).
+        var stopping = false
+        var activeWorkers = 0
+        /// Each partition's finished-but-unwritten outcomes (written by
+        /// ``writeOutbox()``; shutdown writes what is left).
+        var outcomes: [String: WorkerOutcomes] = [:]
+    }
+
+    struct Outbox {
+        var ready: [WorkerOutcomes] = []
+        /// A task to write them has been started.
+        var scheduled = false
     }
 
     struct FlowState {
@@ -106,7 +127,9 @@ public final class SignalNode: Sendable, SignalTarget, Service {
             throw error
         }
         startup = rebuilt.1
-        state = Mutex(NodeState(projections: rebuilt.0))
+        let projections = rebuilt.0
+        state = Mutex(NodeState(dedupe: projections.dedupe, deadLetters: projections.deadLetters, totals: projections.totals))
+        work = Mutex(WorkState(queues: projections.queues))
     }
 
     /// Opens (creating if needed) the node's log, rebuilds its projections
@@ -120,10 +143,10 @@ public final class SignalNode: Sendable, SignalTarget, Service {
             node.updateGauges()
             return node
         }
-        let keys = node.state.withLock { state -> [String] in
+        let keys = node.work.withLock { work -> [String] in
             var keys: [String] = []
-            for (key, queue) in state.projections.partitions where !queue.items.isEmpty {
-                state.projections.partitions[key]!.running = true
+            for (key, queue) in work.queues.partitions where !queue.items.isEmpty {
+                work.queues.partitions[key]!.running = true
                 keys.append(key)
             }
             return keys.sorted()
@@ -163,7 +186,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
             if state.phase == .closed {
                 return signals.map { _ in .rejected(.shuttingDown) }
             }
-            state.projections.dedupe.evictExpired(now: now)
+            state.dedupe.evictExpired(now: now)
             // One pass decides each signal and writes its record. The dedupe
             // set is updated at once (so duplicates within the batch are
             // caught) and rolled back if the append fails.
@@ -171,7 +194,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
             output.reserveCapacity(signals.count)
             var claimed: [(position: Int, key: HashedString, previous: DedupeEntry?)] = []
             var probes: [String] = []
-            var depth = state.projections.depth
+            var depth = work.withLock { $0.queues.depth }
             let result: AppendResult
             do {
                 let nodeID = self.nodeID
@@ -199,10 +222,10 @@ public final class SignalNode: Sendable, SignalTarget, Service {
                             // this signal a duplicate.
                             let key = HashedString(signal.idempotencyKey)
                             let fingerprint = signal.payloadFingerprint
-                            let previous = state.projections.dedupe.claim(
+                            let previous = state.dedupe.claim(
                                 key, for: DedupeEntry(signalID: signal.id, fingerprint: fingerprint, acceptedAt: batch.timestamp))
                             if let seen = previous, seen.acceptedAt + ttl > now, !Self.defaultKeysCollided(signal, seen) {
-                                state.projections.dedupe.restore(key, to: seen)
+                                state.dedupe.restore(key, to: seen)
                                 decision = seen.fingerprint == fingerprint
                                     ? .duplicate(originalID: seen.signalID) : .conflict(originalID: seen.signalID)
                                 breaker.release(signal.id)
@@ -230,28 +253,32 @@ public final class SignalNode: Sendable, SignalTarget, Service {
                 }
             } catch {
                 for id in probes { breaker.release(id) }
-                for entry in claimed.reversed() { state.projections.dedupe.restore(entry.key, to: entry.previous) }
+                for entry in claimed.reversed() { state.dedupe.restore(entry.key, to: entry.previous) }
                 throw error
             }
             // The keys expire TTL after the log's append time (what a rebuild sees).
             let expiresAt = result.timestamp + ttl
             for entry in claimed {
-                let signal = signals[entry.position]
-                let sequence = result.firstSequence + UInt64(entry.position)
-                state.projections.dedupe.noteAccepted(entry.key, signalID: signal.id, expiresAt: expiresAt)
-                if state.projections.enqueue(PendingSignal(signal: signal, sequence: sequence, order: sequence, acceptedAt: result.timestamp)) {
-                    startKeys.append(signal.partitionKey)
+                state.dedupe.noteAccepted(entry.key, signalID: signals[entry.position].id, expiresAt: expiresAt)
+            }
+            work.withLock { work in
+                for entry in claimed {
+                    let signal = signals[entry.position]
+                    let sequence = result.firstSequence + UInt64(entry.position)
+                    if work.queues.enqueue(PendingSignal(signal: signal, sequence: sequence, order: sequence, acceptedAt: result.timestamp)) {
+                        startKeys.append(signal.partitionKey)
+                    }
                 }
             }
             for decision in output {
                 switch decision {
                 case .accepted: break
-                case .duplicate: state.projections.totals.duplicates += 1; counts.duplicates += 1
-                case .conflict: state.projections.totals.conflicts += 1; counts.conflicts += 1
-                case .rejected(let reason): state.projections.totals.rejected += 1; rejections.append(reason.code)
+                case .duplicate: state.totals.duplicates += 1; counts.duplicates += 1
+                case .conflict: state.totals.conflicts += 1; counts.conflicts += 1
+                case .rejected(let reason): state.totals.rejected += 1; rejections.append(reason.code)
                 }
             }
-            state.projections.totals.received += UInt64(claimed.count)
+            state.totals.received += UInt64(claimed.count)
             counts.accepted = claimed.count
             state.recordsSinceCheckpoint += signals.count
             maybeCheckpoint(&state)
@@ -291,7 +318,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     // MARK: Flow control
 
     /// Accepted-but-unfinished signals.
-    public var queueDepth: Int { state.withLock { $0.projections.depth } }
+    public var queueDepth: Int { work.withLock { $0.queues.depth } }
     public var queueCapacity: Int { options.queueCapacity }
 
     /// Sends `signal` to each target, checking the target's queue against
@@ -344,23 +371,23 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         let breakerState = breaker.currentState
         let value = state.withLock { state -> QueueMetrics in
             let now = clock.nowMicroseconds()
-            let projections = state.projections
+            let queues = work.withLock { $0.queues }
             var byPartition: [String: Int] = [:]
             var oldest = Int64.max
-            for (key, queue) in projections.partitions where !queue.items.isEmpty {
+            for (key, queue) in queues.partitions where !queue.items.isEmpty {
                 byPartition[key] = queue.items.count
                 oldest = min(oldest, queue.items.first!.acceptedAt)
             }
-            let depth = projections.depth
+            let depth = queues.depth
             let maxAge = depth == 0 ? 0 : Double(max(0, now - oldest)) / 1e6
-            let meanAge = depth == 0 ? 0 : max(0, Double(now) - projections.acceptedAtSum / Double(depth)) / 1e6
-            let totals = projections.totals
+            let meanAge = depth == 0 ? 0 : max(0, Double(now) - queues.acceptedAtSum / Double(depth)) / 1e6
+            let totals = state.totals
             let finished = totals.processed + totals.failedAttempts
             return QueueMetrics(
                 queueDepth: depth, queueCapacity: options.queueCapacity, depthByPartition: byPartition,
                 maxMessageAge: maxAge, meanMessageAge: meanAge, throughputPerSecond: state.throughput.rate(at: now),
                 errorRate: finished == 0 ? 0 : Double(totals.failedAttempts) / Double(finished),
-                deadLetterCount: projections.deadLetters.count, duplicateCount: totals.duplicates,
+                deadLetterCount: state.deadLetters.count, duplicateCount: totals.duplicates,
                 circuitState: breakerState, totals: totals)
         }
         metrics.queueDepth.record(value.queueDepth)
@@ -377,7 +404,8 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     public var circuitState: CircuitState { breaker.currentState }
 
     func updateGauges() {
-        let (depth, dead) = state.withLock { ($0.projections.depth, $0.projections.deadLetters.count) }
+        let dead = state.withLock { $0.deadLetters.count }
+        let depth = queueDepth
         metrics.queueDepth.record(depth)
         metrics.deadLetterQueueSize.record(dead)
         metrics.circuitState.record(breaker.currentState.gaugeValue)
@@ -385,7 +413,10 @@ public final class SignalNode: Sendable, SignalTarget, Service {
 
     /// The projections in comparable form (tests, reliability.md #17).
     func projectionSnapshot() -> ProjectionSnapshot {
-        state.withLock { $0.projections.snapshot(now: clock.nowMicroseconds(), ttl: ttl) }
+        state.withLock { state in
+            let projections = Projections(queues: work.withLock { $0.queues }, dedupe: state.dedupe, deadLetters: state.deadLetters, totals: state.totals)
+            return projections.snapshot(now: clock.nowMicroseconds(), ttl: ttl)
+        }
     }
 
     // MARK: Writing records
@@ -401,7 +432,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     /// Appends `records` as one batch. Call with the state lock held: every
     /// append of the node happens under it, so projections and the log's
     /// order always agree (checkpoints depend on it).
-    func append(_ records: [OutRecord], writer: inout ByteWriter) throws -> AppendResult {
+    func append(_ records: some Sequence<OutRecord>, writer: inout ByteWriter) throws -> AppendResult {
         try log.appendBatch { batch in
             for record in records {
                 writer.bytes.removeAll(keepingCapacity: true)
@@ -431,13 +462,13 @@ public final class SignalNode: Sendable, SignalTarget, Service {
 
     func makeMarker(_ state: NodeState, type: MarkerRecord.MarkerType) -> MarkerRecord {
         let next = log.nextSequence
-        let refs = state.projections.deadLetters.values.sorted { $0.sequence < $1.sequence }.map { entry in
+        let refs = state.deadLetters.values.sorted { $0.sequence < $1.sequence }.map { entry in
             MarkerRecord.DeadLetterRef(signalID: entry.signal.id, signalSequence: entry.sequence, reason: entry.reason, time: entry.time,
                                        retryCount: entry.signal.retryCount, nodeID: entry.nodeID, error: entry.error)
         }
         return MarkerRecord(type: type, time: clock.nowMicroseconds(), nodeID: nodeID,
-                            lowWaterSequence: state.projections.lowWaterSequence(default: next),
-                            totals: state.projections.totals, deadLetters: refs)
+                            lowWaterSequence: work.withLock { $0.queues.lowWaterSequence(default: next) },
+                            totals: state.totals, deadLetters: refs)
     }
 
     func maybeCheckpoint(_ state: inout NodeState) {

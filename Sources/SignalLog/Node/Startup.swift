@@ -163,9 +163,9 @@ enum Startup {
         add(reader.statistics, to: &statistics)
 
         for candidate in candidates.values.sorted(by: { $0.order < $1.order }) {
-            _ = projections.enqueue(candidate)
+            _ = projections.queues.enqueue(candidate)
         }
-        report.pendingSignals = projections.depth
+        report.pendingSignals = projections.queues.depth
         report.deadLetters = projections.deadLetters.count
         report.dedupeKeys = projections.dedupe.count
         report.batchesDecoded = statistics.batchesDecoded

@@ -14,6 +14,11 @@ struct OutcomeBuffer: Sendable {
 
     mutating func merge(_ other: OutcomeBuffer) {
         records.append(contentsOf: other.records)
+        mergeCounts(other)
+    }
+
+    /// Merges everything but the records (what metrics need).
+    mutating func mergeCounts(_ other: OutcomeBuffer) {
         finished += other.finished
         processed += other.processed
         failedAttempts += other.failedAttempts
@@ -22,17 +27,31 @@ struct OutcomeBuffer: Sendable {
     }
 }
 
-/// A partition worker's finished-but-unwritten outcomes, shared with
-/// ``SignalNode/gracefulShutdown(timeout:)``: a worker batches the attempt
-/// records of a run of signals before writing them, and shutdown must not
-/// close the log while those records sit in the worker (their signals would
-/// be processed again after reopen). Shutdown *seals* every worker's
-/// outcomes under the node lock and writes them itself before the
-/// clean-shutdown marker; a worker whose handler finishes after the seal
-/// finds its outcome refused and stops (that signal stays pending).
+/// A partition's finished-but-unwritten outcomes, shared by its worker,
+/// the outcome writer (``SignalNode/writeOutbox()``) and
+/// ``SignalNode/gracefulShutdown(timeout:)``.
+///
+/// Finished signals stay at the head of their partition's queue until their
+/// outcomes are written, and the worker takes its next signals after
+/// ``finished`` of them. Outcomes *taken* for writing still count as
+/// finished until ``removed(_:)`` says the writer removed their signals from
+/// the queue (both under the node's work lock), so a worker never runs a
+/// signal twice while its outcome is being written.
+///
+/// Shutdown must not close the log while outcomes sit here (their signals
+/// would be processed again after reopen): it *seals* every partition's
+/// outcomes and writes them itself before the clean-shutdown marker; a
+/// worker whose handler finishes after the seal finds its outcome refused
+/// and stops (that signal stays pending).
 final class WorkerOutcomes: Sendable {
     let partition: String
-    private let state = Mutex<(buffer: OutcomeBuffer, sealed: Bool)>((OutcomeBuffer(), false))
+    private struct State {
+        var buffer = OutcomeBuffer()
+        /// Finished signals taken for writing, still in the queue.
+        var taken = 0
+        var sealed = false
+    }
+    private let state = Mutex(State())
 
     init(partition: String) { self.partition = partition }
 
@@ -45,25 +64,46 @@ final class WorkerOutcomes: Sendable {
         }
     }
 
-    /// Head-of-partition signals finished but not yet written.
-    var finished: Int { state.withLock { $0.buffer.finished } }
+    /// Signals at the head of the partition's queue that are finished:
+    /// buffered, or taken and not yet removed from the queue.
+    var finished: Int { state.withLock { $0.buffer.finished + $0.taken } }
 
     var isEmpty: Bool { state.withLock { $0.buffer.isEmpty } }
 
-    /// Takes the buffered outcomes to write them (nil once sealed).
+    /// Takes the buffered outcomes to write them (nil once sealed). Their
+    /// signals count as finished until ``removed(_:)`` or ``putBack(_:)``.
     func take() -> OutcomeBuffer? {
         state.withLock { state in
             guard !state.sealed else { return nil }
             defer { state.buffer = OutcomeBuffer() }
+            state.taken += state.buffer.finished
             return state.buffer
         }
     }
 
-    /// Takes the buffered outcomes and refuses all later ones.
+    /// The writer removed `count` taken signals from the head of the queue.
+    func removed(_ count: Int) {
+        state.withLock { $0.taken -= count }
+    }
+
+    /// Returns outcomes taken by ``take()`` that could not be written,
+    /// ahead of any added since.
+    func putBack(_ buffer: OutcomeBuffer) {
+        state.withLock { state in
+            state.taken -= buffer.finished
+            var restored = buffer
+            restored.merge(state.buffer)
+            state.buffer = restored
+        }
+    }
+
+    /// Takes the buffered outcomes (counted as taken, like ``take()``) and
+    /// refuses all later ones.
     func seal() -> OutcomeBuffer {
         state.withLock { state in
             state.sealed = true
             defer { state.buffer = OutcomeBuffer() }
+            state.taken += state.buffer.finished
             return state.buffer
         }
     }
