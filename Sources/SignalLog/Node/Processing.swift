@@ -205,30 +205,35 @@ extension SignalNode {
         }
     }
 
-    /// Writes every posted partition's outcomes as one batch and applies
-    /// them to the projections. If the log refuses, the outcomes go back to
-    /// their partitions (the signals stay pending; shutdown tries again).
+    /// Writes every posted partition's outcomes (see ``writePosted(_:)``).
     func writeOutbox() {
-        var written: (buffer: OutcomeBuffer, deadLetterWarning: Int)?
-        state.withLock { state in
-            let ready = outbox.withLock { outbox -> [WorkerOutcomes] in
-                defer { outbox = Outbox() }
-                return outbox.ready
-            }
-            guard state.phase != .closed else { return }
-            var taken: [(outcomes: WorkerOutcomes, buffer: OutcomeBuffer)] = []
-            for outcomes in ready {
-                if let buffer = outcomes.take(), !buffer.isEmpty { taken.append((outcomes, buffer)) }
-            }
-            guard !taken.isEmpty else { return }
-            let recorded = record(taken, state: &state)
-            written = (recorded.merged, recorded.deadLetterWarning)
-            if let failure = recorded.failure {
-                for entry in taken[recorded.count...] { entry.outcomes.putBack(entry.buffer) }
-                logger.error("could not record processing outcomes; the signals stay pending", metadata: ["error": "\(failure)"])
-            }
+        let written = state.withLock { writePosted(&$0) }
+        if let written { publish(written) }
+    }
+
+    /// Writes every posted partition's outcomes and applies them to the
+    /// projections (call with the state lock held; publish the result after
+    /// releasing it). Acceptance calls it too, so while signals stream in,
+    /// outcomes ride along with them instead of waiting for the lock.
+    /// If the log refuses, the outcomes go back to their partitions (the
+    /// signals stay pending; shutdown tries again).
+    func writePosted(_ state: inout NodeState) -> Recorded? {
+        let ready = outbox.withLock { outbox -> [WorkerOutcomes] in
+            defer { outbox = Outbox() }
+            return outbox.ready
         }
-        if let written { publish(written.buffer, deadLetterWarning: written.deadLetterWarning) }
+        guard state.phase != .closed else { return nil }
+        var taken: [(outcomes: WorkerOutcomes, buffer: OutcomeBuffer)] = []
+        for outcomes in ready {
+            if let buffer = outcomes.take(), !buffer.isEmpty { taken.append((outcomes, buffer)) }
+        }
+        guard !taken.isEmpty else { return nil }
+        let recorded = record(taken, state: &state)
+        if let failure = recorded.failure {
+            for entry in taken[recorded.count...] { entry.outcomes.putBack(entry.buffer) }
+            logger.error("could not record processing outcomes; the signals stay pending", metadata: ["error": "\(failure)"])
+        }
+        return recorded
     }
 
     /// Outcome records written per batch at most (a backlog of many
@@ -245,6 +250,9 @@ extension SignalNode {
         var deadLetterWarning = 0
         /// Why the rest were not written.
         var failure: (any Error)?
+        /// Queue depth and dead letter queue size after the writes (for the gauges).
+        var queueDepth = 0
+        var deadLetterCount = 0
     }
 
     /// Appends partitions' outcomes, a few thousand records a batch, and
@@ -284,6 +292,8 @@ extension SignalNode {
             recorded.count = end
             start = end
         }
+        recorded.queueDepth = work.withLock { $0.queues.depth }
+        recorded.deadLetterCount = state.deadLetters.count
         return recorded
     }
 
@@ -307,8 +317,10 @@ extension SignalNode {
         maybeCheckpoint(&state)
     }
 
-    /// Publishes written outcomes to swift-metrics (outside the state lock).
-    func publish(_ buffer: OutcomeBuffer, deadLetterWarning: Int) {
+    /// Publishes written outcomes to swift-metrics (outside the state lock,
+    /// and without taking it: the gauges come from the write).
+    func publish(_ recorded: Recorded) {
+        let buffer = recorded.merged, deadLetterWarning = recorded.deadLetterWarning
         if buffer.processed > 0 { metrics.processed.increment(by: Int64(buffer.processed)) }
         if buffer.failedAttempts > 0 { metrics.failures.increment(by: Int64(buffer.failedAttempts)) }
         for entry in buffer.deadLetters { metrics.deadLettered[entry.reason]?.increment() }
@@ -317,7 +329,11 @@ extension SignalNode {
             logger.warning("dead letter queue is over its size threshold (dead letters are kept)",
                            metadata: ["size": "\(deadLetterWarning)", "threshold": "\(options.maxDeadLetters)"])
         }
-        if !buffer.deadLetters.isEmpty || buffer.finished > 0 { updateGauges() }
+        if !buffer.deadLetters.isEmpty || buffer.finished > 0 {
+            metrics.queueDepth.record(recorded.queueDepth)
+            metrics.deadLetterQueueSize.record(recorded.deadLetterCount)
+            metrics.circuitState.record(breaker.currentState.gaugeValue)
+        }
     }
 
     // MARK: Dead letter queue
@@ -457,7 +473,7 @@ extension SignalNode {
         }
         // Stop the workers and write, before the marker, every outcome they
         // hold: a signal whose handler finished is never processed again.
-        var written: [(buffer: OutcomeBuffer, deadLetterWarning: Int)] = []
+        var written: [Recorded] = []
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             let all = work.withLock { work in
                 work.stopping = true
@@ -471,7 +487,7 @@ extension SignalNode {
             }
             if !sealed.isEmpty {
                 let recorded = record(sealed, state: &state)
-                written.append((recorded.merged, recorded.deadLetterWarning))
+                written.append(recorded)
                 if let failure = recorded.failure {
                     logger.error("could not record processing outcomes at shutdown; the signals stay pending", metadata: ["error": "\(failure)"])
                 }
@@ -489,7 +505,7 @@ extension SignalNode {
             defer { state.closeWaiters = [] }
             return state.closeWaiters
         }
-        for entry in written { publish(entry.buffer, deadLetterWarning: entry.deadLetterWarning) }
+        for entry in written { publish(entry) }
         for waiter in waiters { waiter.resume() }
         let drained = state.withLock { $0.drained ?? false }
         logger.info("node shut down", metadata: ["node": "\(nodeID)", "drained": "\(drained)"])

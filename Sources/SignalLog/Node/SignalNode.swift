@@ -181,6 +181,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         var startKeys: [String] = []
         var counts = (accepted: 0, duplicates: 0, conflicts: 0)
         var rejections: [String] = []
+        var posted: Recorded?
         let results: [ReceiveResult] = try state.withLock { (state) throws -> [ReceiveResult] in
             let now = clock.nowMicroseconds()
             if state.phase == .closed {
@@ -282,8 +283,10 @@ public final class SignalNode: Sendable, SignalTarget, Service {
             counts.accepted = claimed.count
             state.recordsSinceCheckpoint += signals.count
             maybeCheckpoint(&state)
+            posted = writePosted(&state)
             return output
         }
+        if let posted { publish(posted) }
         if counts.accepted > 0 { metrics.received.increment(by: Int64(counts.accepted)) }
         if counts.duplicates > 0 { metrics.duplicates.increment(by: Int64(counts.duplicates)) }
         if counts.conflicts > 0 { metrics.conflicts.increment(by: Int64(counts.conflicts)) }
