@@ -187,21 +187,50 @@ extension SignalNode {
         ])
     }
 
-    /// Hands a worker's outcomes to the next outcome write. Outcomes of many
-    /// partitions are written as one batch by a task started for the first
-    /// of them (the others join it while it waits to run); with `write`
-    /// the caller writes the outbox itself, now.
+    /// How long posted outcomes wait for an acceptance to carry them before
+    /// a writer task takes the node lock for them itself.
+    static let outcomeLinger: Duration = .microseconds(500)
+    /// Posted runs an acceptance waits for before it carries them.
+    static let outcomeCarryMinimum = 32
+
+    /// Hands a worker's outcomes to the next outcome write; with `write`
+    /// the caller writes them (and everything else posted) now.
+    ///
+    /// Otherwise they are written as one batch with every partition's
+    /// outcomes posted meanwhile: by the next acceptance (which holds the
+    /// node lock anyway, see ``writePosted(_:)``) or, when no signals arrive
+    /// for ``outcomeLinger``, by a writer task. While signals stream in, the
+    /// writer never competes with acceptance for the lock.
     func post(_ outcomes: WorkerOutcomes, write: Bool = false) {
         let schedule = outbox.withLock { outbox -> Bool in
             outbox.ready.append(outcomes)
-            guard !write, !outbox.scheduled else { return false }
-            outbox.scheduled = true
+            guard !write, !outbox.writerScheduled else { return false }
+            outbox.writerScheduled = true
             return true
         }
         if write {
             writeOutbox()
         } else if schedule {
-            Task.detached { [self] in self.writeOutbox() }
+            Task.detached { [self] in await self.lingerAndWrite() }
+        }
+    }
+
+    /// The writer task: waits while acceptances carry the outcomes, writes
+    /// what is left once they stop, and ends when nothing is left.
+    private func lingerAndWrite() async {
+        var seen = outbox.withLock { $0.writes }
+        while true {
+            try? await Task.sleep(for: Self.outcomeLinger)
+            let idle = outbox.withLock { outbox -> Bool? in
+                if outbox.ready.isEmpty {
+                    outbox.writerScheduled = false
+                    return nil
+                }
+                defer { seen = outbox.writes }
+                return outbox.writes == seen
+            }
+            guard let idle else { return }
+            if idle { writeOutbox() }
         }
     }
 
@@ -217,9 +246,17 @@ extension SignalNode {
     /// outcomes ride along with them instead of waiting for the lock.
     /// If the log refuses, the outcomes go back to their partitions (the
     /// signals stay pending; shutdown tries again).
-    func writePosted(_ state: inout NodeState) -> Recorded? {
+    ///
+    /// - Parameter minimum: write only if at least this many runs are
+    ///   posted (acceptance lets a few accumulate, so one signal per call
+    ///   does not mean one outcome batch per call).
+    func writePosted(_ state: inout NodeState, minimum: Int = 1) -> Recorded? {
         let ready = outbox.withLock { outbox -> [WorkerOutcomes] in
-            defer { outbox = Outbox() }
+            guard outbox.ready.count >= minimum else { return [] }
+            defer {
+                outbox.ready = []
+                outbox.writes &+= 1
+            }
             return outbox.ready
         }
         guard state.phase != .closed else { return nil }

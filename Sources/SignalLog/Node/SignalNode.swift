@@ -98,8 +98,11 @@ public final class SignalNode: Sendable, SignalTarget, Service {
 
     struct Outbox {
         var ready: [WorkerOutcomes] = []
-        /// A task to write them has been started.
-        var scheduled = false
+        /// Times the outbox was taken for writing (the writer task sees
+        /// acceptances carrying outcomes by it changing).
+        var writes = 0
+        /// A writer task is waiting (see ``post(_:write:)``).
+        var writerScheduled = false
     }
 
     struct FlowState {
@@ -283,7 +286,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
             counts.accepted = claimed.count
             state.recordsSinceCheckpoint += signals.count
             maybeCheckpoint(&state)
-            posted = writePosted(&state)
+            posted = writePosted(&state, minimum: Self.outcomeCarryMinimum)
             return output
         }
         if let posted { publish(posted) }
