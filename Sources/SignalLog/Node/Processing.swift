@@ -218,19 +218,17 @@ extension SignalNode {
     /// The writer task: waits while acceptances carry the outcomes, writes
     /// what is left once they stop, and ends when nothing is left.
     private func lingerAndWrite() async {
-        var seen = outbox.withLock { $0.writes }
+        var seen = acceptances.load(ordering: .relaxed)
         while true {
             try? await Task.sleep(for: Self.outcomeLinger)
-            let idle = outbox.withLock { outbox -> Bool? in
-                if outbox.ready.isEmpty {
-                    outbox.writerScheduled = false
-                    return nil
-                }
-                defer { seen = outbox.writes }
-                return outbox.writes == seen
+            let empty = outbox.withLock { outbox -> Bool in
+                if outbox.ready.isEmpty { outbox.writerScheduled = false }
+                return outbox.ready.isEmpty
             }
-            guard let idle else { return }
-            if idle { writeOutbox() }
+            if empty { return }
+            let now = acceptances.load(ordering: .relaxed)
+            if now == seen { writeOutbox() }
+            seen = now
         }
     }
 
@@ -253,10 +251,7 @@ extension SignalNode {
     func writePosted(_ state: inout NodeState, minimum: Int = 1) -> Recorded? {
         let ready = outbox.withLock { outbox -> [WorkerOutcomes] in
             guard outbox.ready.count >= minimum else { return [] }
-            defer {
-                outbox.ready = []
-                outbox.writes &+= 1
-            }
+            defer { outbox.ready = [] }
             return outbox.ready
         }
         guard state.phase != .closed else { return nil }

@@ -64,6 +64,8 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     let flow = Mutex(FlowState())
     /// Partitions whose outcomes wait for the next outcome write.
     let outbox = Mutex(Outbox())
+    /// Acceptance calls so far (the outcome writer task waits while it grows).
+    let acceptances = Atomic<Int>(0)
     /// Set when shutdown stops the workers (checked between signals without the lock).
     let stopRequested = Atomic<Bool>(false)
     let ttl: Int64
@@ -98,9 +100,6 @@ public final class SignalNode: Sendable, SignalTarget, Service {
 
     struct Outbox {
         var ready: [WorkerOutcomes] = []
-        /// Times the outbox was taken for writing (the writer task sees
-        /// acceptances carrying outcomes by it changing).
-        var writes = 0
         /// A writer task is waiting (see ``post(_:write:)``).
         var writerScheduled = false
     }
@@ -180,6 +179,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     /// Throws only when the log cannot be written (then nothing was accepted).
     public func receive(batch signals: [Signal]) throws -> [ReceiveResult] {
         guard !signals.isEmpty else { return [] }
+        acceptances.add(1, ordering: .relaxed)
         let invalid = signals.map(Self.validate)
         var startKeys: [String] = []
         var counts = (accepted: 0, duplicates: 0, conflicts: 0)
