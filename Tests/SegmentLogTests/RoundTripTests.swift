@@ -42,3 +42,44 @@ import Testing
         try log.close()
     }
 }
+
+@Suite struct CompressionAccelerationTests {
+    /// Text-like records, so the batches really compress.
+    static func records(_ count: Int) -> [AppendRecord] {
+        (0..<count).map { i in
+            let text = "{\"sensor\":\"s-\(i % 17)\",\"reading\":\(i),\"unit\":\"C\",\"note\":\"a reading like the one before it\"}"
+            return AppendRecord(kind: 1, partition: "p\(i % 5)", payload: Array(text.utf8))
+        }
+    }
+
+    /// Any acceleration (out-of-range ones clamped) writes ordinary LZ4
+    /// blocks that a log opened with another acceleration reads back.
+    @Test(arguments: [Int.min, 0, 1, 4, 64, 65_537, Int.max])
+    func everyAccelerationWritesBlocksAnyOpenReads(acceleration: Int) throws {
+        let directory = TemporaryDirectory()
+        var writing = LogOptions()
+        writing.compressionAcceleration = acceleration
+        let log = try SegmentLog.open(directory: directory.child(), options: writing)
+        let written = Self.records(400)
+        for start in stride(from: 0, to: written.count, by: 100) {
+            try log.append(written[start..<start + 100])
+        }
+        let rawBytes = written.reduce(0) { $0 + $1.payload.count }
+        let stored = log.segments().reduce(0) { $0 + Int($1.fileBytes) }
+        if acceleration <= 64 {
+            // (At the top of the range LZ4 barely looks for matches.)
+            #expect(stored < rawBytes, "the batches were compressed (\(stored) of \(rawBytes) bytes)")
+        }
+        try log.close()
+
+        var reading = LogOptions()
+        reading.compressionAcceleration = acceleration == 1 ? 4 : 1
+        let reopened = try SegmentLog.open(directory: directory.child(), options: reading)
+        let records = try readAll(reopened)
+        #expect(records.map(\.payload) == written.map(\.payload))
+        #expect(records.map(\.partition) == written.map(\.partition))
+        try reopened.append(Self.records(10))
+        #expect(try readAll(reopened).count == 410)
+        try reopened.close()
+    }
+}

@@ -10,7 +10,13 @@ package final class BatchEncoder {
     private(set) var recordCount = 0
     let limits: LogLimits
 
-    package init(limits: LogLimits) { self.limits = limits }
+    /// LZ4 acceleration (see ``LogOptions/compressionAcceleration``).
+    let acceleration: Int
+
+    package init(limits: LogLimits, acceleration: Int = 1) {
+        self.limits = limits
+        self.acceleration = acceleration
+    }
 
     var encodedBytes: Int { records.count }
 
@@ -57,7 +63,7 @@ package final class BatchEncoder {
             start: output.base + SegmentFormat.batchHeaderSize,
             count: output.capacity - SegmentFormat.batchHeaderSize)
         var codec = SegmentFormat.codecLZ4
-        var stored = LZ4Block.compress(raw, into: body) ?? Int.max
+        var stored = LZ4Block.compress(raw, into: body, acceleration: acceleration) ?? Int.max
         if stored >= raw.count {
             // Incompressible: store the records as they are.
             codec = SegmentFormat.codecNone
