@@ -75,8 +75,8 @@ public struct SignalNodeOptions: Sendable {
     public var checkpointInterval: Int = 10_000
     /// Drain timeout when the node runs as a ServiceLifecycle `Service`.
     public var shutdownTimeout: Duration = .seconds(30)
-    /// A partition's worker writes the attempt records of up to this many
-    /// consecutive signals as one log batch.
+    /// A partition's worker takes up to this many consecutive signals at a
+    /// time (one lock acquisition) before it hands their outcomes on.
     public var maxBatchRun: Int = 256
     /// Whether the node processes what it accepts (default true). A node
     /// opened with `false` is *accept-only*: it applies every acceptance rule

@@ -286,6 +286,9 @@ public final class SignalNode: Sendable, SignalTarget, Service {
             counts.accepted = claimed.count
             state.recordsSinceCheckpoint += signals.count
             maybeCheckpoint(&state)
+            // The new signals' workers start before this call carries the
+            // posted outcomes, so carrying does not delay their handlers.
+            startWorkers(startKeys)
             posted = writePosted(&state, minimum: Self.outcomeCarryMinimum)
             return output
         }
@@ -294,7 +297,6 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         if counts.duplicates > 0 { metrics.duplicates.increment(by: Int64(counts.duplicates)) }
         if counts.conflicts > 0 { metrics.conflicts.increment(by: Int64(counts.conflicts)) }
         for code in rejections { metrics.rejected[code]?.increment() }
-        startWorkers(startKeys)
         return results
     }
 
