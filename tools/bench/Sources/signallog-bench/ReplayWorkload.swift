@@ -7,6 +7,17 @@ import SegmentLog
 struct ReplayWorkload {
     let repeats: Int
 
+    /// A short query (a few milliseconds) is at the mercy of one scheduler
+    /// hiccup on a shared machine, so it runs at least ``repeats`` times and
+    /// until its runs add up to ``minimumSeconds`` (at most ``maximumRuns``):
+    /// its median then rests on many runs, as a long query's does on a long run.
+    static let minimumSeconds = 0.25
+    static let maximumRuns = 100
+
+    static func wantsAnotherRun(after runs: Int, totals: [Double], repeats: Int) -> Bool {
+        runs < repeats || (runs < maximumRuns && totals.reduce(0, +) < minimumSeconds)
+    }
+
     func runSignalLog(directory: String, queries: [ReplayQuery], keys: [String]) throws(BenchFailure) -> [ReplayResult] {
         do {
             let log = try SegmentLog.openReadOnly(directory: directory)
@@ -22,7 +33,9 @@ struct ReplayWorkload {
                     partitions: query.partition.map { [keys[$0]] })
                 var firsts: [Double] = [], totals: [Double] = []
                 var bytesRead = 0
-                for run in 0..<repeats {
+                var run = 0
+                while Self.wantsAnotherRun(after: run, totals: totals, repeats: repeats) {
+                    defer { run += 1 }
                     let start = Stopwatch.now()
                     let reader = log.read(logQuery)
                     var count = 0, bytes = 0
@@ -68,7 +81,9 @@ struct ReplayWorkload {
                 : "SELECT \(columns) FROM signals WHERE \(conditions.joined(separator: " AND ")) ORDER BY ts, seq"
             var firsts: [Double] = [], totals: [Double] = []
             var bytesRead = 0
-            for run in 0..<repeats {
+            var run = 0
+            while Self.wantsAnotherRun(after: run, totals: totals, repeats: repeats) {
+                defer { run += 1 }
                 let readBefore = ProcessStats.bytesReadBySyscalls()
                 let start = Stopwatch.now()
                 let statement = try db.prepare(sql)
