@@ -25,6 +25,9 @@ extension String {
 ///   receive:  SignalNode.receive(batch:) with a trivial handler; time to accept everything
 ///   e2e:      the same, until every signal is processed (attempt records written)
 ///   single:   SignalNode.receive(_:) one signal per call
+/// `SLOG_BENCH_ONLY` picks one node run after the two log runs: `e2e`,
+/// `paused`, `single`, `accept` (an accept-only node) or `drain` (that
+/// backlog reopened and processed).
 func runBenchmark(_ arguments: [String]) async {
     guard let directory = arguments.first else {
         writeOut("usage: slog-node-child --bench <empty-directory> [signals] [batch] [partitions]\n")
