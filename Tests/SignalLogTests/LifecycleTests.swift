@@ -94,7 +94,8 @@ struct ServiceTests {
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [node], logger: logger))
         let running = Task { try await group.run() }
         _ = try node.receive(batch: (0..<20).map { makeSignal("s\($0)", partition: "p\($0 % 2)") })
-        try await Task.sleep(for: .milliseconds(100))  // let the group start its services
+        // The group has started the node's run() and its shutdown handler is in place.
+        #expect(await eventually { node.serviceRuns.load(ordering: .acquiring) == 1 })
         await group.triggerGracefulShutdown()
         try await running.value
         #expect(node.isClosed)

@@ -385,6 +385,8 @@ extension SignalNode {
     public func run() async throws {
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
+                // Both handlers are in place from here on.
+                serviceRuns.add(1, ordering: .releasing)
                 await waitUntilClosed()
             } onCancel: {
                 Task { await self.gracefulShutdown(timeout: .zero) }

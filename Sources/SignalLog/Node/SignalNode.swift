@@ -68,6 +68,8 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     let acceptances = Atomic<Int>(0)
     /// Set when shutdown stops the workers (checked between signals without the lock).
     let stopRequested = Atomic<Bool>(false)
+    /// Times ``run()`` has started waiting with its shutdown handlers installed.
+    let serviceRuns = Atomic<Int>(0)
     let ttl: Int64
     var clock: any LogClock { options.clock }
     var logger: Logger { options.logger }
