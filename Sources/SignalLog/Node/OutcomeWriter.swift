@@ -131,10 +131,7 @@ extension SignalNode {
                     let key = outcomes.partition
                     work.queues.removeFinished(buffer.finished, from: key)
                     outcomes.removed(buffer.finished)
-                    if let queue = work.queues.partitions[key], queue.items.isEmpty, !queue.running {
-                        work.queues.partitions.removeValue(forKey: key)
-                        work.outcomes.removeValue(forKey: key)
-                    }
+                    work.forgetIfIdle(key)
                 }
             }
             apply(batch, records: records, state: &state, warning: &recorded.deadLetterWarning)

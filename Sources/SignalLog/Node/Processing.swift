@@ -57,19 +57,12 @@ extension SignalNode {
     private func finishWorker(_ key: String, outcomes: WorkerOutcomes) {
         let restart = work.withLock { work -> Bool in
             work.activeWorkers -= 1
-            guard let queue = work.queues.partitions[key] else {
-                work.outcomes.removeValue(forKey: key)
-                return false
-            }
-            if queue.items.count > outcomes.finished, !work.stopping {
+            if let queue = work.queues.partitions[key], queue.items.count > outcomes.finished, !work.stopping {
                 work.activeWorkers += 1
                 return true
             }
-            work.queues.partitions[key]!.running = false
-            if queue.items.isEmpty {
-                work.queues.partitions.removeValue(forKey: key)
-                work.outcomes.removeValue(forKey: key)
-            }
+            work.queues.partitions[key]?.running = false
+            work.forgetIfIdle(key)
             return false
         }
         if restart {

@@ -98,6 +98,16 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         /// Each partition's finished-but-unwritten outcomes (written by
         /// ``writeOutbox()``; shutdown writes what is left).
         var outcomes: [String: WorkerOutcomes] = [:]
+
+        /// Forgets a partition with no pending signals and no worker, and
+        /// its (written) outcomes.
+        mutating func forgetIfIdle(_ key: String) {
+            if let queue = queues.partitions[key] {
+                guard queue.items.isEmpty, !queue.running else { return }
+                queues.partitions.removeValue(forKey: key)
+            }
+            outcomes.removeValue(forKey: key)
+        }
     }
 
     struct Outbox {
