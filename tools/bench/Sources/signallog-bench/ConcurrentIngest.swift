@@ -59,15 +59,8 @@ struct ConcurrentIngest {
             while first < records {
                 let end = min(first + batch, records)
                 let timestamp = Timeline.origin + Int64(end)
-                try begin.run()
-                for j in first..<end {
-                    insert.bind(1, timestamp)
-                    insert.bind(2, 1)
-                    insert.bindText(3, buffers.keyBytes(buffers.partition(j)))
-                    insert.bindBlob(4, buffers.payload(j))
-                    try insert.run()
-                }
-                try commit.run()
+                try SQLiteSignalStore.insertTransaction(first..<end, timestamp: timestamp, buffers: buffers,
+                                                        begin: begin, insert: insert, commit: commit)
                 first += writers * batch
             }
         }

@@ -39,15 +39,8 @@ struct SQLiteIngest {
         while i < records {
             let first = i, end = min(i + batch, records)
             timestamp += Int64(end - first)
-            try begin.run()
-            for j in first..<end {
-                insert.bind(1, timestamp)
-                insert.bind(2, 1)
-                insert.bindText(3, buffers.keyBytes(buffers.partition(j)))
-                insert.bindBlob(4, buffers.payload(j))
-                try insert.run()
-            }
-            try commit.run()
+            try SQLiteSignalStore.insertTransaction(first..<end, timestamp: timestamp, buffers: buffers,
+                                                    begin: begin, insert: insert, commit: commit)
             i = end
         }
         return Stopwatch.seconds(since: start)

@@ -19,6 +19,21 @@ enum SQLiteSignalStore {
 
     static let insertSQL = "INSERT INTO signals(ts, kind, partition, payload) VALUES (?1, ?2, ?3, ?4)"
 
+    /// Inserts corpus records `range`, all stamped `timestamp`, as one
+    /// transaction through prepared `begin`, `insert` (``insertSQL``) and `commit`.
+    static func insertTransaction(_ range: Range<Int>, timestamp: Int64, buffers: CorpusBuffers,
+                                  begin: SQLiteStatement, insert: SQLiteStatement, commit: SQLiteStatement) throws(BenchFailure) {
+        try begin.run()
+        for j in range {
+            insert.bind(1, timestamp)
+            insert.bind(2, 1)
+            insert.bindText(3, buffers.keyBytes(buffers.partition(j)))
+            insert.bindBlob(4, buffers.payload(j))
+            try insert.run()
+        }
+        try commit.run()
+    }
+
     /// Page cache per connection, in KiB (a negative cache_size is KiB).
     static let cacheKiB = 65536
 
