@@ -6,6 +6,14 @@ struct TimeIndexEntry: Equatable, Sendable {
     var timestamp: Int64
 }
 
+/// What the index needs of a record appended but not yet counted: its
+/// partition name's hash is taken while the name's bytes are at hand.
+struct PendingRecord {
+    var kind: UInt8
+    var partition: String
+    var partitionHash: UInt64
+}
+
 /// A run of consecutive blocks `start ..< start + count` that hold a partition.
 struct BlockRun: Equatable, Sendable {
     var start: UInt32
@@ -30,7 +38,7 @@ struct SegmentIndex: Equatable, Sendable {
     var storedBytes: UInt64 = 0
     var kindCounts: [UInt8: UInt64] = [:]
     var entries: [TimeIndexEntry] = []
-    var partitions: [String: PartitionEntry] = [:]
+    var partitions = PartitionRuns()
 
     struct PartitionEntry: Equatable, Sendable {
         var recordCount: UInt64 = 0
@@ -65,11 +73,27 @@ struct SegmentIndex: Equatable, Sendable {
         return entries.count - 1
     }
 
-    /// Records one record of the batch most recently added.
-    mutating func addRecord(kind: UInt8, partition: String, block: Int) {
+    /// Records the records of the batch most recently added.
+    mutating func addRecords(_ records: [PendingRecord], block: Int) {
+        // Batches usually hold one kind: count runs of a kind, not records.
+        var runKind: UInt8 = 0, runLength: UInt64 = 0
+        for record in records {
+            if record.kind != runKind {
+                if runLength > 0 { kindCounts[runKind, default: 0] += runLength }
+                runKind = record.kind
+                runLength = 0
+            }
+            runLength += 1
+        }
+        if runLength > 0 { kindCounts[runKind, default: 0] += runLength }
+        partitions.note(records, block: UInt32(block))
+    }
+
+    /// Records one record of the batch most recently added, its partition
+    /// name given as UTF-8 bytes.
+    mutating func addRecord(kind: UInt8, partition: UnsafeRawBufferPointer, block: Int) {
         kindCounts[kind, default: 0] += 1
-        let block = UInt32(block)
-        partitions[partition, default: PartitionEntry()].note(block: block)
+        partitions.note(partition, block: UInt32(block)) { String(decoding: partition, as: UTF8.self) }
     }
 
     /// The byte range of block `i`, ending at `end` for the last block.
@@ -98,19 +122,5 @@ struct SegmentIndex: Equatable, Sendable {
             if entries[mid].firstSequence <= sequence { low = mid + 1 } else { high = mid }
         }
         return max(0, low - 1)
-    }
-}
-
-extension SegmentIndex.PartitionEntry {
-    mutating func note(block: UInt32) {
-        recordCount += 1
-        if let last = runs.last {
-            if last.start + last.count - 1 >= block { return }
-            if last.start + last.count == block {
-                runs[runs.count - 1].count += 1
-                return
-            }
-        }
-        runs.append(BlockRun(start: block, count: 1))
     }
 }

@@ -35,7 +35,7 @@ public struct SegmentInfo: Sendable, Equatable {
         createdAt = index.createdAt
         isSealed = slot.isSealed
         recordsByKind = index.kindCounts
-        recordsByPartition = index.partitions.mapValues(\.recordCount)
+        recordsByPartition = index.partitions.recordCountsByName
         damage = slot.damage
     }
 }

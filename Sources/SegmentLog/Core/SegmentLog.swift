@@ -34,7 +34,7 @@ public final class SegmentLog: Sendable {
         var failure: SegmentLogError?
         var closed = false
         let encoder: BatchEncoder
-        var pending: [(kind: UInt8, partition: String)] = []
+        var pending: [PendingRecord] = []
         /// The writer lock; released on close.
         var lockFile: (any LogFile)?
 
@@ -185,9 +185,7 @@ public final class SegmentLog: Sendable {
         }
         guard let header = BatchHeader.decode(bytes) else { preconditionFailure("encoder produced a batch without a header") }
         let block = state.slots[position].index.addBatch(at: offset, header: header, interval: options.indexIntervalBytes)
-        for record in builder.pending {
-            state.slots[position].index.addRecord(kind: record.kind, partition: record.partition, block: block)
-        }
+        state.slots[position].index.addRecords(builder.pending, block: block)
         state.lastTimestamp = timestamp
         return AppendResult(firstSequence: first, lastSequence: header.lastSequence, timestamp: timestamp)
     }
@@ -351,7 +349,7 @@ public final class SegmentLog: Sendable {
 /// Adds records to the batch being built by ``SegmentLog/appendBatch(_:)``.
 public struct BatchBuilder {
     let encoder: BatchEncoder
-    var pending: [(kind: UInt8, partition: String)]
+    var pending: [PendingRecord]
     /// The sequence the first record of this batch gets: a caller can name
     /// its records' sequences while it builds (they hold if the append succeeds).
     public let firstSequence: UInt64
@@ -362,10 +360,13 @@ public struct BatchBuilder {
     public mutating func add(kind: UInt8, partition: String, payload: UnsafeRawBufferPointer) throws(SegmentLogError) {
         var key = partition
         let encoder = self.encoder
-        try key.withUTF8 { utf8 in
-            typed { () throws(SegmentLogError) in try encoder.add(kind: kind, partition: UnsafeRawBufferPointer(utf8), payload: payload) }
+        let hash = try key.withUTF8 { utf8 in
+            typed { () throws(SegmentLogError) in
+                try encoder.add(kind: kind, partition: UnsafeRawBufferPointer(utf8), payload: payload)
+                return PartitionRuns.hash(UnsafeRawBufferPointer(utf8))
+            }
         }.get()
-        pending.append((kind, partition))
+        pending.append(PendingRecord(kind: kind, partition: partition, partitionHash: hash))
     }
 
     /// Adds a record whose payload is an array.

@@ -137,7 +137,7 @@ struct SegmentScanner {
         case .success(let raw):
             let block = result.index.addBatch(at: offset, header: header, interval: indexInterval, startsBlock: !exactSequence)
             BatchDecoder.forEachRecord(in: raw, header: header) { record in
-                result.index.addRecord(kind: record.kind, partition: String(decoding: record.partition, as: UTF8.self), block: block)
+                result.index.addRecord(kind: record.kind, partition: record.partition, block: block)
             }
             result.lastSequence = header.lastSequence
             return (header, nil)

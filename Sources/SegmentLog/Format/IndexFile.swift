@@ -48,7 +48,7 @@ enum IndexFile {
             put(entry.firstSequence)
             put(entry.timestamp)
         }
-        for (key, partition) in index.partitions.sorted(by: { $0.key < $1.key }) {
+        for (key, partition) in index.partitions.entries.sorted(by: { $0.name < $1.name }) {
             let utf8 = Array(key.utf8)
             put(UInt16(utf8.count))
             out.append(contentsOf: utf8)
@@ -134,6 +134,7 @@ enum IndexFile {
             let keyLength = Int(bytes.loadLE(UInt16.self, at: offset))
             guard bodyEnd - offset >= 2 + keyLength + 12 else { throw bad(offset, "partition key of \(keyLength) bytes runs past the end of the file") }
             let key = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset + 2..<offset + 2 + keyLength]), as: UTF8.self)
+            guard index.partitions[key] == nil else { throw bad(offset, "partition '\(key)' is listed twice") }
             offset += 2 + keyLength
             var entry = SegmentIndex.PartitionEntry()
             entry.recordCount = bytes.loadLE(UInt64.self, at: offset)
@@ -148,7 +149,7 @@ enum IndexFile {
                 offset += 8
             }
             partitionTotal &+= entry.recordCount
-            index.partitions[key] = entry
+            index.partitions.set(key, to: entry)
         }
         guard partitionTotal == index.recordCount else { throw bad(96, "partition counts add up to \(partitionTotal), not \(index.recordCount)") }
         guard offset == bodyEnd else { throw bad(offset, "\(bodyEnd - offset) unexpected bytes before the checksum") }
