@@ -44,6 +44,27 @@ import Testing
         }
     }
 
+    /// Long inputs are checksummed in three lanes of 8,192 then 256 bytes and
+    /// recombined: every length around those block sizes must still agree.
+    @Test func lanesAgreeAroundTheirBlockSizes() {
+        let data = payload(13, size: 120_000)
+        let lengths = [767, 768, 769, 3 * 256 + 8, 2 * 768 - 1, 24_575, 24_576, 24_577, 24_576 + 768, 24_576 + 767,
+                       49_152 + 5, 100_003, 119_990]
+        data.withUnsafeBytes { bytes in
+            for start in [0, 3, 8] {
+                for length in lengths where start + length <= bytes.count {
+                    let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<start + length])
+                    let software = slog_crc32c_software(0, slice.baseAddress, slice.count)
+                    #expect(CRC32C.checksum(slice) == software, "\(length) bytes at offset \(start)")
+                    guard length > 777 else { continue }
+                    let continued = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: slice[777...]),
+                                                    continuing: CRC32C.checksum(UnsafeRawBufferPointer(rebasing: slice[..<777])))
+                    #expect(continued == software, "\(length) bytes at offset \(start), continued at 777")
+                }
+            }
+        }
+    }
+
     @Test func continuingEqualsOneShot() {
         let data = payload(11, size: 1000)
         let whole = CRC32C.checksum(data)

@@ -183,7 +183,12 @@ struct PartitionRuns: Sendable {
         }
         if offset < bytes.count {
             var tail: UInt64 = 0
-            for i in offset..<bytes.count { tail |= UInt64(bytes[i]) << (8 * UInt64(i - offset)) }
+            if bytes.count >= 8 {
+                // The last eight bytes, overlapping words already folded in.
+                tail = bytes.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self)
+            } else {
+                for i in offset..<bytes.count { tail |= UInt64(bytes[i]) << (8 * UInt64(i - offset)) }
+            }
             state = fold(state ^ tail, 0x1656_67B1_9E37_79F9)
         }
         return fold(state, 0x85EB_CA77_C2B2_AE63)
