@@ -1,24 +1,72 @@
 /// RFC 3339 timestamps to and from microseconds since the Unix epoch, with
 /// no Foundation: civil-date arithmetic after Howard Hinnant's algorithms.
+/// The command-line tool parses and prints times through this type too.
 public enum RFC3339 {
+    /// What ``parse(_:form:)`` accepts.
+    package enum Form: Sendable {
+        /// RFC 3339 date-times: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
+        case strict
+        /// Also the ISO 8601 shortenings people type: a date alone
+        /// (midnight), no seconds, a comma before the fraction, no zone
+        /// (UTC), and `±HH` or `±HHMM` offsets.
+        case iso8601
+    }
+
     /// `2024-05-01T12:30:00.123456Z` (UTC; the fraction has 6 digits, or
     /// none when it is zero).
     public static func format(microseconds: Int64) -> String {
-        let secondsTotal = floorDiv(microseconds, 1_000_000)
-        let micros = microseconds - secondsTotal * 1_000_000
-        let days = floorDiv(secondsTotal, 86_400)
-        let secondOfDay = secondsTotal - days * 86_400
+        var out: [UInt8] = []
+        out.reserveCapacity(27)
+        append(microseconds: microseconds, fractionDigits: microseconds % 1_000_000 == 0 ? 0 : 6, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `microseconds` as UTF-8 `YYYY-MM-DDTHH:MM:SS[.fraction]Z`,
+    /// with a fraction of `fractionDigits` digits (0, 3 or 6; others print 6),
+    /// truncated rather than rounded so that times never move forward.
+    package static func append(microseconds: Int64, fractionDigits: Int = 6, to out: inout [UInt8]) {
+        let seconds = floorDiv(microseconds, 1_000_000)
+        let fraction = microseconds - seconds * 1_000_000
+        let days = floorDiv(seconds, 86_400)
+        let secondOfDay = seconds - days * 86_400
         let (year, month, day) = civil(fromDays: days)
-        var text = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
-        text += pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
-        if micros != 0 { text += "." + pad(micros, 6) }
-        return text + "Z"
+        func put(_ value: Int64, _ width: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            // Years past 9999 keep every digit.
+            while divisor * 10 <= value { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                out.append(UInt8(truncatingIfNeeded: 0x30 + rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        if year < 0 { out.append(UInt8(ascii: "-")) }
+        put(abs(year), 4)
+        out.append(UInt8(ascii: "-")); put(month, 2); out.append(UInt8(ascii: "-")); put(day, 2)
+        out.append(UInt8(ascii: "T"))
+        put(secondOfDay / 3600, 2); out.append(UInt8(ascii: ":"))
+        put(secondOfDay / 60 % 60, 2); out.append(UInt8(ascii: ":"))
+        put(secondOfDay % 60, 2)
+        switch fractionDigits {
+        case 0: break
+        case 3: out.append(UInt8(ascii: ".")); put(fraction / 1000, 3)
+        default: out.append(UInt8(ascii: ".")); put(fraction, 6)
+        }
+        out.append(UInt8(ascii: "Z"))
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` (a space or lowercase
     /// `t`/`z` accepted as RFC 3339 allows). Fractions beyond microseconds are
-    /// truncated. Returns nil for anything else.
+    /// truncated; a leap second (`:60`) reads as `:59`. Returns nil for anything else.
     public static func parse(_ text: String) -> Int64? {
+        parse(text, form: .strict)
+    }
+
+    /// Parses `text` in `form`; nil when it is not a valid time of that form.
+    package static func parse(_ text: String, form: Form) -> Int64? {
+        let lenient = form == .iso8601
         let bytes = Array(text.utf8)
         var position = 0
         func number(_ digits: Int) -> Int64? {
@@ -38,32 +86,49 @@ public enum RFC3339 {
             return true
         }
         guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2),
-              expect("Tt "), let hour = number(2), expect(":"), let minute = number(2), expect(":"), let second = number(2)
-        else { return nil }
-        guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
-              hour < 24, minute < 60, second < 61 else { return nil }
-        var micros: Int64 = 0
-        if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
-            position += 1
-            var digits = 0
-            while position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39 {
-                if digits < 6 { micros = micros * 10 + Int64(bytes[position] - 0x30) }
-                digits += 1
-                position += 1
+              (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year) else { return nil }
+        var hour: Int64 = 0, minute: Int64 = 0, second: Int64 = 0, micros: Int64 = 0, offsetSeconds: Int64 = 0
+        if !(lenient && position == bytes.count) {
+            guard expect("Tt "), let h = number(2), expect(":"), let m = number(2) else { return nil }
+            hour = h
+            minute = m
+            if expect(":") {
+                guard let s = number(2) else { return nil }
+                second = s
+                if expect(lenient ? ".," : ".") {
+                    var digits = 0
+                    while position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39 {
+                        if digits < 6 { micros = micros * 10 + Int64(bytes[position] - 0x30) }
+                        digits += 1
+                        position += 1
+                    }
+                    guard digits > 0 else { return nil }
+                    for _ in digits..<max(digits, 6) { micros *= 10 }
+                }
+            } else if !lenient {
+                return nil
             }
-            guard digits > 0 else { return nil }
-            for _ in digits..<max(digits, 6) { micros *= 10 }
-        }
-        var offsetSeconds: Int64 = 0
-        guard position < bytes.count else { return nil }
-        if expect("Zz") {
-        } else if bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
-            let sign: Int64 = bytes[position] == UInt8(ascii: "-") ? -1 : 1
-            position += 1
-            guard let offsetHour = number(2), expect(":"), let offsetMinute = number(2), offsetHour < 24, offsetMinute < 60 else { return nil }
-            offsetSeconds = sign * (offsetHour * 3600 + offsetMinute * 60)
-        } else {
-            return nil
+            guard hour < 24, minute < 60, second < 61 else { return nil }
+            if expect("Zz") {
+            } else if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
+                let sign: Int64 = bytes[position] == UInt8(ascii: "-") ? -1 : 1
+                position += 1
+                guard let offsetHour = number(2) else { return nil }
+                var offsetMinute: Int64 = 0
+                if expect(":") {
+                    guard let minutes = number(2) else { return nil }
+                    offsetMinute = minutes
+                } else if !lenient {
+                    return nil
+                } else if position < bytes.count {
+                    guard let minutes = number(2) else { return nil }
+                    offsetMinute = minutes
+                }
+                guard offsetHour < 24, offsetMinute < 60 else { return nil }
+                offsetSeconds = sign * (offsetHour * 3600 + offsetMinute * 60)
+            } else if !lenient {
+                return nil
+            }
         }
         guard position == bytes.count else { return nil }
         let days = days(fromCivil: year, month, day)
@@ -76,11 +141,6 @@ public enum RFC3339 {
         return (value % divisor != 0 && (value < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }
 
-    static func pad(_ value: Int64, _ width: Int) -> String {
-        let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
-    }
-
     static func isLeap(_ year: Int64) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
 
     static func daysIn(month: Int64, year: Int64) -> Int64 {
@@ -91,6 +151,7 @@ public enum RFC3339 {
         }
     }
 
+    /// Days since 1970-01-01 of a proleptic Gregorian date.
     static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = floorDiv(y, 400)
@@ -101,6 +162,7 @@ public enum RFC3339 {
         return era * 146_097 + doe - 719_468
     }
 
+    /// The proleptic Gregorian (year, month, day) of a day since 1970-01-01.
     static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
         let z = days + 719_468
         let era = floorDiv(z, 146_097)

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SignalLog
 
 /// Parses the time expressions `--since` and `--until` accept, into
 /// microseconds since the Unix epoch:
@@ -101,103 +102,7 @@ enum TimeExpression {
 
     /// `YYYY-MM-DD[(T| )HH:MM[:SS[.fraction]]][Z|±HH[:]MM]`.
     static func iso8601(_ text: String) -> Int64? {
-        let c = Array(text.utf8)
-        var i = 0
-        func number(_ count: Int) -> Int? {
-            guard i + count <= c.count else { return nil }
-            var value = 0
-            for k in 0..<count {
-                let d = c[i + k]
-                guard d >= 48 && d <= 57 else { return nil }
-                value = value * 10 + Int(d - 48)
-            }
-            i += count
-            return value
-        }
-        func expect(_ byte: UInt8) -> Bool {
-            guard i < c.count, c[i] == byte else { return false }
-            i += 1
-            return true
-        }
-        guard let year = number(4), expect(45), let month = number(2), expect(45), let day = number(2) else { return nil }
-        guard (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day) else { return nil }
-        var hour = 0, minute = 0, second = 0
-        var fraction: Int64 = 0
-        var offsetSeconds = 0
-        if i < c.count {
-            guard c[i] == 84 || c[i] == 116 || c[i] == 32 else { return nil } // T, t, space
-            i += 1
-            guard let h = number(2), expect(58), let m = number(2) else { return nil }
-            hour = h; minute = m
-            if expect(58) {
-                guard let s = number(2) else { return nil }
-                second = s
-                if i < c.count, c[i] == 46 || c[i] == 44 { // . or ,
-                    i += 1
-                    var digits = 0
-                    var micros: Int64 = 0
-                    while i < c.count, c[i] >= 48, c[i] <= 57 {
-                        if digits < 6 { micros = micros * 10 + Int64(c[i] - 48) }
-                        digits += 1
-                        i += 1
-                    }
-                    guard digits > 0 else { return nil }
-                    for _ in digits..<max(digits, 6) { micros *= 10 }
-                    fraction = micros
-                }
-            }
-            guard hour < 24, minute < 60, second < 61 else { return nil }
-            if i < c.count {
-                if c[i] == 90 || c[i] == 122 { // Z z
-                    i += 1
-                } else if c[i] == 43 || c[i] == 45 { // + -
-                    let sign = c[i] == 45 ? -1 : 1
-                    i += 1
-                    guard let oh = number(2) else { return nil }
-                    _ = expect(58)
-                    let om = number(2) ?? 0
-                    guard oh < 24, om < 60 else { return nil }
-                    offsetSeconds = sign * (oh * 3600 + om * 60)
-                } else {
-                    return nil
-                }
-            }
-        }
-        guard i == c.count else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
-        let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
-        return seconds * 1_000_000 + fraction
-    }
-
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static func civilFromDays(_ z0: Int) -> (year: Int, month: Int, day: Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        RFC3339.parse(text, form: .iso8601)
     }
 }
 
@@ -212,33 +117,7 @@ enum TimeFormat {
     }
 
     static func append(_ micros: Int64, digits: Int = 6, to out: inout [UInt8]) {
-        let second: Int64 = 1_000_000
-        var seconds = micros / second
-        var fraction = micros % second
-        if fraction < 0 { fraction += second; seconds -= 1 }
-        var days = seconds / 86_400
-        var rest = seconds % 86_400
-        if rest < 0 { rest += 86_400; days -= 1 }
-        let (year, month, day) = TimeExpression.civilFromDays(Int(days))
-        func put(_ value: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            var v = value
-            while divisor > 0 {
-                out.append(UInt8(48 + (v / divisor) % 10))
-                v %= divisor
-                divisor /= 10
-            }
-        }
-        put(year, 4); out.append(45); put(month, 2); out.append(45); put(day, 2)
-        out.append(84)
-        put(Int(rest / 3600), 2); out.append(58); put(Int(rest % 3600 / 60), 2); out.append(58); put(Int(rest % 60), 2)
-        if digits == 3 {
-            out.append(46); put(Int(fraction / 1000), 3)
-        } else if digits == 6 {
-            out.append(46); put(Int(fraction), 6)
-        }
-        out.append(90)
+        RFC3339.append(microseconds: micros, fractionDigits: digits, to: &out)
     }
 
     /// A short human duration: `850µs`, `12ms`, `3.4s`, `5m 02s`, `2h 10m`, `3d 4h`.
