@@ -25,9 +25,10 @@ let package = Package(
             providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]
         ),
         .target(name: "CCRC32C", path: "Sources/CCRC32C"),
+        .target(name: "CWriteback", path: "Sources/CWriteback"),
         .target(
             name: "SegmentLog",
-            dependencies: ["CLZ4", "CCRC32C"],
+            dependencies: ["CLZ4", "CCRC32C", "CWriteback"],
             path: "Sources/SegmentLog"
         ),
         .target(

@@ -48,6 +48,12 @@ public struct LogOptions: Sendable {
     /// (docs/benchmarks.md). Every value writes ordinary LZ4 blocks, so it
     /// can change from one open to the next.
     public var compressionAcceleration: Int = 4
+    /// Each time the active segment grows by this many bytes, the kernel is
+    /// asked to start writing them to storage (0: never). Sealing a segment
+    /// waits for its data to be durable; without this, a full segment's worth
+    /// of dirty pages can be written at that moment, stalling appends for
+    /// tens of milliseconds. Durability does not change either way.
+    public var writebackIntervalBytes: Int64 = 8 << 20
     /// A time-index entry is written at least every this many bytes of segment.
     public var indexIntervalBytes: Int = 4096
     /// What to do with damage in the middle of the log. Read-only opens always report.

@@ -173,6 +173,7 @@ public final class SegmentLog: Sendable {
         do {
             try file.write(bytes, at: offset)
             KillPoint.hit("append.after-write")
+            startWriteback(of: file, written: offset..<offset + Int64(bytes.count))
         } catch {
             // Cut off whatever part of the batch reached the file, so nothing
             // half-written can be read; if even that fails, stop writing.
@@ -188,6 +189,16 @@ public final class SegmentLog: Sendable {
         state.slots[position].index.addRecords(builder.pending, block: block)
         state.lastTimestamp = timestamp
         return AppendResult(firstSequence: first, lastSequence: header.lastSequence, timestamp: timestamp)
+    }
+
+    /// Hints the kernel to write out every whole `writebackIntervalBytes`
+    /// chunk of the segment that `written` completed, so that sealing finds
+    /// at most one chunk still dirty.
+    private func startWriteback(of file: any LogFile, written: Range<Int64>) {
+        let chunk = options.writebackIntervalBytes
+        guard chunk > 0 else { return }
+        let from = written.lowerBound / chunk * chunk, to = written.upperBound / chunk * chunk
+        if to > from { file.startWriteback(offset: from, length: to - from) }
     }
 
     /// Seals the active segment (sync, index file) and starts a new one.

@@ -46,4 +46,14 @@ package protocol LogFile: AnyObject, Sendable {
     func sync() throws(SegmentLogError)
     func truncate(to length: Int64) throws(SegmentLogError)
     func size() throws(SegmentLogError) -> Int64
+    /// Asks the kernel to start writing `length` bytes at `offset` to
+    /// storage without waiting, so that a later ``sync()`` has little left
+    /// to do. A hint: it promises nothing, and an I/O error surfaces at the
+    /// next ``sync()``.
+    func startWriteback(offset: Int64, length: Int64)
+}
+
+extension LogFile {
+    /// Files that model storage themselves ignore the hint.
+    package func startWriteback(offset: Int64, length: Int64) {}
 }

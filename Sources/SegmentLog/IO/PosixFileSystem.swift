@@ -1,3 +1,4 @@
+import CWriteback
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -190,6 +191,11 @@ package final class PosixFile: LogFile {
         // Never retried: after a failed fdatasync the kernel may already have
         // dropped the dirty pages, and a second call could report success.
         guard fdatasync(fd) == 0 else { throw .io(operation: "fdatasync", path: path, errno: errno) }
+    }
+
+    package func startWriteback(offset: Int64, length: Int64) {
+        // Advisory: a failure here (say EIO) is reported again by the next fdatasync.
+        _ = slog_start_writeback(fd, offset, length)
     }
 
     package func truncate(to length: Int64) throws(SegmentLogError) {
