@@ -57,9 +57,11 @@ try manager.createDirectory(atPath: root, withIntermediateDirectories: true)
 // four partitions, kinds 1 to 5, append times one second apart.
 let basic = root + "/basic"
 var options = LogOptions()
-// The committed fixtures were written at LZ4's own default acceleration;
-// pinning it keeps regenerated files byte-identical.
+// The committed fixtures were written at LZ4's own default acceleration,
+// each batch with a fresh LZ4 table; pinning both keeps regenerated files
+// byte-identical.
 options.compressionAcceleration = 1
+options.reusesCompressionStream = false
 let clock = ManualClock(microseconds: 1_764_000_000_000_000)
 options.clock = clock
 options.segmentMaxBytes = 4096

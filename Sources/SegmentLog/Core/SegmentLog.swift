@@ -73,7 +73,7 @@ public final class SegmentLog: Sendable {
         }
         let next = slots.last?.index.nextSequence ?? 0
         durability = DurabilityTracker(durableBelow: next)
-        state = Mutex(LogState(slots: slots, lastTimestamp: lastTimestamp, encoder: BatchEncoder(limits: options.limits, acceleration: options.compressionAcceleration), lockFile: lockFile))
+        state = Mutex(LogState(slots: slots, lastTimestamp: lastTimestamp, encoder: BatchEncoder(limits: options.limits, acceleration: options.compressionAcceleration, reusesStream: options.reusesCompressionStream), lockFile: lockFile))
         if writable, case .interval(let milliseconds) = options.durability {
             startFlusher(every: max(1, milliseconds))
         }

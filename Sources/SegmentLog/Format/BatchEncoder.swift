@@ -10,12 +10,12 @@ package final class BatchEncoder {
     private(set) var recordCount = 0
     let limits: LogLimits
 
-    /// LZ4 acceleration (see ``LogOptions/compressionAcceleration``).
-    let acceleration: Int
+    private let compressor: LZ4Compressor
 
-    package init(limits: LogLimits, acceleration: Int = 1) {
+    /// `reusesStream`: see ``LogOptions/reusesCompressionStream``.
+    package init(limits: LogLimits, acceleration: Int = 1, reusesStream: Bool = true) {
         self.limits = limits
-        self.acceleration = acceleration
+        compressor = LZ4Compressor(acceleration: acceleration, usesStream: reusesStream)
     }
 
     var encodedBytes: Int { records.count }
@@ -63,7 +63,7 @@ package final class BatchEncoder {
             start: output.base + SegmentFormat.batchHeaderSize,
             count: output.capacity - SegmentFormat.batchHeaderSize)
         var codec = SegmentFormat.codecLZ4
-        var stored = LZ4Block.compress(raw, into: body, acceleration: acceleration) ?? Int.max
+        var stored = compressor.compress(raw, into: body) ?? Int.max
         if stored >= raw.count {
             // Incompressible: store the records as they are.
             codec = SegmentFormat.codecNone
