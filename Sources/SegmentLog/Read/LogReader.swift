@@ -146,11 +146,17 @@ public final class LogReader {
             case .failure(let failure):
                 throw .corruption(path: bufferPath, offset: at, reason: failure.reason)
             case .success(let raw):
+                // Locals for the per-record loop: the reader's own properties
+                // would be checked for overlapping access on every record.
+                var matched = ready
+                ready = []
+                let query = self.query, partitionKeys = self.partitionKeys
                 BatchDecoder.forEachRecord(in: raw, header: header) { record in
                     guard query.matches(sequence: record.sequence, timestamp: record.timestamp, kind: record.kind) else { return }
                     if let keys = partitionKeys, !keys.contains(where: { $0.elementsEqual(record.partition) }) { return }
-                    ready.append(record.materialize())
+                    matched.append(record.materialize())
                 }
+                ready = matched
             }
         }
     }
