@@ -104,18 +104,17 @@ public struct SchemaRegistry: Sendable {
     public private(set) var supportedVersions: Set<String>
     /// The version handlers see: signals are upcast to it.
     public private(set) var currentVersion: String
-    private var upcasters: [String: (target: String, transform: Upcaster)] = [:]
+    /// Steps from a version to the next; a nil transform only relabels the
+    /// version (every signal of the default registry takes one, so it costs
+    /// no closure call).
+    private var upcasters: [String: (target: String, transform: Upcaster?)] = [:]
 
     /// The default registry: "1.0" and "1.1", with a 1.0 → 1.1 upcaster that
     /// only changes the version (1.1 adds optional fields).
     public init() {
         supportedVersions = ["1.0", "1.1"]
         currentVersion = "1.1"
-        upcasters["1.0"] = ("1.1", { signal in
-            var upcast = signal
-            upcast.schemaVersion = "1.1"
-            return upcast
-        })
+        upcasters["1.0"] = ("1.1", nil)
     }
 
     /// A registry of exactly `versions`, upcasting to `current`, with no upcasters.
@@ -169,10 +168,12 @@ public struct SchemaRegistry: Sendable {
                 return current
             }
             let from = current.schemaVersion
-            do {
-                current = try step.transform(current)
-            } catch {
-                throw .upcastFailed(from: from, error: "\(error)")
+            if let transform = step.transform {
+                do {
+                    current = try transform(current)
+                } catch {
+                    throw .upcastFailed(from: from, error: "\(error)")
+                }
             }
             if current.schemaVersion == from { current.schemaVersion = step.target }
             steps += 1

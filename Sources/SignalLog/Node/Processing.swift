@@ -92,9 +92,14 @@ extension SignalNode {
         var attempt = 1
         var history: [ProcessingAttempt] = []
         while true {
-            var delivered = current
-            delivered.processingAttempts = history
-            let record = await run(handler, on: delivered, attempt: attempt)
+            let record: ProcessingAttempt
+            if history.isEmpty && current.processingAttempts.isEmpty {
+                record = await run(handler, on: current, attempt: attempt)
+            } else {
+                var delivered = current
+                delivered.processingAttempts = history
+                record = await run(handler, on: delivered, attempt: attempt)
+            }
             buffer.records.append(.attempt(record, partition: key))
             buffer.durations.append(record.duration)
             guard case .failed(let failure) = record.outcome else {
