@@ -4,8 +4,8 @@
 /// partitions get dense slot numbers, per-slot tallies sit in parallel arrays,
 /// the run a partition is currently extending is kept inline (its earlier runs
 /// are touched only when a gap starts a new one), and names are found through
-/// an open-addressing table of slot numbers keyed by a seeded 64-bit hash of
-/// the name's UTF-8 bytes, compared by name only when the hashes agree.
+/// an open-addressing table of slot numbers keyed by the ``ByteHash`` of the
+/// name's UTF-8 bytes, compared by name only when the hashes agree.
 struct PartitionRuns: Sendable {
     /// What the append path tallies per partition.
     private struct Tally {
@@ -32,7 +32,7 @@ struct PartitionRuns: Sendable {
 
     /// The entry of `name`, or nil if no record of the segment has it.
     subscript(name: String) -> SegmentIndex.PartitionEntry? {
-        slot(of: name, hash: Self.hash(name)).map(entry(at:))
+        slot(of: name, hash: ByteHash.hash(name)).map(entry(at:))
     }
 
     /// Every partition with its entry, in no particular order.
@@ -47,14 +47,14 @@ struct PartitionRuns: Sendable {
 
     /// Counts one record of `name` in `block`. Blocks never decrease.
     mutating func note(_ name: String, block: UInt32) {
-        let hash = Self.hash(name)
+        let hash = ByteHash.hash(name)
         note(slot: slot(of: name, hash: hash) ?? insert(name, hash: hash), block: block)
     }
 
     /// Counts one record whose partition name is the UTF-8 `bytes`;
     /// `name()` is called only for a partition the segment has not seen.
     mutating func note(_ bytes: UnsafeRawBufferPointer, block: UInt32, name: () -> String) {
-        let hash = Self.hash(bytes)
+        let hash = ByteHash.hash(bytes)
         note(slot: slot(of: bytes, hash: hash) ?? insert(name(), hash: hash), block: block)
     }
 
@@ -96,7 +96,7 @@ struct PartitionRuns: Sendable {
 
     /// Sets `name`'s entry outright (reading an index file); `name` must be new.
     mutating func set(_ name: String, to entry: SegmentIndex.PartitionEntry) {
-        let slot = insert(name, hash: Self.hash(name))
+        let slot = insert(name, hash: ByteHash.hash(name))
         tallies[slot].recordCount = entry.recordCount
         if let last = entry.runs.last {
             tallies[slot].lastRun = last
@@ -160,44 +160,6 @@ struct PartitionRuns: Sendable {
         var bucket = Int(truncatingIfNeeded: hashes[slot]) & mask
         while buckets[bucket] != 0 { bucket = (bucket + 1) & mask }
         buckets[bucket] = Int32(slot + 1)
-    }
-
-    // MARK: Hashing
-
-    /// Chosen once per process so that names cannot be picked to collide
-    /// on every machine (the same reason Swift seeds its own hashing).
-    private static let seed = UInt64.random(in: .min ... .max)
-
-    /// A fast 64-bit hash of `bytes`: 8-byte words folded through full-width
-    /// multiplies (high half xor low half).
-    static func hash(_ name: String) -> UInt64 {
-        name.utf8.withContiguousStorageIfAvailable { hash(UnsafeRawBufferPointer($0)) } ?? Array(name.utf8).withUnsafeBytes { hash($0) }
-    }
-
-    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var state = seed ^ (UInt64(bytes.count) &* 0x9E37_79B9_7F4A_7C15)
-        var offset = 0
-        while bytes.count - offset >= 8 {
-            state = fold(state ^ bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self), 0xC2B2_AE3D_27D4_EB4F)
-            offset += 8
-        }
-        if offset < bytes.count {
-            var tail: UInt64 = 0
-            if bytes.count >= 8 {
-                // The last eight bytes, overlapping words already folded in.
-                tail = bytes.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self)
-            } else {
-                for i in offset..<bytes.count { tail |= UInt64(bytes[i]) << (8 * UInt64(i - offset)) }
-            }
-            state = fold(state ^ tail, 0x1656_67B1_9E37_79F9)
-        }
-        return fold(state, 0x85EB_CA77_C2B2_AE63)
-    }
-
-    @inline(__always)
-    private static func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {
-        let product = a.multipliedFullWidth(by: b)
-        return product.high ^ product.low
     }
 }
 

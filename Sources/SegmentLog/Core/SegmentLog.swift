@@ -374,7 +374,7 @@ public struct BatchBuilder {
         let hash = try key.withUTF8 { utf8 in
             typed { () throws(SegmentLogError) in
                 try encoder.add(kind: kind, partition: UnsafeRawBufferPointer(utf8), payload: payload)
-                return PartitionRuns.hash(UnsafeRawBufferPointer(utf8))
+                return ByteHash.hash(UnsafeRawBufferPointer(utf8))
             }
         }.get()
         pending.append(PendingRecord(kind: kind, partition: partition, partitionHash: hash))

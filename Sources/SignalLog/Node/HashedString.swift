@@ -1,4 +1,6 @@
-/// A string with a 64-bit FNV-1a hash of its text computed once, for
+import SegmentLog
+
+/// A string with a 64-bit hash of its text (``ByteHash``) computed once, for
 /// tables that hold hundreds of thousands of long, similar keys (the dedupe
 /// set's idempotency keys, a rebuild's pending signal ids).
 ///
@@ -13,9 +15,7 @@ struct HashedString: Hashable, Sendable {
 
     init(_ text: String) {
         self.text = text
-        var hasher = FNV1a()
-        hasher.add(text)
-        hash = hasher.value
+        hash = ByteHash.hash(text)
     }
 
     /// A key with a given hash (tests use it to make collisions).
