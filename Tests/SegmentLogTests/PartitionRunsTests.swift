@@ -55,12 +55,19 @@ import Testing
             default: return i == 4 ? "" : "source-\(i % 97)_type-\(i)"
             }
         }
+        // Appends count a batch at a time; a scan counts record by record
+        // from the partition's bytes. Both paths feed the same map here.
         var block: UInt32 = 0
+        var batch: [PendingRecord] = []
         for _ in 0..<40_000 {
-            if Int.random(in: 0..<50, using: &generator) == 0 { block += UInt32.random(in: 1...3, using: &generator) }
+            if Int.random(in: 0..<50, using: &generator) == 0 {
+                runs.note(batch, block: block)
+                batch.removeAll()
+                block += UInt32.random(in: 1...3, using: &generator)
+            }
             let name = names[Int.random(in: 0..<names.count, using: &generator)]
             if Bool.random(using: &generator) {
-                runs.note(name, block: block)
+                batch.append(PendingRecord(kind: 1, partition: name, partitionHash: ByteHash.hash(name)))
             } else {
                 var bytes = Array(name.utf8)
                 bytes.withUnsafeMutableBytes { buffer in
@@ -69,6 +76,7 @@ import Testing
             }
             model.note(name, block: block)
         }
+        runs.note(batch, block: block)
         check(runs, against: model)
     }
 
@@ -96,5 +104,12 @@ import Testing
         var third = PartitionRuns()
         third.note("x", block: 0); third.note("z", block: 1)
         #expect(one != third)
+    }
+}
+
+extension PartitionRuns {
+    /// One record of `name`, counted the way appends count them.
+    mutating func note(_ name: String, block: UInt32) {
+        note([PendingRecord(kind: 1, partition: name, partitionHash: ByteHash.hash(name))], block: block)
     }
 }

@@ -45,14 +45,9 @@ struct PartitionRuns: Sendable {
         Dictionary(uniqueKeysWithValues: zip(names, tallies.lazy.map(\.recordCount)))
     }
 
-    /// Counts one record of `name` in `block`. Blocks never decrease.
-    mutating func note(_ name: String, block: UInt32) {
-        let hash = ByteHash.hash(name)
-        note(slot: slot(of: name, hash: hash) ?? insert(name, hash: hash), block: block)
-    }
-
-    /// Counts one record whose partition name is the UTF-8 `bytes`;
-    /// `name()` is called only for a partition the segment has not seen.
+    /// Counts one record whose partition name is the UTF-8 `bytes`, in
+    /// `block` (blocks never decrease); `name()` is called only for a
+    /// partition the segment has not seen.
     mutating func note(_ bytes: UnsafeRawBufferPointer, block: UInt32, name: () -> String) {
         let hash = ByteHash.hash(bytes)
         note(slot: slot(of: bytes, hash: hash) ?? insert(name(), hash: hash), block: block)
