@@ -15,9 +15,15 @@ public enum RFC3339 {
     /// `2024-05-01T12:30:00.123456Z` (UTC; the fraction has 6 digits, or
     /// none when it is zero).
     public static func format(microseconds: Int64) -> String {
+        format(microseconds: microseconds, fractionDigits: microseconds % 1_000_000 == 0 ? 0 : 6)
+    }
+
+    /// `microseconds` as text with `fractionDigits` fraction digits (see
+    /// ``append(microseconds:fractionDigits:to:)``).
+    package static func format(microseconds: Int64, fractionDigits: Int) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(27)
-        append(microseconds: microseconds, fractionDigits: microseconds % 1_000_000 == 0 ? 0 : 6, to: &out)
+        append(microseconds: microseconds, fractionDigits: fractionDigits, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 

@@ -37,7 +37,7 @@ enum TimeExpression {
             return milliseconds * 1000
         }
         if let offset = relative(text) { return now + offset }
-        if let absolute = iso8601(text) { return absolute }
+        if let absolute = RFC3339.parse(text, form: .iso8601) { return absolute }
         throw Invalid(text: raw)
     }
 
@@ -99,25 +99,13 @@ enum TimeExpression {
         }
         return sawTerm ? sign * total : nil
     }
-
-    /// `YYYY-MM-DD[(T| )HH:MM[:SS[.fraction]]][Z|±HH[:]MM]`.
-    static func iso8601(_ text: String) -> Int64? {
-        RFC3339.parse(text, form: .iso8601)
-    }
 }
 
 /// RFC 3339 rendering of microsecond timestamps, in UTC.
 enum TimeFormat {
     /// `2024-05-01T10:00:00.123456Z` (`digits` fraction digits: 0, 3 or 6).
     static func rfc3339(_ micros: Int64, digits: Int = 6) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(27)
-        append(micros, digits: digits, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func append(_ micros: Int64, digits: Int = 6, to out: inout [UInt8]) {
-        RFC3339.append(microseconds: micros, fractionDigits: digits, to: &out)
+        RFC3339.format(microseconds: micros, fractionDigits: digits)
     }
 
     /// A short human duration: `850µs`, `12ms`, `3.4s`, `5m 02s`, `2h 10m`, `3d 4h`.

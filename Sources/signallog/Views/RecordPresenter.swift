@@ -184,7 +184,7 @@ struct RecordPresenter {
         out.append(contentsOf: #"{"sequence":"#.utf8)
         out.append(contentsOf: String(record.sequence).utf8)
         out.append(contentsOf: #","time":""#.utf8)
-        TimeFormat.append(record.timestamp, to: &out)
+        RFC3339.append(microseconds: record.timestamp, to: &out)
         out.append(contentsOf: #"","kind":"signal","partition":"#.utf8)
         JSON.appendString(record.partition, to: &out)
         out.append(contentsOf: #","signal":"#.utf8)
