@@ -112,7 +112,8 @@ static inline uint32_t slog_shift(uint32_t table[4][256], uint32_t reg) {
            table[2][(reg >> 16) & 0xFFu] ^ table[3][reg >> 24];
 }
 
-/* Checksums `count` blocks of three lanes of `lane` bytes each. */
+/* Checksums three lanes of `lane` bytes at a time while that many bytes
+ * remain, advancing `data` and `length` past what it consumed. */
 __attribute__((target("sse4.2")))
 static uint64_t slog_crc32c_lanes(uint64_t c, const uint8_t **data, size_t *length,
                                   size_t lane, uint32_t table[4][256]) {

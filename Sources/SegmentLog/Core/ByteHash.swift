@@ -34,6 +34,13 @@ package enum ByteHash {
         return fold(state, 0x85EB_CA77_C2B2_AE63)
     }
 
+    /// `hash` mixed with `seed` so that every bit of the result depends on
+    /// every bit of both (for tables that bring their own per-table seed).
+    @inline(__always)
+    package static func spread(_ hash: UInt64, seed: UInt64) -> UInt64 {
+        fold(hash ^ seed, 0x9E37_79B9_7F4A_7C15)
+    }
+
     @inline(__always)
     private static func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {
         let product = a.multipliedFullWidth(by: b)

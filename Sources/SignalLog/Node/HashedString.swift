@@ -30,11 +30,10 @@ struct HashedString: Hashable, Sendable {
     /// the full seeded hasher over the 64-bit hash on every lookup and every
     /// table growth, which profiles showed as a quarter of acceptance; one
     /// full-width multiply of the already computed hash with the table's seed
-    /// spreads it over all bits just as well for bucketing, and equal keys
-    /// still get equal values.
+    /// (``ByteHash/spread(_:seed:)``) spreads it over all bits just as well
+    /// for bucketing, and equal keys still get equal values.
     func _rawHashValue(seed: Int) -> Int {
-        let product = (hash ^ UInt64(UInt(bitPattern: seed))).multipliedFullWidth(by: 0x9E37_79B9_7F4A_7C15)
-        return Int(truncatingIfNeeded: product.high ^ product.low)
+        Int(truncatingIfNeeded: ByteHash.spread(hash, seed: UInt64(UInt(bitPattern: seed))))
     }
 
     static func == (lhs: HashedString, rhs: HashedString) -> Bool {
