@@ -27,6 +27,8 @@ public final class SegmentLog: Sendable {
     let files: SegmentFiles
     let state: Mutex<LogState>
     let durability: DurabilityTracker
+    /// Encoders for drafts, reused.
+    let drafts: EncoderPool
 
     struct LogState {
         var slots: [SegmentSlot]
@@ -73,6 +75,7 @@ public final class SegmentLog: Sendable {
         }
         let next = slots.last?.index.nextSequence ?? 0
         durability = DurabilityTracker(durableBelow: next)
+        drafts = EncoderPool(limits: options.limits, acceleration: options.compressionAcceleration, reusesStream: options.reusesCompressionStream)
         state = Mutex(LogState(slots: slots, lastTimestamp: lastTimestamp, encoder: BatchEncoder(limits: options.limits, acceleration: options.compressionAcceleration, reusesStream: options.reusesCompressionStream), lockFile: lockFile))
         if writable, case .interval(let milliseconds) = options.durability {
             startFlusher(every: max(1, milliseconds))
@@ -139,12 +142,52 @@ public final class SegmentLog: Sendable {
             defer { state.pending = builder.pending }
             try build(&builder)
             guard builder.encoder.recordCount > 0 else { throw SegmentLogError.invalidArgument("an append needs at least one record") }
-            return try write(&state, builder: builder, now: now)
+            let result = try write(&state, encoder: builder.encoder, pending: builder.pending, timestamp: builder.timestamp, now: now)
+            precondition(result.firstSequence == builder.firstSequence, "sealing moved the batch's first sequence")
+            return result
         }
         if options.durability == .always {
             try waitUntilDurable(through: result.lastSequence)
         }
         return result
+    }
+
+    /// Makes an empty draft for ``append(_:at:)`` (drafts reuse the log's
+    /// encoding buffers once dropped).
+    public func makeDraft() -> BatchDraft {
+        BatchDraft(encoder: drafts.take(), pool: drafts)
+    }
+
+    /// Appends a draft's records as one batch and empties the draft.
+    ///
+    /// Only the header, checksum, write and index update happen under the
+    /// log's lock; the draft is compressed first if ``BatchDraft/compress()``
+    /// has not run (call it beforehand to keep that out of your own lock too).
+    ///
+    /// - Parameter timestamp: the append time to stamp, when the caller has
+    ///   read the clock already (see ``lastAppendTime``); the log still
+    ///   never stamps earlier than its last batch. Nil reads the clock.
+    @discardableResult
+    public func append(_ draft: BatchDraft, at timestamp: Int64? = nil) throws(SegmentLogError) -> AppendResult {
+        guard draft.count > 0 else { throw .invalidArgument("an append needs at least one record") }
+        draft.compress()
+        let result = try state.withLock { (state) throws(SegmentLogError) -> AppendResult in
+            try writable(state)
+            let now = options.clock.nowMicroseconds()
+            let stamp = max(timestamp ?? now, state.lastTimestamp)
+            return try write(&state, encoder: draft.encoder, pending: draft.pending, timestamp: stamp, now: now)
+        }
+        draft.removeAll()
+        if options.durability == .always {
+            try waitUntilDurable(through: result.lastSequence)
+        }
+        return result
+    }
+
+    /// The append time of the newest batch (nil while the log is empty):
+    /// the next batch is stamped no earlier.
+    public var lastAppendTime: Int64? {
+        state.withLock { $0.lastTimestamp == .min ? nil : $0.lastTimestamp }
     }
 
     private func writable(_ state: LogState) throws(SegmentLogError) {
@@ -153,21 +196,20 @@ public final class SegmentLog: Sendable {
         if let failure = state.failure { throw failure }
     }
 
-    /// Frames the encoder's records and writes them to the active segment,
+    /// Frames `encoder`'s records and writes them to the active segment,
     /// sealing it first when the batch would overflow it or it is too old.
-    private func write(_ state: inout LogState, builder: BatchBuilder, now: Int64) throws(SegmentLogError) -> AppendResult {
-        let timestamp = builder.timestamp
+    private func write(_ state: inout LogState, encoder: BatchEncoder, pending: [PendingRecord], timestamp: Int64,
+                       now: Int64) throws(SegmentLogError) -> AppendResult {
         if let active = state.active, !active.index.isEmpty {
-            let estimate = Int64(SegmentFormat.batchHeaderSize + LZ4Block.compressBound(state.encoder.encodedBytes))
+            let estimate = Int64(encoder.framedBound)
             if active.index.length + estimate > options.segmentMaxBytes || timestamp - active.index.minTimestamp >= options.segmentMaxAge {
                 try seal(&state, now: now)
             }
         }
         let position = state.slots.count - 1
         let first = state.slots[position].index.nextSequence
-        precondition(first == builder.firstSequence, "sealing moved the batch's first sequence")
         let offset = state.slots[position].index.length
-        let bytes = state.encoder.finish(firstSequence: first, timestamp: timestamp)
+        let bytes = encoder.finish(firstSequence: first, timestamp: timestamp)
         guard let file = state.slots[position].file else { preconditionFailure("the active segment has no open file") }
         KillPoint.hit("append.before-write")
         do {
@@ -186,7 +228,7 @@ public final class SegmentLog: Sendable {
         }
         guard let header = BatchHeader.decode(bytes) else { preconditionFailure("encoder produced a batch without a header") }
         let block = state.slots[position].index.addBatch(at: offset, header: header, interval: options.indexIntervalBytes)
-        state.slots[position].index.addRecords(builder.pending, block: block)
+        state.slots[position].index.addRecords(pending, block: block)
         state.lastTimestamp = timestamp
         return AppendResult(firstSequence: first, lastSequence: header.lastSequence, timestamp: timestamp)
     }
@@ -369,15 +411,7 @@ public struct BatchBuilder {
 
     /// Adds a record; its payload bytes are copied into the batch at once.
     public mutating func add(kind: UInt8, partition: String, payload: UnsafeRawBufferPointer) throws(SegmentLogError) {
-        var key = partition
-        let encoder = self.encoder
-        let hash = try key.withUTF8 { utf8 in
-            typed { () throws(SegmentLogError) in
-                try encoder.add(kind: kind, partition: UnsafeRawBufferPointer(utf8), payload: payload)
-                return ByteHash.hash(UnsafeRawBufferPointer(utf8))
-            }
-        }.get()
-        pending.append(PendingRecord(kind: kind, partition: partition, partitionHash: hash))
+        pending.append(try encoder.add(kind: kind, partition: partition, payload: payload))
     }
 
     /// Adds a record whose payload is an array.

@@ -4,7 +4,13 @@
 /// Record layout inside the uncompressed body (little-endian):
 /// kind u8, flags u8, partition length u16, payload length u32,
 /// timestamp delta u32 (µs after the batch's minimum), partition, payload.
-package final class BatchEncoder {
+/// Every record of a batch carries the batch's one append time (delta 0),
+/// so the compressed body can be made before that time is known.
+///
+/// Mutable and unsynchronized: it has one user at a time (the log's writer
+/// under its lock, or the owner of a ``BatchDraft``), which is what makes
+/// the unchecked `Sendable` sound.
+package final class BatchEncoder: @unchecked Sendable {
     private let records = GrowableBuffer()
     private let output = GrowableBuffer()
     private(set) var recordCount = 0
@@ -18,11 +24,11 @@ package final class BatchEncoder {
         compressor = LZ4Compressor(acceleration: acceleration, usesStream: reusesStream)
     }
 
-    var encodedBytes: Int { records.count }
 
     package func reset() {
         records.count = 0
         recordCount = 0
+        body = nil
         // After one giant batch, give the memory back.
         records.shrink(to: 1 << 20)
         output.shrink(to: 1 << 20)
@@ -51,27 +57,69 @@ package final class BatchEncoder {
         records.append(partition)
         records.append(payload)
         recordCount += 1
+        body = nil
+    }
+
+    /// Adds a record named by its partition string and returns what the
+    /// segment index needs of it (the name's hash is taken while its bytes
+    /// are at hand).
+    func add(kind: UInt8, partition: String, payload: UnsafeRawBufferPointer) throws(SegmentLogError) -> PendingRecord {
+        var key = partition
+        let hash = try key.withUTF8 { utf8 in
+            typed { () throws(SegmentLogError) in
+                try add(kind: kind, partition: UnsafeRawBufferPointer(utf8), payload: payload)
+                return ByteHash.hash(UnsafeRawBufferPointer(utf8))
+            }
+        }.get()
+        return PendingRecord(kind: kind, partition: partition, partitionHash: hash)
     }
 
     /// Compresses and frames the records added since the last reset. The
     /// returned bytes stay valid until the next call on this encoder.
     package func finish(firstSequence: UInt64, timestamp: Int64) -> UnsafeRawBufferPointer {
+        compress()
+        return frame(firstSequence: firstSequence, timestamp: timestamp)
+    }
+
+    /// The body as it stands: set by ``compress()``, cleared by ``reset()``.
+    private var body: (codec: UInt8, stored: Int)?
+
+    /// Whether ``compress()`` has run since the last record was added.
+    var isCompressed: Bool { body != nil }
+
+    /// Compresses the records into the body (stored as they are when LZ4
+    /// does not shrink them). The body does not depend on the batch's first
+    /// sequence or time, so this can run before either is known.
+    package func compress() {
+        if body != nil { return }
         let raw = records.bytes
         output.count = 0
         output.reserve(SegmentFormat.batchHeaderSize + LZ4Block.compressBound(raw.count))
-        let body = UnsafeMutableRawBufferPointer(
+        let destination = UnsafeMutableRawBufferPointer(
             start: output.base + SegmentFormat.batchHeaderSize,
             count: output.capacity - SegmentFormat.batchHeaderSize)
         var codec = SegmentFormat.codecLZ4
-        var stored = compressor.compress(raw, into: body) ?? Int.max
+        var stored = compressor.compress(raw, into: destination) ?? Int.max
         if stored >= raw.count {
             // Incompressible: store the records as they are.
             codec = SegmentFormat.codecNone
-            body.baseAddress!.copyMemory(from: raw.baseAddress!, byteCount: raw.count)
+            destination.baseAddress!.copyMemory(from: raw.baseAddress!, byteCount: raw.count)
             stored = raw.count
         }
+        body = (codec, stored)
+    }
+
+    /// Bytes of the framed batch once compressed (an upper bound before).
+    var framedBound: Int {
+        SegmentFormat.batchHeaderSize + (body?.stored ?? LZ4Block.compressBound(records.count))
+    }
+
+    /// Puts the header with its checksum in front of the compressed body.
+    /// The returned bytes stay valid until the next call on this encoder.
+    package func frame(firstSequence: UInt64, timestamp: Int64) -> UnsafeRawBufferPointer {
+        guard let (codec, stored) = body else { preconditionFailure("frame(firstSequence:timestamp:) before compress()") }
         var header = BatchHeader(
-            checksum: 0, storedLength: UInt32(stored), rawLength: UInt32(raw.count),
+            checksum: 0, storedLength: UInt32(stored), rawLength: UInt32(records.count),
             firstSequence: firstSequence, recordCount: UInt32(recordCount), codec: codec,
             minTimestamp: timestamp, maxTimestamp: timestamp)
         header.encode(into: output.base)

@@ -35,6 +35,12 @@ struct DedupeSet: Sendable {
         if let previous { entries[key] = previous } else { entries.removeValue(forKey: key) }
     }
 
+    /// Changes the acceptance time of a claimed key (when the append was
+    /// stamped later than the claim assumed).
+    mutating func setAcceptedAt(_ key: HashedString, _ acceptedAt: Int64) {
+        entries[key]?.acceptedAt = acceptedAt
+    }
+
     /// Queues a claimed key for eviction at `expiresAt`.
     mutating func noteAccepted(_ key: HashedString, signalID: String, expiresAt: Int64) {
         order.append((expiresAt, key, signalID))

@@ -2,41 +2,44 @@ import Logging
 import SegmentLog
 
 /// Writing processing outcomes: workers post their partitions' outcomes to
-/// an outbox, and acceptances or a writer task append many partitions' at
-/// once, under the node lock, and apply them to the projections.
+/// an outbox, and one writer at a time appends many partitions' at once and
+/// applies them to the projections. The records are encoded and compressed
+/// before the node lock is taken, so acceptance waits only for the write.
 extension SignalNode {
-    /// How long posted outcomes wait for an acceptance to carry them before
-    /// a writer task takes the node lock for them itself.
+    /// How long posted outcomes wait for a write when fewer than
+    /// ``outcomeWriteMinimum`` runs are posted.
     static let outcomeLinger: Duration = .microseconds(500)
-    /// Posted runs an acceptance waits for before it carries them.
-    static let outcomeCarryMinimum = 32
+    /// Posted runs that make the worker posting the last of them write
+    /// them all at once (if no other write is under way).
+    static let outcomeWriteMinimum = 64
 
     /// Hands a worker's outcomes to the next outcome write; with `write`
-    /// the caller writes them (and everything else posted) now.
+    /// the caller writes them (and everything else posted) before returning.
     ///
     /// Otherwise they are written as one batch with every partition's
-    /// outcomes posted meanwhile: by the next acceptance (which holds the
-    /// node lock anyway, see ``writePosted(_:)``) or, when no signals arrive
-    /// for ``outcomeLinger``, by a writer task. While signals stream in, the
-    /// writer never competes with acceptance for the lock.
+    /// outcomes posted meanwhile: by the worker whose post makes
+    /// ``outcomeWriteMinimum`` runs, or by a writer task after
+    /// ``outcomeLinger``.
     func post(_ outcomes: WorkerOutcomes, write: Bool = false) {
-        let schedule = outbox.withLock { outbox -> Bool in
+        let (posted, schedule) = outbox.withLock { outbox -> (Int, Bool) in
             outbox.ready.append(outcomes)
-            guard !write, !outbox.writerScheduled else { return false }
+            guard !write, !outbox.writerScheduled else { return (outbox.ready.count, false) }
             outbox.writerScheduled = true
-            return true
+            return (outbox.ready.count, true)
         }
         if write {
             writeOutbox()
-        } else if schedule {
+        } else if posted >= Self.outcomeWriteMinimum {
+            writeOutbox(unlessBusy: true)
+        }
+        if schedule {
             Task.detached { [self] in await self.lingerAndWrite() }
         }
     }
 
-    /// The writer task: waits while acceptances carry the outcomes, writes
-    /// what is left once they stop, and ends when nothing is left.
+    /// The writer task: writes what is posted every ``outcomeLinger`` and
+    /// ends once nothing is.
     private func lingerAndWrite() async {
-        var seen = acceptances.load(ordering: .relaxed)
         while true {
             try? await Task.sleep(for: Self.outcomeLinger)
             let empty = outbox.withLock { outbox -> Bool in
@@ -44,53 +47,60 @@ extension SignalNode {
                 return outbox.ready.isEmpty
             }
             if empty { return }
-            let now = acceptances.load(ordering: .relaxed)
-            if now == seen { writeOutbox() }
-            seen = now
+            writeOutbox()
         }
     }
 
-    /// Writes every posted partition's outcomes (see ``writePosted(_:)``).
-    func writeOutbox() {
-        let written = state.withLock { writePosted(&$0) }
+    /// Writes every posted partition's outcomes, once the write under way
+    /// (if any) is done; with `unlessBusy`, leaves them to that write's
+    /// successor instead of waiting.
+    ///
+    /// If the log refuses, the outcomes go back to their partitions (the
+    /// signals stay pending; shutdown tries again).
+    func writeOutbox(unlessBusy: Bool = false) {
+        let written = unlessBusy
+            ? outcomeWriting.withLockIfAvailable { _ in writePosted() } ?? nil
+            : outcomeWriting.withLock { _ in writePosted() }
         if let written { publish(written) }
     }
 
-    /// Writes every posted partition's outcomes and applies them to the
-    /// projections (call with the state lock held; publish the result after
-    /// releasing it). Acceptance calls it too, so while signals stream in,
-    /// outcomes ride along with them instead of waiting for the lock.
-    /// If the log refuses, the outcomes go back to their partitions (the
-    /// signals stay pending; shutdown tries again).
-    ///
-    /// - Parameter minimum: write only if at least this many runs are
-    ///   posted (acceptance lets a few accumulate, so one signal per call
-    ///   does not mean one outcome batch per call).
-    func writePosted(_ state: inout NodeState, minimum: Int = 1) -> Recorded? {
+    /// Takes, writes and applies every posted partition's outcomes (call
+    /// with `outcomeWriting` held and no other lock).
+    private func writePosted() -> Recorded? {
         let ready = outbox.withLock { outbox -> [WorkerOutcomes] in
-            guard outbox.ready.count >= minimum else { return [] }
             defer { outbox.ready = [] }
             return outbox.ready
         }
-        guard state.phase != .closed else { return nil }
         var taken: [(outcomes: WorkerOutcomes, buffer: OutcomeBuffer)] = []
         for outcomes in ready {
             if let buffer = outcomes.take(), !buffer.isEmpty { taken.append((outcomes, buffer)) }
         }
         guard !taken.isEmpty else { return nil }
-        let recorded = record(taken, state: &state)
-        if let failure = recorded.failure {
-            for entry in taken[recorded.count...] { entry.outcomes.putBack(entry.buffer) }
-            logger.error("could not record processing outcomes; the signals stay pending", metadata: ["error": "\(failure)"])
+        let chunks = prepare(taken)
+        return state.withLock { state -> Recorded in
+            let recorded = commit(chunks, state: &state)
+            if let failure = recorded.failure {
+                for entry in taken[recorded.count...] { entry.outcomes.putBack(entry.buffer) }
+                logger.error("could not record processing outcomes; the signals stay pending", metadata: ["error": "\(failure)"])
+            }
+            return recorded
         }
-        return recorded
     }
 
     /// Outcome records written per batch at most (a backlog of many
     /// partitions' outcomes is split; one partition's run is never split).
     static let outcomeBatchRecords = 4096
 
-    /// What ``record(_:state:)`` wrote.
+    /// Outcomes of consecutive partitions, encoded as one batch.
+    struct OutcomeChunk {
+        var entries: [(outcomes: WorkerOutcomes, buffer: OutcomeBuffer)]
+        /// The records, compressed (see ``commit(_:state:)``).
+        var draft: BatchDraft
+        /// The entries' outcomes merged, without the records.
+        var merged = OutcomeBuffer()
+    }
+
+    /// What ``commit(_:state:)`` wrote.
     struct Recorded {
         /// How many of the buffers were written (a prefix).
         var count = 0
@@ -105,11 +115,11 @@ extension SignalNode {
         var deadLetterCount = 0
     }
 
-    /// Appends partitions' outcomes, a few thousand records a batch, and
-    /// applies each batch to the projections once written (call with the
-    /// state lock held). Stops at the first batch the log refuses.
-    func record(_ buffers: [(outcomes: WorkerOutcomes, buffer: OutcomeBuffer)], state: inout NodeState) -> Recorded {
-        var recorded = Recorded()
+    /// Encodes and compresses partitions' outcomes, a few thousand records
+    /// a batch (no lock needed).
+    func prepare(_ buffers: [(outcomes: WorkerOutcomes, buffer: OutcomeBuffer)]) -> [OutcomeChunk] {
+        var chunks: [OutcomeChunk] = []
+        var writer = ByteWriter(capacity: 1024)
         var start = 0
         while start < buffers.count {
             var end = start + 1
@@ -118,26 +128,51 @@ extension SignalNode {
                 records += buffers[end].buffer.records.count
                 end += 1
             }
-            var batch = OutcomeBuffer()
-            for entry in buffers[start..<end] { batch.mergeCounts(entry.buffer) }
+            var chunk = OutcomeChunk(entries: Array(buffers[start..<end]), draft: log.makeDraft())
+            for entry in chunk.entries {
+                chunk.merged.mergeCounts(entry.buffer)
+                for record in entry.buffer.records {
+                    // Records far below the log's limits; one that broke them
+                    // would fail the append and leave its signals pending.
+                    let (kind, partition) = Self.encode(record, into: &writer)
+                    try? chunk.draft.add(kind: kind.rawValue, partition: partition, payload: writer.bytes)
+                }
+            }
+            chunk.draft.compress()
+            chunks.append(chunk)
+            start = end
+        }
+        return chunks
+    }
+
+    /// Appends prepared outcome batches and applies each to the projections
+    /// once written (call with the state lock held; publish the result after
+    /// releasing it). Stops at the first batch the log refuses.
+    func commit(_ chunks: [OutcomeChunk], state: inout NodeState) -> Recorded {
+        var recorded = Recorded()
+        for chunk in chunks {
+            let records = chunk.entries.reduce(0) { $0 + $1.buffer.records.count }
             do {
-                _ = try append(buffers[start..<end].lazy.flatMap(\.buffer.records), writer: &state.writer)
+                if state.phase == .closed { throw SignalNodeError.closed }
+                guard chunk.draft.count == records else {
+                    throw SignalNodeError.storage("an outcome record could not be encoded within the log's limits")
+                }
+                _ = try log.append(chunk.draft)
             } catch {
                 recorded.failure = error
                 break
             }
             work.withLock { work in
-                for (outcomes, buffer) in buffers[start..<end] {
+                for (outcomes, buffer) in chunk.entries {
                     let key = outcomes.partition
                     work.queues.removeFinished(buffer.finished, from: key)
                     outcomes.removed(buffer.finished)
                     work.forgetIfIdle(key)
                 }
             }
-            apply(batch, records: records, state: &state, warning: &recorded.deadLetterWarning)
-            recorded.merged.mergeCounts(batch)
-            recorded.count = end
-            start = end
+            apply(chunk.merged, records: records, state: &state, warning: &recorded.deadLetterWarning)
+            recorded.merged.mergeCounts(chunk.merged)
+            recorded.count += chunk.entries.count
         }
         recorded.queueDepth = work.withLock { $0.queues.depth }
         recorded.deadLetterCount = state.deadLetters.count

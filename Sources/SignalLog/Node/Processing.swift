@@ -322,8 +322,9 @@ extension SignalNode {
         }
         // Stop the workers and write, before the marker, every outcome they
         // hold: a signal whose handler finished is never processed again.
+        // Holding the outcome writer's lock, no write of taken outcomes is under way.
         var written: [Recorded] = []
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let waiters = outcomeWriting.withLock { _ in state.withLock { state -> [CheckedContinuation<Void, Never>] in
             let all = work.withLock { work in
                 work.stopping = true
                 return work.outcomes.values.sorted(by: { $0.partition < $1.partition })
@@ -335,7 +336,7 @@ extension SignalNode {
                 if !buffer.isEmpty { sealed.append((outcomes, buffer)) }
             }
             if !sealed.isEmpty {
-                let recorded = record(sealed, state: &state)
+                let recorded = commit(prepare(sealed), state: &state)
                 written.append(recorded)
                 if let failure = recorded.failure {
                     logger.error("could not record processing outcomes at shutdown; the signals stay pending", metadata: ["error": "\(failure)"])
@@ -353,7 +354,7 @@ extension SignalNode {
             state.phase = .closed
             defer { state.closeWaiters = [] }
             return state.closeWaiters
-        }
+        } }
         for entry in written { publish(entry) }
         for waiter in waiters { waiter.resume() }
         let drained = state.withLock { $0.drained ?? false }

@@ -64,8 +64,10 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     let flow = Mutex(FlowState())
     /// Partitions whose outcomes wait for the next outcome write.
     let outbox = Mutex(Outbox())
-    /// Acceptance calls so far (the outcome writer task waits while it grows).
-    let acceptances = Atomic<Int>(0)
+    /// Held by the one outcome write under way (see ``writeOutbox(unlessBusy:)``),
+    /// and by shutdown while it writes the last outcomes. Lock order: this,
+    /// then `state`.
+    let outcomeWriting = Mutex(())
     /// Set when shutdown stops the workers (checked between signals without the lock).
     let stopRequested = Atomic<Bool>(false)
     /// Times ``run()`` has started waiting with its shutdown handlers installed.
@@ -112,7 +114,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
 
     struct Outbox {
         var ready: [WorkerOutcomes] = []
-        /// A writer task is waiting (see ``post(_:write:)``).
+        /// A writer task is lingering (see ``post(_:write:)``).
         var writerScheduled = false
     }
 
@@ -191,81 +193,66 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     /// Throws only when the log cannot be written (then nothing was accepted).
     public func receive(batch signals: [Signal]) throws -> [ReceiveResult] {
         guard !signals.isEmpty else { return [] }
-        acceptances.add(1, ordering: .relaxed)
+        // Before taking the node lock, every signal is checked, hashed and
+        // encoded as if it will be accepted (the common case), and that
+        // batch is compressed: under the lock the dedupe set decides, and if
+        // it accepts everything the prepared batch is written as it is.
         let invalid = signals.map(Self.validate)
+        let prepared = Prepared(signals, invalid: invalid, log: log)
         var startKeys: [String] = []
         var counts = (accepted: 0, duplicates: 0, conflicts: 0)
         var rejections: [String] = []
-        var posted: Recorded?
         let results: [ReceiveResult] = try state.withLock { (state) throws -> [ReceiveResult] in
             let now = clock.nowMicroseconds()
             if state.phase == .closed {
                 return signals.map { _ in .rejected(.shuttingDown) }
             }
             state.dedupe.evictExpired(now: now)
-            // One pass decides each signal and writes its record. The dedupe
-            // set is updated at once (so duplicates within the batch are
-            // caught) and rolled back if the append fails.
-            var output: [ReceiveResult] = []
-            output.reserveCapacity(signals.count)
+            // The append time this batch will get (every node append holds
+            // this lock), which dedupe entries record.
+            let stamp = max(now, log.lastAppendTime ?? .min)
+            // The dedupe set is updated at once (so duplicates within the
+            // batch are caught) and rolled back if the append fails.
+            var refusals: [ReceiveResult?] = Array(repeating: nil, count: signals.count)
             var claimed: [(position: Int, key: HashedString, previous: DedupeEntry?)] = []
+            claimed.reserveCapacity(signals.count)
             var probes: [String] = []
             var depth = work.withLock { $0.queues.depth }
+            for (position, signal) in signals.enumerated() {
+                if state.phase != .running {
+                    refusals[position] = .rejected(.shuttingDown)
+                } else if let problem = invalid[position] {
+                    refusals[position] = .rejected(.invalidSignal(problem))
+                } else if depth >= options.queueCapacity {
+                    refusals[position] = .rejected(.backpressure(depth: depth, capacity: options.queueCapacity))
+                } else {
+                    switch breaker.admit(signal.id) {
+                    case .rejected: refusals[position] = .rejected(.circuitOpen)
+                    case .probe: probes.append(signal.id)
+                    case .allowed: break
+                    }
+                }
+                guard refusals[position] == nil, let key = prepared.keys[position] else { continue }
+                // One lookup for the common case (a new key): claim it, and
+                // put the previous entry back if that makes this signal a duplicate.
+                let fingerprint = prepared.fingerprints[position]
+                let previous = state.dedupe.claim(key, for: DedupeEntry(signalID: signal.id, fingerprint: fingerprint, acceptedAt: stamp))
+                if let seen = previous, seen.acceptedAt + ttl > now, !Self.defaultKeysCollided(signal, seen) {
+                    state.dedupe.restore(key, to: seen)
+                    refusals[position] = seen.fingerprint == fingerprint
+                        ? .duplicate(originalID: seen.signalID) : .conflict(originalID: seen.signalID)
+                    breaker.release(signal.id)
+                } else {
+                    claimed.append((position, key, previous))
+                    depth += 1
+                }
+            }
             let result: AppendResult
             do {
-                let nodeID = self.nodeID
-                result = try log.appendBatch { batch in
-                    for (position, signal) in signals.enumerated() {
-                        let sequence = batch.firstSequence + UInt64(position)
-                        state.writer.bytes.removeAll(keepingCapacity: true)
-                        var decision: ReceiveResult?
-                        if state.phase != .running {
-                            decision = .rejected(.shuttingDown)
-                        } else if let problem = invalid[position] {
-                            decision = .rejected(.invalidSignal(problem))
-                        } else if depth >= options.queueCapacity {
-                            decision = .rejected(.backpressure(depth: depth, capacity: options.queueCapacity))
-                        } else {
-                            switch breaker.admit(signal.id) {
-                            case .rejected: decision = .rejected(.circuitOpen)
-                            case .probe: probes.append(signal.id)
-                            case .allowed: break
-                            }
-                        }
-                        if decision == nil {
-                            // One lookup for the common case (a new key): claim
-                            // it, and put the previous entry back if that makes
-                            // this signal a duplicate.
-                            let key = HashedString(signal.idempotencyKey)
-                            let fingerprint = signal.payloadFingerprint
-                            let previous = state.dedupe.claim(
-                                key, for: DedupeEntry(signalID: signal.id, fingerprint: fingerprint, acceptedAt: batch.timestamp))
-                            if let seen = previous, seen.acceptedAt + ttl > now, !Self.defaultKeysCollided(signal, seen) {
-                                state.dedupe.restore(key, to: seen)
-                                decision = seen.fingerprint == fingerprint
-                                    ? .duplicate(originalID: seen.signalID) : .conflict(originalID: seen.signalID)
-                                breaker.release(signal.id)
-                            } else {
-                                claimed.append((position, key, previous))
-                                depth += 1
-                                SignalRecord.encode(signal, into: &state.writer)
-                                try batch.add(kind: SignalRecordKind.signal.rawValue, partition: signal.partitionKey, payload: state.writer.bytes)
-                                output.append(.accepted(sequence: sequence))
-                                continue
-                            }
-                        }
-                        let outcome: AttemptOutcome
-                        switch decision {
-                        case .duplicate(let original): outcome = .duplicate(of: original)
-                        case .conflict(let original): outcome = .conflict(with: original)
-                        case .rejected(let reason): outcome = .rejected(reason.description)
-                        case .accepted, nil: preconditionFailure("an accepted signal has no attempt record")
-                        }
-                        AttemptRecord.encode(ProcessingAttempt(signalID: signal.id, nodeID: nodeID, startedAt: now, duration: 0,
-                                                               outcome: outcome, correlationID: signal.correlationID), into: &state.writer)
-                        try batch.add(kind: SignalRecordKind.attempt.rawValue, partition: signal.partitionKey, payload: state.writer.bytes)
-                        output.append(decision!)
-                    }
+                if let draft = prepared.draft, claimed.count == signals.count {
+                    result = try log.append(draft, at: stamp)
+                } else {
+                    result = try appendDecided(signals, refusals: refusals, now: now, writer: &state.writer)
                 }
             } catch {
                 for id in probes { breaker.release(id) }
@@ -273,43 +260,105 @@ public final class SignalNode: Sendable, SignalTarget, Service {
                 throw error
             }
             // The keys expire TTL after the log's append time (what a rebuild sees).
+            if result.timestamp != stamp {
+                for entry in claimed { state.dedupe.setAcceptedAt(entry.key, result.timestamp) }
+            }
             let expiresAt = result.timestamp + ttl
+            var pending: [PendingSignal] = []
+            pending.reserveCapacity(claimed.count)
             for entry in claimed {
-                state.dedupe.noteAccepted(entry.key, signalID: signals[entry.position].id, expiresAt: expiresAt)
+                let signal = signals[entry.position]
+                state.dedupe.noteAccepted(entry.key, signalID: signal.id, expiresAt: expiresAt)
+                let sequence = result.firstSequence + UInt64(entry.position)
+                pending.append(PendingSignal(signal: signal, sequence: sequence, order: sequence, acceptedAt: result.timestamp))
             }
             work.withLock { work in
-                for entry in claimed {
-                    let signal = signals[entry.position]
-                    let sequence = result.firstSequence + UInt64(entry.position)
-                    if work.queues.enqueue(PendingSignal(signal: signal, sequence: sequence, order: sequence, acceptedAt: result.timestamp)) {
-                        startKeys.append(signal.partitionKey)
-                    }
+                for item in pending where work.queues.enqueue(item) {
+                    startKeys.append(item.signal.partitionKey)
                 }
             }
-            for decision in output {
-                switch decision {
-                case .accepted: break
+            var output: [ReceiveResult] = []
+            output.reserveCapacity(signals.count)
+            for (position, refusal) in refusals.enumerated() {
+                switch refusal {
+                case nil: output.append(.accepted(sequence: result.firstSequence + UInt64(position)))
                 case .duplicate: state.totals.duplicates += 1; counts.duplicates += 1
                 case .conflict: state.totals.conflicts += 1; counts.conflicts += 1
                 case .rejected(let reason): state.totals.rejected += 1; rejections.append(reason.code)
+                case .accepted: preconditionFailure("a refusal cannot be an acceptance")
                 }
+                if let refusal { output.append(refusal) }
             }
             state.totals.received += UInt64(claimed.count)
             counts.accepted = claimed.count
             state.recordsSinceCheckpoint += signals.count
             maybeCheckpoint(&state)
-            // The new signals' workers start before this call carries the
-            // posted outcomes, so carrying does not delay their handlers.
             startWorkers(startKeys)
-            posted = writePosted(&state, minimum: Self.outcomeCarryMinimum)
             return output
         }
-        if let posted { publish(posted) }
         if counts.accepted > 0 { metrics.received.increment(by: Int64(counts.accepted)) }
         if counts.duplicates > 0 { metrics.duplicates.increment(by: Int64(counts.duplicates)) }
         if counts.conflicts > 0 { metrics.conflicts.increment(by: Int64(counts.conflicts)) }
         for code in rejections { metrics.rejected[code]?.increment() }
         return results
+    }
+
+    /// What acceptance works out before it takes the node lock.
+    struct Prepared {
+        /// Each valid signal's idempotency key, hashed (nil: invalid).
+        var keys: [HashedString?]
+        var fingerprints: [UInt64]
+        /// Every signal's record, compressed: the batch to write if all are
+        /// accepted. Nil when one is invalid or breaks the log's limits
+        /// (the append under the lock then reports it).
+        var draft: BatchDraft?
+
+        init(_ signals: [Signal], invalid: [String?], log: SegmentLog) {
+            keys = Array(repeating: nil, count: signals.count)
+            fingerprints = Array(repeating: 0, count: signals.count)
+            var draft: BatchDraft? = invalid.allSatisfy { $0 == nil } ? log.makeDraft() : nil
+            var writer = ByteWriter(capacity: 1024)
+            for (position, signal) in signals.enumerated() where invalid[position] == nil {
+                keys[position] = HashedString(signal.idempotencyKey)
+                fingerprints[position] = signal.payloadFingerprint
+                guard let batch = draft else { continue }
+                writer.bytes.removeAll(keepingCapacity: true)
+                SignalRecord.encode(signal, into: &writer)
+                do {
+                    try batch.add(kind: SignalRecordKind.signal.rawValue, partition: signal.partitionKey, payload: writer.bytes)
+                } catch {
+                    draft = nil
+                }
+            }
+            draft?.compress()
+            self.draft = draft
+        }
+    }
+
+    /// Appends a batch in which some signals were refused: signal records
+    /// for the accepted ones (`nil` refusals), attempt records for the rest.
+    private func appendDecided(_ signals: [Signal], refusals: [ReceiveResult?], now: Int64,
+                               writer: inout ByteWriter) throws -> AppendResult {
+        try log.appendBatch { batch in
+            for (position, signal) in signals.enumerated() {
+                writer.bytes.removeAll(keepingCapacity: true)
+                guard let refusal = refusals[position] else {
+                    SignalRecord.encode(signal, into: &writer)
+                    try batch.add(kind: SignalRecordKind.signal.rawValue, partition: signal.partitionKey, payload: writer.bytes)
+                    continue
+                }
+                let outcome: AttemptOutcome
+                switch refusal {
+                case .duplicate(let original): outcome = .duplicate(of: original)
+                case .conflict(let original): outcome = .conflict(with: original)
+                case .rejected(let reason): outcome = .rejected(reason.description)
+                case .accepted: preconditionFailure("a refusal cannot be an acceptance")
+                }
+                AttemptRecord.encode(ProcessingAttempt(signalID: signal.id, nodeID: nodeID, startedAt: now, duration: 0,
+                                                       outcome: outcome, correlationID: signal.correlationID), into: &writer)
+                try batch.add(kind: SignalRecordKind.attempt.rawValue, partition: signal.partitionKey, payload: writer.bytes)
+            }
+        }
     }
 
     /// Default keys carry only 8 hex digits of the signal id, so two
@@ -455,28 +504,32 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     func append(_ records: some Sequence<OutRecord>, writer: inout ByteWriter) throws -> AppendResult {
         try log.appendBatch { batch in
             for record in records {
-                writer.bytes.removeAll(keepingCapacity: true)
-                let kind: SignalRecordKind
-                let partition: String
-                switch record {
-                case let .signal(signal, carriedFrom):
-                    SignalRecord.encode(signal, carriedFrom: carriedFrom, into: &writer)
-                    (kind, partition) = (.signal, signal.partitionKey)
-                case let .attempt(attempt, key):
-                    AttemptRecord.encode(attempt, into: &writer)
-                    (kind, partition) = (.attempt, key)
-                case let .move(move, key):
-                    writer.bytes.append(contentsOf: move.encode())
-                    (kind, partition) = (.deadLetterMove, key)
-                case let .resolve(resolve, key):
-                    writer.bytes.append(contentsOf: resolve.encode())
-                    (kind, partition) = (.deadLetterResolve, key)
-                case let .marker(marker):
-                    writer.bytes.append(contentsOf: marker.encode())
-                    (kind, partition) = (.marker, "")
-                }
+                let (kind, partition) = Self.encode(record, into: &writer)
                 try batch.add(kind: kind.rawValue, partition: partition, payload: writer.bytes)
             }
+        }
+    }
+
+    /// Encodes `record`'s payload into `writer` (emptied first) and returns
+    /// its kind and partition.
+    static func encode(_ record: OutRecord, into writer: inout ByteWriter) -> (SignalRecordKind, String) {
+        writer.bytes.removeAll(keepingCapacity: true)
+        switch record {
+        case let .signal(signal, carriedFrom):
+            SignalRecord.encode(signal, carriedFrom: carriedFrom, into: &writer)
+            return (.signal, signal.partitionKey)
+        case let .attempt(attempt, key):
+            AttemptRecord.encode(attempt, into: &writer)
+            return (.attempt, key)
+        case let .move(move, key):
+            writer.bytes.append(contentsOf: move.encode())
+            return (.deadLetterMove, key)
+        case let .resolve(resolve, key):
+            writer.bytes.append(contentsOf: resolve.encode())
+            return (.deadLetterResolve, key)
+        case let .marker(marker):
+            writer.bytes.append(contentsOf: marker.encode())
+            return (.marker, "")
         }
     }
 
