@@ -20,37 +20,144 @@ public enum SignalContent: Sendable, Hashable {
 ///
 /// Times are microseconds since the Unix epoch (UTC), the unit the log uses.
 public struct Signal: Sendable, Equatable {
+    /// Every field lives behind one reference, copied on the first change
+    /// of a shared signal: a signal is copied at each step of its way
+    /// (batches, queues, workers, handlers), and a copy is then one
+    /// reference count instead of a dozen, which profiles showed as a large
+    /// share of processing when producer and workers run on different cores.
+    private final class Storage: @unchecked Sendable {
+        var id: String
+        var content: SignalContent
+        var type: String
+        var urgency: Double
+        var sourceID: String
+        var requiresResponse: Bool
+        var idempotencyKey: String
+        var partitionKey: String
+        var correlationID: String
+        var schemaVersion: String
+        var retryCount: Int
+        var createdAt: Int64
+        var traceparent: String?
+        var extraFields: [String: JSONValue]
+        var processingAttempts: [ProcessingAttempt]
+
+        init(id: String, content: SignalContent, type: String, urgency: Double, sourceID: String, requiresResponse: Bool,
+             idempotencyKey: String, partitionKey: String, correlationID: String, schemaVersion: String, retryCount: Int,
+             createdAt: Int64, traceparent: String?, extraFields: [String: JSONValue], processingAttempts: [ProcessingAttempt]) {
+            self.id = id
+            self.content = content
+            self.type = type
+            self.urgency = urgency
+            self.sourceID = sourceID
+            self.requiresResponse = requiresResponse
+            self.idempotencyKey = idempotencyKey
+            self.partitionKey = partitionKey
+            self.correlationID = correlationID
+            self.schemaVersion = schemaVersion
+            self.retryCount = retryCount
+            self.createdAt = createdAt
+            self.traceparent = traceparent
+            self.extraFields = extraFields
+            self.processingAttempts = processingAttempts
+        }
+
+        func copy() -> Storage {
+            Storage(id: id, content: content, type: type, urgency: urgency, sourceID: sourceID, requiresResponse: requiresResponse,
+                    idempotencyKey: idempotencyKey, partitionKey: partitionKey, correlationID: correlationID,
+                    schemaVersion: schemaVersion, retryCount: retryCount, createdAt: createdAt, traceparent: traceparent,
+                    extraFields: extraFields, processingAttempts: processingAttempts)
+        }
+    }
+
+    // Shared only between copies of one value, and copied before any change
+    // while shared (see `writable`), so the unchecked `Sendable` holds.
+    private var storage: Storage
+
+    /// The storage, copied first if another signal value shares it.
+    private var writable: Storage {
+        mutating get {
+            if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+            return storage
+        }
+    }
+
     /// Unique id (a lowercase UUID unless given).
-    public var id: String
-    public var content: SignalContent
+    public var id: String {
+        get { storage.id }
+        set { writable.id = newValue }
+    }
+    public var content: SignalContent {
+        get { storage.content }
+        set { writable.content = newValue }
+    }
     /// Selects the handler (`signal_type`).
-    public var type: String
+    public var type: String {
+        get { storage.type }
+        set { writable.type = newValue }
+    }
     /// 0.0 (ignore) to 1.0 (urgent).
-    public var urgency: Double
+    public var urgency: Double {
+        get { storage.urgency }
+        set { writable.urgency = newValue }
+    }
     /// Who produced the signal (`source_id`).
-    public var sourceID: String
-    public var requiresResponse: Bool
+    public var sourceID: String {
+        get { storage.sourceID }
+        set { writable.sourceID = newValue }
+    }
+    public var requiresResponse: Bool {
+        get { storage.requiresResponse }
+        set { writable.requiresResponse = newValue }
+    }
     /// Signals with the same key within the dedupe TTL are duplicates.
     /// Default `"<source>_<type>_<first 8 hex digits of the id>"`.
-    public var idempotencyKey: String
+    public var idempotencyKey: String {
+        get { storage.idempotencyKey }
+        set { writable.idempotencyKey = newValue }
+    }
     /// Signals with the same partition key are processed strictly in order.
     /// Default `"<source>_<type>"`.
-    public var partitionKey: String
+    public var partitionKey: String {
+        get { storage.partitionKey }
+        set { writable.partitionKey = newValue }
+    }
     /// Kept through retries, dead-lettering, reprocessing and replay. Default: a fresh UUID.
-    public var correlationID: String
+    public var correlationID: String {
+        get { storage.correlationID }
+        set { writable.correlationID = newValue }
+    }
     /// Default "1.0".
-    public var schemaVersion: String
+    public var schemaVersion: String {
+        get { storage.schemaVersion }
+        set { writable.schemaVersion = newValue }
+    }
     /// Times the signal has been reprocessed from the dead letter queue.
-    public var retryCount: Int
+    public var retryCount: Int {
+        get { storage.retryCount }
+        set { writable.retryCount = newValue }
+    }
     /// The signal's own creation time (`timestamp` in JSON), microseconds since the epoch.
-    public var createdAt: Int64
+    public var createdAt: Int64 {
+        get { storage.createdAt }
+        set { writable.createdAt = newValue }
+    }
     /// Optional W3C trace context (`traceparent` header value).
-    public var traceparent: String?
+    public var traceparent: String? {
+        get { storage.traceparent }
+        set { writable.traceparent = newValue }
+    }
     /// JSON fields this version does not know, kept as received.
-    public var extraFields: [String: JSONValue]
+    public var extraFields: [String: JSONValue] {
+        get { storage.extraFields }
+        set { writable.extraFields = newValue }
+    }
     /// Processing attempts made on this signal (filled in by the node; not
     /// part of the signal record — each attempt is its own record).
-    public var processingAttempts: [ProcessingAttempt]
+    public var processingAttempts: [ProcessingAttempt] {
+        get { storage.processingAttempts }
+        set { writable.processingAttempts = newValue }
+    }
 
     /// Creates a signal, filling every omitted field with the documented default.
     public init(
@@ -70,21 +177,13 @@ public struct Signal: Sendable, Equatable {
         extraFields: [String: JSONValue] = [:]
     ) {
         let id = id ?? SignalIDs.uuid()
-        self.id = id
-        self.content = content
-        self.type = type
-        self.urgency = urgency
-        self.sourceID = sourceID
-        self.requiresResponse = requiresResponse
-        self.idempotencyKey = idempotencyKey ?? Signal.defaultIdempotencyKey(sourceID: sourceID, type: type, id: id)
-        self.partitionKey = partitionKey ?? Signal.defaultPartitionKey(sourceID: sourceID, type: type)
-        self.correlationID = correlationID ?? SignalIDs.uuid()
-        self.schemaVersion = schemaVersion
-        self.retryCount = retryCount
-        self.createdAt = createdAt ?? SystemClock().nowMicroseconds()
-        self.traceparent = traceparent
-        self.extraFields = extraFields
-        self.processingAttempts = []
+        storage = Storage(
+            id: id, content: content, type: type, urgency: urgency, sourceID: sourceID, requiresResponse: requiresResponse,
+            idempotencyKey: idempotencyKey ?? Signal.defaultIdempotencyKey(sourceID: sourceID, type: type, id: id),
+            partitionKey: partitionKey ?? Signal.defaultPartitionKey(sourceID: sourceID, type: type),
+            correlationID: correlationID ?? SignalIDs.uuid(), schemaVersion: schemaVersion, retryCount: retryCount,
+            createdAt: createdAt ?? SystemClock().nowMicroseconds(), traceparent: traceparent, extraFields: extraFields,
+            processingAttempts: [])
     }
 
     /// Convenience for text content.
@@ -130,7 +229,8 @@ public struct Signal: Sendable, Equatable {
 
     /// Equality ignores ``processingAttempts`` (history, not identity).
     public static func == (lhs: Signal, rhs: Signal) -> Bool {
-        lhs.id == rhs.id && lhs.content == rhs.content && lhs.type == rhs.type && lhs.urgency == rhs.urgency
+        if lhs.storage === rhs.storage { return true }
+        return lhs.id == rhs.id && lhs.content == rhs.content && lhs.type == rhs.type && lhs.urgency == rhs.urgency
             && lhs.sourceID == rhs.sourceID && lhs.requiresResponse == rhs.requiresResponse
             && lhs.idempotencyKey == rhs.idempotencyKey && lhs.partitionKey == rhs.partitionKey
             && lhs.correlationID == rhs.correlationID && lhs.schemaVersion == rhs.schemaVersion

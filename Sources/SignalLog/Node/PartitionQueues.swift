@@ -3,13 +3,7 @@ import DequeModule
 /// An accepted signal waiting in its partition's queue (accepted, not yet
 /// processed or dead-lettered).
 public struct PendingSignal: Sendable, Equatable {
-    /// The signal, shared: queues, runs and snapshots copy a pending signal
-    /// often, and a box is one reference count where a `Signal` is a dozen.
-    private var box: SignalBox
-    public var signal: Signal {
-        get { box.signal }
-        set { box = SignalBox(newValue) }
-    }
+    public var signal: Signal
     /// Where its signal record is now (moves when retention carries it forward).
     public var sequence: UInt64
     /// The sequence of its original acceptance: its place in partition order.
@@ -18,21 +12,11 @@ public struct PendingSignal: Sendable, Equatable {
     public var acceptedAt: Int64
 
     init(signal: Signal, sequence: UInt64, order: UInt64, acceptedAt: Int64) {
-        box = SignalBox(signal)
+        self.signal = signal
         self.sequence = sequence
         self.order = order
         self.acceptedAt = acceptedAt
     }
-
-    public static func == (lhs: PendingSignal, rhs: PendingSignal) -> Bool {
-        lhs.sequence == rhs.sequence && lhs.order == rhs.order && lhs.acceptedAt == rhs.acceptedAt && lhs.signal == rhs.signal
-    }
-}
-
-/// An immutable signal behind one reference (see ``PendingSignal``).
-final class SignalBox: Sendable {
-    let signal: Signal
-    init(_ signal: Signal) { self.signal = signal }
 }
 
 struct PartitionQueue: Sendable {
