@@ -66,6 +66,9 @@ public final class CircuitBreaker: Sendable {
     let state = Mutex(State())
     /// Mirrors `state.state == .closed`, so admitting while closed takes no lock.
     let closed = Atomic<Bool>(true)
+    /// Mirrors closed with no failures counted: a success then changes
+    /// nothing, so recording it takes no lock.
+    let clean = Atomic<Bool>(true)
 
     public init(configuration: CircuitBreakerConfiguration = CircuitBreakerConfiguration(), clock: any LogClock = SystemClock()) {
         self.configuration = configuration
@@ -120,11 +123,13 @@ public final class CircuitBreaker: Sendable {
 
     /// The call `id` succeeded.
     public func recordSuccess(_ id: String) {
+        if clean.load(ordering: .acquiring) { return }
         state.withLock { state in
             advance(&state, now: clock.nowMicroseconds())
             switch state.state {
             case .closed:
                 state.consecutiveFailures = 0
+                clean.store(true, ordering: .releasing)
             case .halfOpen:
                 if state.probes[id] != nil { close(&state) }
             case .open:
@@ -141,6 +146,7 @@ public final class CircuitBreaker: Sendable {
             switch state.state {
             case .closed:
                 state.consecutiveFailures += 1
+                clean.store(false, ordering: .releasing)
                 if state.consecutiveFailures >= configuration.failureThreshold { open(&state, now: now) }
             case .halfOpen:
                 if state.probes[id] != nil { open(&state, now: now) }
@@ -168,6 +174,7 @@ public final class CircuitBreaker: Sendable {
 
     private func open(_ state: inout State, now: Int64) {
         closed.store(false, ordering: .releasing)
+        clean.store(false, ordering: .releasing)
         state.state = .open
         state.openedAt = now
         state.consecutiveFailures = 0
@@ -178,6 +185,7 @@ public final class CircuitBreaker: Sendable {
 
     private func close(_ state: inout State) {
         closed.store(true, ordering: .releasing)
+        clean.store(true, ordering: .releasing)
         state.state = .closed
         state.consecutiveFailures = 0
         state.probes = [:]

@@ -119,7 +119,6 @@ extension SignalNode {
     /// a batch (no lock needed).
     func prepare(_ buffers: [(outcomes: WorkerOutcomes, buffer: OutcomeBuffer)]) -> [OutcomeChunk] {
         var chunks: [OutcomeChunk] = []
-        var writer = ByteWriter(capacity: 1024)
         var start = 0
         while start < buffers.count {
             var end = start + 1
@@ -131,11 +130,11 @@ extension SignalNode {
             var chunk = OutcomeChunk(entries: Array(buffers[start..<end]), draft: log.makeDraft())
             for entry in chunk.entries {
                 chunk.merged.mergeCounts(entry.buffer)
-                for record in entry.buffer.records {
+                let partition = entry.outcomes.partition
+                entry.buffer.forEachRecord { kind, payload in
                     // Records far below the log's limits; one that broke them
                     // would fail the append and leave its signals pending.
-                    let (kind, partition) = Self.encode(record, into: &writer)
-                    try? chunk.draft.add(kind: kind.rawValue, partition: partition, payload: writer.bytes)
+                    try? chunk.draft.add(kind: kind.rawValue, partition: partition, payload: payload)
                 }
             }
             chunk.draft.compress()

@@ -100,7 +100,7 @@ extension SignalNode {
                 delivered.processingAttempts = history
                 record = await run(handler, on: delivered, attempt: attempt)
             }
-            buffer.records.append(.attempt(record, partition: key))
+            buffer.append(record)
             buffer.durations.append(record.duration)
             guard case .failed(let failure) = record.outcome else {
                 breaker.recordSuccess(signal.id)
@@ -175,9 +175,9 @@ extension SignalNode {
     private func deadLetter(_ item: PendingSignal, reason: DeadLetterReason, error: String, partition key: String, buffer: inout OutcomeBuffer) {
         let now = clock.nowMicroseconds()
         let signal = item.signal
-        buffer.records.append(.move(DeadLetterMoveRecord(
+        buffer.append(DeadLetterMoveRecord(
             signalID: signal.id, reason: reason, error: error, nodeID: nodeID, correlationID: signal.correlationID,
-            time: now, retryCount: signal.retryCount, signalSequence: item.sequence), partition: key))
+            time: now, retryCount: signal.retryCount, signalSequence: item.sequence))
         buffer.deadLetters.append(DeadLetter(signal: signal, reason: reason, error: error, time: now, nodeID: nodeID, sequence: item.sequence))
         buffer.finished += 1
         logger.warning("signal dead-lettered", metadata: [

@@ -2,7 +2,11 @@ import Synchronization
 
 /// Outcomes of a run of signals in one partition, written as one batch.
 struct OutcomeBuffer: Sendable {
-    var records: [SignalNode.OutRecord] = []
+    /// The outcome records, encoded as they are added (by the worker, on
+    /// its own thread): payloads back to back, and each record's kind and
+    /// the end of its payload. They all belong to the buffer's partition.
+    private(set) var payloads = ByteWriter(capacity: 0)
+    private(set) var records: [(kind: SignalRecordKind, end: Int)] = []
     /// Signals at the head of the partition that are finished (processed or dead-lettered).
     var finished = 0
     var processed = 0
@@ -12,8 +16,31 @@ struct OutcomeBuffer: Sendable {
 
     var isEmpty: Bool { records.isEmpty }
 
+    mutating func append(_ attempt: ProcessingAttempt) {
+        AttemptRecord.encode(attempt, into: &payloads)
+        records.append((.attempt, payloads.bytes.count))
+    }
+
+    mutating func append(_ move: DeadLetterMoveRecord) {
+        payloads.bytes.append(contentsOf: move.encode())
+        records.append((.deadLetterMove, payloads.bytes.count))
+    }
+
+    /// Calls `body` with each record's kind and payload, in order.
+    func forEachRecord(_ body: (SignalRecordKind, UnsafeRawBufferPointer) -> Void) {
+        payloads.bytes.withUnsafeBytes { all in
+            var start = 0
+            for (kind, end) in records {
+                body(kind, UnsafeRawBufferPointer(rebasing: all[start..<end]))
+                start = end
+            }
+        }
+    }
+
     mutating func merge(_ other: OutcomeBuffer) {
-        records.append(contentsOf: other.records)
+        let shift = payloads.bytes.count
+        payloads.bytes.append(contentsOf: other.payloads.bytes)
+        records.append(contentsOf: other.records.lazy.map { ($0.kind, $0.end + shift) })
         mergeCounts(other)
     }
 
