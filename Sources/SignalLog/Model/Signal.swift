@@ -20,11 +20,14 @@ public enum SignalContent: Sendable, Hashable {
 ///
 /// Times are microseconds since the Unix epoch (UTC), the unit the log uses.
 public struct Signal: Sendable, Equatable {
-    /// Every field lives behind one reference, copied on the first change
-    /// of a shared signal: a signal is copied at each step of its way
-    /// (batches, queues, workers, handlers), and a copy is then one
-    /// reference count instead of a dozen, which profiles showed as a large
-    /// share of processing when producer and workers run on different cores.
+    /// The fields the node never changes live behind one reference, copied
+    /// on the first change of a shared signal: a signal is copied at each
+    /// step of its way (batches, queues, workers, handlers), and a copy is
+    /// then a few reference counts instead of a dozen, which profiles showed
+    /// as a large share of processing when producer and workers run on
+    /// different cores. The fields the node does change (schema version on
+    /// upcasting, retry count, attempt history) are stored inline, so those
+    /// changes copy nothing.
     private final class Storage: @unchecked Sendable {
         var id: String
         var content: SignalContent
@@ -35,16 +38,13 @@ public struct Signal: Sendable, Equatable {
         var idempotencyKey: String
         var partitionKey: String
         var correlationID: String
-        var schemaVersion: String
-        var retryCount: Int
         var createdAt: Int64
         var traceparent: String?
         var extraFields: [String: JSONValue]
-        var processingAttempts: [ProcessingAttempt]
 
         init(id: String, content: SignalContent, type: String, urgency: Double, sourceID: String, requiresResponse: Bool,
-             idempotencyKey: String, partitionKey: String, correlationID: String, schemaVersion: String, retryCount: Int,
-             createdAt: Int64, traceparent: String?, extraFields: [String: JSONValue], processingAttempts: [ProcessingAttempt]) {
+             idempotencyKey: String, partitionKey: String, correlationID: String, createdAt: Int64, traceparent: String?,
+             extraFields: [String: JSONValue]) {
             self.id = id
             self.content = content
             self.type = type
@@ -54,19 +54,15 @@ public struct Signal: Sendable, Equatable {
             self.idempotencyKey = idempotencyKey
             self.partitionKey = partitionKey
             self.correlationID = correlationID
-            self.schemaVersion = schemaVersion
-            self.retryCount = retryCount
             self.createdAt = createdAt
             self.traceparent = traceparent
             self.extraFields = extraFields
-            self.processingAttempts = processingAttempts
         }
 
         func copy() -> Storage {
             Storage(id: id, content: content, type: type, urgency: urgency, sourceID: sourceID, requiresResponse: requiresResponse,
                     idempotencyKey: idempotencyKey, partitionKey: partitionKey, correlationID: correlationID,
-                    schemaVersion: schemaVersion, retryCount: retryCount, createdAt: createdAt, traceparent: traceparent,
-                    extraFields: extraFields, processingAttempts: processingAttempts)
+                    createdAt: createdAt, traceparent: traceparent, extraFields: extraFields)
         }
     }
 
@@ -128,15 +124,9 @@ public struct Signal: Sendable, Equatable {
         set { writable.correlationID = newValue }
     }
     /// Default "1.0".
-    public var schemaVersion: String {
-        get { storage.schemaVersion }
-        set { writable.schemaVersion = newValue }
-    }
+    public var schemaVersion: String
     /// Times the signal has been reprocessed from the dead letter queue.
-    public var retryCount: Int {
-        get { storage.retryCount }
-        set { writable.retryCount = newValue }
-    }
+    public var retryCount: Int
     /// The signal's own creation time (`timestamp` in JSON), microseconds since the epoch.
     public var createdAt: Int64 {
         get { storage.createdAt }
@@ -154,10 +144,7 @@ public struct Signal: Sendable, Equatable {
     }
     /// Processing attempts made on this signal (filled in by the node; not
     /// part of the signal record — each attempt is its own record).
-    public var processingAttempts: [ProcessingAttempt] {
-        get { storage.processingAttempts }
-        set { writable.processingAttempts = newValue }
-    }
+    public var processingAttempts: [ProcessingAttempt]
 
     /// Creates a signal, filling every omitted field with the documented default.
     public init(
@@ -181,9 +168,11 @@ public struct Signal: Sendable, Equatable {
             id: id, content: content, type: type, urgency: urgency, sourceID: sourceID, requiresResponse: requiresResponse,
             idempotencyKey: idempotencyKey ?? Signal.defaultIdempotencyKey(sourceID: sourceID, type: type, id: id),
             partitionKey: partitionKey ?? Signal.defaultPartitionKey(sourceID: sourceID, type: type),
-            correlationID: correlationID ?? SignalIDs.uuid(), schemaVersion: schemaVersion, retryCount: retryCount,
-            createdAt: createdAt ?? SystemClock().nowMicroseconds(), traceparent: traceparent, extraFields: extraFields,
-            processingAttempts: [])
+            correlationID: correlationID ?? SignalIDs.uuid(), createdAt: createdAt ?? SystemClock().nowMicroseconds(),
+            traceparent: traceparent, extraFields: extraFields)
+        self.schemaVersion = schemaVersion
+        self.retryCount = retryCount
+        processingAttempts = []
     }
 
     /// Convenience for text content.
@@ -229,7 +218,9 @@ public struct Signal: Sendable, Equatable {
 
     /// Equality ignores ``processingAttempts`` (history, not identity).
     public static func == (lhs: Signal, rhs: Signal) -> Bool {
-        if lhs.storage === rhs.storage { return true }
+        if lhs.storage === rhs.storage {
+            return lhs.schemaVersion == rhs.schemaVersion && lhs.retryCount == rhs.retryCount
+        }
         return lhs.id == rhs.id && lhs.content == rhs.content && lhs.type == rhs.type && lhs.urgency == rhs.urgency
             && lhs.sourceID == rhs.sourceID && lhs.requiresResponse == rhs.requiresResponse
             && lhs.idempotencyKey == rhs.idempotencyKey && lhs.partitionKey == rhs.partitionKey

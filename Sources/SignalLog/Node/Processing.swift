@@ -43,10 +43,13 @@ extension SignalNode {
                 return Array(queue.items[finished..<min(queue.items.count, finished + runLength)])
             }
             if run.isEmpty { return }
+            // Looked up once a run: finding the bootstrapped tracer casts
+            // through every instrument, which cost more than a trivial handler.
+            let tracer = InstrumentationSystem.tracer
             for item in run {
                 // Shutdown writes what this worker has finished (it seals the outcomes).
                 if stopRequested.load(ordering: .relaxed) { return }
-                guard await process(item, partition: key, outcomes: outcomes) else { return }
+                guard await process(item, partition: key, outcomes: outcomes, tracer: tracer) else { return }
             }
             post(outcomes)
         }
@@ -72,7 +75,7 @@ extension SignalNode {
 
     /// Processes one signal (with retries) and hands its outcomes to
     /// `outcomes`; false if the worker must stop.
-    func process(_ item: PendingSignal, partition key: String, outcomes: WorkerOutcomes) async -> Bool {
+    func process(_ item: PendingSignal, partition key: String, outcomes: WorkerOutcomes, tracer: any Tracer) async -> Bool {
         let signal = item.signal
         var buffer = OutcomeBuffer()
         let current: Signal
@@ -94,20 +97,20 @@ extension SignalNode {
         while true {
             let record: ProcessingAttempt
             if history.isEmpty && current.processingAttempts.isEmpty {
-                record = await run(handler, on: current, attempt: attempt)
+                record = await run(handler, on: current, attempt: attempt, tracer: tracer)
             } else {
                 var delivered = current
                 delivered.processingAttempts = history
-                record = await run(handler, on: delivered, attempt: attempt)
+                record = await run(handler, on: delivered, attempt: attempt, tracer: tracer)
+            }
+            guard case .failed(let failure) = record.outcome else {
+                breaker.recordSuccess(signal.id)
+                // Earlier failed attempts were written before the retry.
+                assert(buffer.isEmpty, "a success follows written failures only")
+                return outcomes.addProcessed(record)
             }
             buffer.append(record)
             buffer.durations.append(record.duration)
-            guard case .failed(let failure) = record.outcome else {
-                breaker.recordSuccess(signal.id)
-                buffer.processed += 1
-                buffer.finished += 1
-                return outcomes.add(buffer)
-            }
             breaker.recordFailure(signal.id)
             buffer.failedAttempts += 1
             history.append(record)
@@ -135,12 +138,13 @@ extension SignalNode {
     }
 
     /// Runs a handler once inside a span and returns the attempt.
-    func run(_ handler: SignalHandler, on signal: Signal, attempt: Int) async -> ProcessingAttempt {
+    func run(_ handler: SignalHandler, on signal: Signal, attempt: Int,
+             tracer: any Tracer = InstrumentationSystem.tracer) async -> ProcessingAttempt {
         var context = ServiceContext.topLevel
         if let traceparent = signal.traceparent {
             InstrumentationSystem.instrument.extract(["traceparent": traceparent], into: &context, using: TraceparentExtractor())
         }
-        let span = startSpan("signal.process", context: context, ofKind: .consumer)
+        let span = tracer.startSpan("signal.process", context: context, ofKind: .consumer)
         if span.isRecording {
             span.attributes["signal.id"] = signal.id
             span.attributes["signal.type"] = signal.type

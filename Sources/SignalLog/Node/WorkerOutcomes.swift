@@ -91,6 +91,19 @@ final class WorkerOutcomes: Sendable {
         }
     }
 
+    /// Adds the attempt that processed the next signal (the common case,
+    /// encoded straight into the buffer); false once sealed.
+    func addProcessed(_ attempt: ProcessingAttempt) -> Bool {
+        state.withLock { state in
+            guard !state.sealed else { return false }
+            state.buffer.append(attempt)
+            state.buffer.durations.append(attempt.duration)
+            state.buffer.processed += 1
+            state.buffer.finished += 1
+            return true
+        }
+    }
+
     /// Signals at the head of the partition's queue that are finished:
     /// buffered, or taken and not yet removed from the queue.
     var finished: Int { state.withLock { $0.buffer.finished + $0.taken } }
