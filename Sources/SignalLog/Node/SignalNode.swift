@@ -55,11 +55,11 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     let handlers: Mutex<[String: SignalHandler]>
     /// Acceptance, the dead letter queue, totals and every log append
     /// (held across each append, so the log's order and the projections agree).
-    let state: Mutex<NodeState>
+    let state: LockedValue<NodeState>
     /// The partition queues and their workers, apart from `state` so workers
     /// take their next signals while an append holds `state`. Lock order:
     /// `state`, then `work`, then a ``WorkerOutcomes``.
-    let work: Mutex<WorkState>
+    let work: LockedValue<WorkState>
     let metrics: NodeMetrics
     let flow = Mutex(FlowState())
     /// Partitions whose outcomes wait for the next outcome write.
@@ -144,8 +144,8 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         }
         startup = rebuilt.1
         let projections = rebuilt.0
-        state = Mutex(NodeState(dedupe: projections.dedupe, deadLetters: projections.deadLetters, totals: projections.totals))
-        work = Mutex(WorkState(queues: projections.queues))
+        state = LockedValue(NodeState(dedupe: projections.dedupe, deadLetters: projections.deadLetters, totals: projections.totals))
+        work = LockedValue(WorkState(queues: projections.queues))
     }
 
     /// Opens (creating if needed) the node's log, rebuilds its projections
