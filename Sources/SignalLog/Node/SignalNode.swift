@@ -67,7 +67,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     /// Held by the one outcome write under way (see ``writeOutbox(unlessBusy:)``),
     /// and by shutdown while it writes the last outcomes. Lock order: this,
     /// then `state`.
-    let outcomeWriting = Mutex(())
+    let outcomeWriting = LockedValue(())
     /// Set when shutdown stops the workers (checked between signals without the lock).
     let stopRequested = Atomic<Bool>(false)
     /// Times ``run()`` has started waiting with its shutdown handlers installed.
