@@ -91,13 +91,15 @@ func runBenchmark(_ arguments: [String]) async {
             "reading": { _ in handled.add(1, ordering: .relaxed) },
         ])
         let start = clock.now
+        let cpuStart = processCPUSeconds()
         for batch in batches { _ = try node.receive(batch: batch) }
         let accepted = seconds(clock.now - start)
         while node.queueDepth > 0 { try? await Task.sleep(for: .milliseconds(1)) }
         let finished = seconds(clock.now - start)
+        let cpu = processCPUSeconds() - cpuStart
         let nanos = accepted * 1e9 / Double(total)
         writeOut("node receive(batch:) accept:    \(formatRate(Double(total) / accepted)) signals/s, \(Int(nanos)) ns/signal (+\(Int(nanos - logNanos)) ns vs log)\n")
-        writeOut("node end to end (processed):    \(formatRate(Double(total) / finished)) signals/s, handled \(handled.load(ordering: .relaxed))\n")
+        writeOut("node end to end (processed):    \(formatRate(Double(total) / finished)) signals/s, handled \(handled.load(ordering: .relaxed)), CPU \(Int(cpu * 1e9 / Double(total))) ns/signal\n")
         _ = await node.gracefulShutdown(timeout: .seconds(60))
     } catch {
         writeOut("node run failed: \(error)\n")
@@ -165,6 +167,13 @@ func runBenchmark(_ arguments: [String]) async {
     } catch {
         writeOut("single run failed: \(error)\n")
     } }
+}
+
+/// CPU time of the whole process so far (every thread), seconds.
+func processCPUSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }
 
 nonisolated(unsafe) var logNanos = 0.0

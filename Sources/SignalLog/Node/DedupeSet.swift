@@ -1,11 +1,34 @@
 import DequeModule
+import SegmentLog
 
 /// What the dedupe set remembers about a key.
 struct DedupeEntry: Sendable, Equatable {
     var signalID: String
+    /// ``fingerprint(of:)`` of the accepted signal.
     var fingerprint: UInt64
     /// Append time of the acceptance, microseconds; the key expires at acceptedAt + TTL.
     var acceptedAt: Int64
+}
+
+extension DedupeEntry {
+    /// What tells a duplicate from a conflict: the fields of
+    /// ``Signal/payloadFingerprint`` (type, source, content), hashed with
+    /// the process's seeded `ByteHash`, a word at a time where FNV-1a takes
+    /// a byte. Dedupe entries live in memory only (a rebuild computes them
+    /// again), so the value need not be stable across processes.
+    static func fingerprint(of signal: Signal) -> UInt64 {
+        var state = ByteHash.spread(ByteHash.hash(signal.type), seed: 0x6A09_E667_F3BC_C908)
+        state = ByteHash.spread(state, seed: ByteHash.hash(signal.sourceID))
+        switch signal.content {
+        case .text(let text):
+            state = ByteHash.spread(state, seed: 1)
+            state = ByteHash.spread(state, seed: ByteHash.hash(text))
+        case .json(let value):
+            state = ByteHash.spread(state, seed: 2)
+            state = ByteHash.spread(state, seed: ByteHash.hash(value.serialized()))
+        }
+        return state
+    }
 }
 
 /// The idempotency keys accepted within the dedupe TTL, with their expiry

@@ -3,6 +3,23 @@ import SegmentLog
 import ServiceLifecycle
 import Tracing
 
+/// How one run of a handler went: an attempt record short of the signal's
+/// own fields, which a processed signal's record takes straight from it.
+struct HandlerRun {
+    /// Microseconds since the epoch, from the node's clock.
+    var startedAt: Int64
+    /// Microseconds.
+    var duration: Int64
+    /// The error's text if the handler threw.
+    var failure: String?
+
+    /// The attempt record of this run on `signal`.
+    func attempt(on signal: Signal, number: Int, nodeID: String) -> ProcessingAttempt {
+        ProcessingAttempt(signalID: signal.id, nodeID: nodeID, startedAt: startedAt, duration: duration,
+                          outcome: failure.map { .failed($0) } ?? .processed, correlationID: signal.correlationID, attempt: number)
+    }
+}
+
 /// Reads `traceparent` from a dictionary carrier.
 struct TraceparentExtractor: Extractor {
     func extract(key: String, from carrier: [String: String]) -> String? { carrier[key] }
@@ -46,10 +63,16 @@ extension SignalNode {
             // Looked up once a run: finding the bootstrapped tracer casts
             // through every instrument, which cost more than a trivial handler.
             let tracer = InstrumentationSystem.tracer
+            var lookedUp: (type: String, handler: SignalHandler?)?
+            // A partition's signals mostly share a type (the default key is
+            // source and type), so the handler table is read once per type
+            // and run (and again while none is registered).
             for item in run {
                 // Shutdown writes what this worker has finished (it seals the outcomes).
                 if stopRequested.load(ordering: .relaxed) { return }
-                guard await process(item, partition: key, outcomes: outcomes, tracer: tracer) else { return }
+                let type = item.signal.type
+                if lookedUp?.type != type || lookedUp?.handler == nil { lookedUp = (type, handlers.withLock { $0[type] }) }
+                guard await process(item, partition: key, outcomes: outcomes, handler: lookedUp?.handler, tracer: tracer) else { return }
             }
             post(outcomes)
         }
@@ -75,7 +98,9 @@ extension SignalNode {
 
     /// Processes one signal (with retries) and hands its outcomes to
     /// `outcomes`; false if the worker must stop.
-    func process(_ item: PendingSignal, partition key: String, outcomes: WorkerOutcomes, tracer: any Tracer) async -> Bool {
+    /// `handler` is the one registered for the signal's type, if any.
+    func process(_ item: PendingSignal, partition key: String, outcomes: WorkerOutcomes, handler: SignalHandler?,
+                 tracer: any Tracer) async -> Bool {
         let signal = item.signal
         var buffer = OutcomeBuffer()
         let current: Signal
@@ -87,7 +112,7 @@ extension SignalNode {
             breaker.release(signal.id)
             return addDeadLetter(buffer, to: outcomes)
         }
-        guard let handler = handlers.withLock({ $0[signal.type] }) else {
+        guard let handler else {
             deadLetter(item, reason: .unknownSignalType, error: "no handler registered for signal type \"\(signal.type)\"", partition: key, buffer: &buffer)
             breaker.release(signal.id)
             return addDeadLetter(buffer, to: outcomes)
@@ -95,20 +120,21 @@ extension SignalNode {
         var attempt = 1
         var history: [ProcessingAttempt] = []
         while true {
-            let record: ProcessingAttempt
+            let result: HandlerRun
             if history.isEmpty && current.processingAttempts.isEmpty {
-                record = await run(handler, on: current, attempt: attempt, tracer: tracer)
+                result = await run(handler, on: current, attempt: attempt, tracer: tracer)
             } else {
                 var delivered = current
                 delivered.processingAttempts = history
-                record = await run(handler, on: delivered, attempt: attempt, tracer: tracer)
+                result = await run(handler, on: delivered, attempt: attempt, tracer: tracer)
             }
-            guard case .failed(let failure) = record.outcome else {
+            guard let failure = result.failure else {
                 breaker.recordSuccess(signal.id)
                 // Earlier failed attempts were written before the retry.
                 assert(buffer.isEmpty, "a success follows written failures only")
-                return outcomes.addProcessed(record)
+                return outcomes.addProcessed(current, by: result, attempt: attempt, nodeID: nodeID)
             }
+            let record = result.attempt(on: current, number: attempt, nodeID: nodeID)
             buffer.append(record)
             buffer.durations.append(record.duration)
             breaker.recordFailure(signal.id)
@@ -137,9 +163,9 @@ extension SignalNode {
         return true
     }
 
-    /// Runs a handler once inside a span and returns the attempt.
+    /// Runs a handler once inside a span.
     func run(_ handler: SignalHandler, on signal: Signal, attempt: Int,
-             tracer: any Tracer = InstrumentationSystem.tracer) async -> ProcessingAttempt {
+             tracer: any Tracer = InstrumentationSystem.tracer) async -> HandlerRun {
         var context = ServiceContext.topLevel
         if let traceparent = signal.traceparent {
             InstrumentationSystem.instrument.extract(["traceparent": traceparent], into: &context, using: TraceparentExtractor())
@@ -164,8 +190,7 @@ extension SignalNode {
         }
         let duration = micros(ContinuousClock.now - start)
         span.end()
-        return ProcessingAttempt(signalID: signal.id, nodeID: nodeID, startedAt: startedAt, duration: duration,
-                                 outcome: failure.map { .failed($0) } ?? .processed, correlationID: signal.correlationID, attempt: attempt)
+        return HandlerRun(startedAt: startedAt, duration: duration, failure: failure)
     }
 
     static func schemaFailure(_ error: SchemaRegistry.Failure, signal: Signal) -> (DeadLetterReason, String) {
@@ -216,9 +241,9 @@ extension SignalNode {
         do {
             let current = try options.schemas.upcast(signal)
             if let handler = handlers.withLock({ $0[signal.type] }) {
-                let record = await run(handler, on: current, attempt: signal.retryCount + 1)
-                attempt = record
-                if case .failed(let text) = record.outcome { failure = (.processingFailed, text) }
+                let result = await run(handler, on: current, attempt: signal.retryCount + 1)
+                attempt = result.attempt(on: current, number: signal.retryCount + 1, nodeID: nodeID)
+                if let text = result.failure { failure = (.processingFailed, text) }
             } else {
                 failure = (.unknownSignalType, "no handler registered for signal type \"\(signal.type)\"")
             }

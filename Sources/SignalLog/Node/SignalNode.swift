@@ -320,7 +320,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
             var writer = ByteWriter(capacity: 1024)
             for (position, signal) in signals.enumerated() where invalid[position] == nil {
                 keys[position] = HashedString(signal.idempotencyKey)
-                fingerprints[position] = signal.payloadFingerprint
+                fingerprints[position] = DedupeEntry.fingerprint(of: signal)
                 guard let batch = draft else { continue }
                 writer.bytes.removeAll(keepingCapacity: true)
                 SignalRecord.encode(signal, into: &writer)

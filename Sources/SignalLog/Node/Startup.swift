@@ -102,7 +102,7 @@ enum Startup {
                     if decoded.carriedFrom == nil {
                         if record.timestamp > cutoff {
                             projections.dedupe.remember(HashedString(signal.idempotencyKey),
-                                                 entry: DedupeEntry(signalID: signal.id, fingerprint: signal.payloadFingerprint, acceptedAt: record.timestamp),
+                                                 entry: DedupeEntry(signalID: signal.id, fingerprint: DedupeEntry.fingerprint(of: signal), acceptedAt: record.timestamp),
                                                  ttl: ttl)
                         }
                         if after(record.sequence) { projections.totals.received += 1 }

@@ -21,6 +21,16 @@ struct OutcomeBuffer: Sendable {
         records.append((.attempt, payloads.bytes.count))
     }
 
+    /// Adds the attempt that processed a signal, and counts it finished.
+    mutating func appendProcessed(_ signal: Signal, by run: HandlerRun, attempt: Int, nodeID: String) {
+        AttemptRecord.encode(signalID: signal.id, nodeID: nodeID, correlationID: signal.correlationID, startedAt: run.startedAt,
+                             duration: run.duration, attempt: attempt, outcome: .processed, into: &payloads)
+        records.append((.attempt, payloads.bytes.count))
+        durations.append(run.duration)
+        processed += 1
+        finished += 1
+    }
+
     mutating func append(_ move: DeadLetterMoveRecord) {
         payloads.bytes.append(contentsOf: move.encode())
         records.append((.deadLetterMove, payloads.bytes.count))
@@ -92,14 +102,11 @@ final class WorkerOutcomes: Sendable {
     }
 
     /// Adds the attempt that processed the next signal (the common case,
-    /// encoded straight into the buffer); false once sealed.
-    func addProcessed(_ attempt: ProcessingAttempt) -> Bool {
+    /// encoded straight into the buffer from the signal); false once sealed.
+    func addProcessed(_ signal: Signal, by run: HandlerRun, attempt: Int, nodeID: String) -> Bool {
         state.withLock { state in
             guard !state.sealed else { return false }
-            state.buffer.append(attempt)
-            state.buffer.durations.append(attempt.duration)
-            state.buffer.processed += 1
-            state.buffer.finished += 1
+            state.buffer.appendProcessed(signal, by: run, attempt: attempt, nodeID: nodeID)
             return true
         }
     }

@@ -50,6 +50,13 @@ struct ByteWriter {
     @inline(__always) mutating func varint(_ value: Int) { varint(UInt64(max(0, value))) }
 
     mutating func string(_ text: String) {
+        // Native strings lend their bytes without a copy (or a retain).
+        if let done: Void = text.utf8.withContiguousStorageIfAvailable({ utf8 in
+            varint(UInt64(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }) {
+            return done
+        }
         var text = text
         text.withUTF8 { utf8 in
             varint(UInt64(utf8.count))

@@ -147,8 +147,16 @@ public struct AttemptRecord: Sendable, Equatable {
     }
 
     static func encode(_ attempt: ProcessingAttempt, into writer: inout ByteWriter) {
+        encode(signalID: attempt.signalID, nodeID: attempt.nodeID, correlationID: attempt.correlationID, startedAt: attempt.startedAt,
+               duration: attempt.duration, attempt: attempt.attempt, outcome: attempt.outcome, into: &writer)
+    }
+
+    /// Encodes an attempt from its fields (a worker writes a processed
+    /// signal's attempt straight from the signal, without copying its strings).
+    static func encode(signalID: String, nodeID: String, correlationID: String, startedAt: Int64, duration: Int64, attempt: Int,
+                       outcome: AttemptOutcome, into writer: inout ByteWriter) {
         let (code, detail): (UInt8, String)
-        switch attempt.outcome {
+        switch outcome {
         case .processed: (code, detail) = (1, "")
         case .failed(let error): (code, detail) = (2, error)
         case .duplicate(let original): (code, detail) = (3, original)
@@ -157,12 +165,12 @@ public struct AttemptRecord: Sendable, Equatable {
         }
         writer.u8(version)
         writer.u8(code)
-        writer.i64(attempt.startedAt)
-        writer.i64(attempt.duration)
-        writer.varint(attempt.attempt)
-        writer.string(attempt.signalID)
-        writer.string(attempt.nodeID)
-        writer.string(attempt.correlationID)
+        writer.i64(startedAt)
+        writer.i64(duration)
+        writer.varint(attempt)
+        writer.string(signalID)
+        writer.string(nodeID)
+        writer.string(correlationID)
         writer.string(detail)
     }
 
