@@ -8,9 +8,12 @@ struct ProcessingResult: Codable, Sendable {
     /// `receive` calls per second (acceptance only).
     var acceptPerSecond: Double
     /// The same signals through `receive(batch:)` in batches of
-    /// ``batchSize``, on a fresh node, until every handler ran.
+    /// ``batchSize``, on a fresh node, until every handler ran: the median
+    /// of the rounds, each round's rate, and the median round's CPU per signal.
     var batchSize: Int
     var batchReceivePerSecond: Double
+    var batchReceiveRoundsPerSecond: [Double]
+    var batchCPUMicrosecondsPerSignal: Double
     /// The same signal records appended one per call to a plain SegmentLog.
     var appendPerSecond: Double
     /// Latency of one `receive` call (the acknowledgement), in milliseconds.

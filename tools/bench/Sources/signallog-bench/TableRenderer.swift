@@ -71,10 +71,12 @@ struct TableRenderer {
             rows.append(["SegmentLog.append, one per call (baseline)", Self.rate(p.appendPerSecond), String(format3: p.appendP50Milliseconds), String(format3: p.appendP99Milliseconds), String(format2: p.appendCPUMicrosecondsPerSignal)])
             rows.append(["SignalNode.receive call (acknowledgement)", Self.rate(p.acceptPerSecond), String(format3: p.receiveP50Milliseconds), String(format3: p.receiveP99Milliseconds), ""])
             rows.append(["receive until every handler ran", Self.rate(p.receivePerSecond), "", "", String(format2: p.receiveCPUMicrosecondsPerSignal)])
-            rows.append(["receive(batch: \(p.batchSize)) until every handler ran", Self.rate(p.batchReceivePerSecond), "", "", ""])
+            rows.append(["receive(batch: \(p.batchSize)) until every handler ran (median)", Self.rate(p.batchReceivePerSecond), "", "",
+                         String(format2: p.batchCPUMicrosecondsPerSignal)])
             rows.append(["receive → handler, paced", "", String(format3: p.endToEndP50Milliseconds), String(format3: p.endToEndP99Milliseconds), ""])
             rows.append(["added over a plain append", "", String(format3: p.addedP50Milliseconds), String(format3: p.addedP99Milliseconds), String(format2: p.receiveCPUMicrosecondsPerSignal - p.appendCPUMicrosecondsPerSignal)])
             out.append(Self.table(rows))
+            out.append("   receive(batch: \(p.batchSize)) rounds, each on a fresh node: \(p.batchReceiveRoundsPerSecond.map { Self.rate($0) }.joined(separator: ", ")) signals/s")
             out.append("   node open on its own log (\(p.nodeLogRecords) records): \(String(format3: p.nodeOpenMilliseconds)) ms, \(p.nodeOpenRecordsScanned) records scanned; full scan \(String(format3: p.nodeLogFullScanMilliseconds)) ms (\(String(format3: p.nodeOpenMilliseconds / p.nodeLogFullScanMilliseconds)) of a full scan)")
             out.append("")
         } else if let note = report.processingNote {

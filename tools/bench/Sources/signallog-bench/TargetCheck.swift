@@ -83,6 +83,8 @@ enum Targets {
                                 value: processing.batchReceivePerSecond / processing.appendPerSecond))
             ratios.append(.init(name: "processing: receive CPU / plain append CPU (per signal)",
                                 value: processing.receiveCPUMicrosecondsPerSignal / processing.appendCPUMicrosecondsPerSignal))
+            ratios.append(.init(name: "processing: receive(batch:) CPU / plain append CPU (per signal)",
+                                value: processing.batchCPUMicrosecondsPerSignal / processing.appendCPUMicrosecondsPerSignal))
             ratios.append(.init(name: "processing: node open / full scan of its log",
                                 value: processing.nodeOpenMilliseconds / processing.nodeLogFullScanMilliseconds))
         }
@@ -118,8 +120,8 @@ enum Targets {
             TargetCheck("1% time window: SignalLog time / SQLite time",
                         ratio(window?.totalMilliseconds, windowSQLite?.totalMilliseconds), atMost: 2, "≤ 2"),
             TargetCheck("startup (open + last 1%) / full scan", report.startup?.startupFraction, atMost: 0.10, "≤ 0.10"),
-            TargetCheck("processing receive, one signal per call (signals/s)", report.processing?.receivePerSecond, atLeast: 500_000, "≥ 500 k/s"),
-            TargetCheck("  same with receive(batch: 1000), for reference", report.processing?.batchReceivePerSecond, atLeast: 500_000, "≥ 500 k/s"),
+            TargetCheck("processing, receive(batch: 1000) until handled (signals/s)", report.processing?.batchReceivePerSecond, atLeast: 500_000, "≥ 500 k/s"),
+            TargetCheck("processing, one signal per receive call (signals/s)", report.processing?.receivePerSecond, atLeast: 500_000, "≥ 500 k/s"),
             TargetCheck("processing added p99 latency, receive → handler minus append (ms)", report.processing?.addedP99Milliseconds, atMost: 1, "< 1 ms"),
             TargetCheck("node startup (projection rebuild) / full scan", report.processing.map { $0.nodeOpenMilliseconds / $0.nodeLogFullScanMilliseconds }, atMost: 0.10, "≤ 0.10"),
         ]
