@@ -20,15 +20,16 @@ public enum SignalContent: Sendable, Hashable {
 ///
 /// Times are microseconds since the Unix epoch (UTC), the unit the log uses.
 public struct Signal: Sendable, Equatable {
-    /// The fields the node never changes live behind one reference, copied
-    /// on the first change of a shared signal: a signal is copied at each
-    /// step of its way (batches, queues, workers, handlers), and a copy is
-    /// then a few reference counts instead of a dozen, which profiles showed
-    /// as a large share of processing when producer and workers run on
-    /// different cores. The fields the node does change (schema version on
-    /// upcasting, retry count, attempt history) are stored inline, so those
-    /// changes copy nothing.
-    private final class Storage: @unchecked Sendable {
+    /// The fields the node never changes live in one immutable object
+    /// shared by every copy: a signal is copied at each step of its way
+    /// (batches, queues, workers, handlers), and a copy is then a few
+    /// reference counts instead of a dozen, which profiles showed as a large
+    /// share of processing when producer and workers run on different
+    /// cores. Being immutable, its fields are read without reference
+    /// counting. Changing one makes a new object. The fields the node does
+    /// change (schema version on upcasting, retry count, attempt history)
+    /// are stored inline, so those changes copy nothing.
+    private struct Fields: Sendable {
         var id: String
         var content: SignalContent
         var type: String
@@ -41,87 +42,66 @@ public struct Signal: Sendable, Equatable {
         var createdAt: Int64
         var traceparent: String?
         var extraFields: [String: JSONValue]
-
-        init(id: String, content: SignalContent, type: String, urgency: Double, sourceID: String, requiresResponse: Bool,
-             idempotencyKey: String, partitionKey: String, correlationID: String, createdAt: Int64, traceparent: String?,
-             extraFields: [String: JSONValue]) {
-            self.id = id
-            self.content = content
-            self.type = type
-            self.urgency = urgency
-            self.sourceID = sourceID
-            self.requiresResponse = requiresResponse
-            self.idempotencyKey = idempotencyKey
-            self.partitionKey = partitionKey
-            self.correlationID = correlationID
-            self.createdAt = createdAt
-            self.traceparent = traceparent
-            self.extraFields = extraFields
-        }
-
-        func copy() -> Storage {
-            Storage(id: id, content: content, type: type, urgency: urgency, sourceID: sourceID, requiresResponse: requiresResponse,
-                    idempotencyKey: idempotencyKey, partitionKey: partitionKey, correlationID: correlationID,
-                    createdAt: createdAt, traceparent: traceparent, extraFields: extraFields)
-        }
     }
 
-    // Shared only between copies of one value, and copied before any change
-    // while shared (see `writable`), so the unchecked `Sendable` holds.
+    private final class Storage: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
     private var storage: Storage
 
-    /// The storage, copied first if another signal value shares it.
-    private var writable: Storage {
-        mutating get {
-            if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-            return storage
-        }
+    /// Replaces one field (a new storage object: others may share this one).
+    private mutating func change<Value>(_ field: WritableKeyPath<Fields, Value>, to value: Value) {
+        var fields = storage.fields
+        fields[keyPath: field] = value
+        storage = Storage(fields)
     }
 
     /// Unique id (a lowercase UUID unless given).
     public var id: String {
-        get { storage.id }
-        set { writable.id = newValue }
+        get { storage.fields.id }
+        set { change(\.id, to: newValue) }
     }
     public var content: SignalContent {
-        get { storage.content }
-        set { writable.content = newValue }
+        get { storage.fields.content }
+        set { change(\.content, to: newValue) }
     }
     /// Selects the handler (`signal_type`).
     public var type: String {
-        get { storage.type }
-        set { writable.type = newValue }
+        get { storage.fields.type }
+        set { change(\.type, to: newValue) }
     }
     /// 0.0 (ignore) to 1.0 (urgent).
     public var urgency: Double {
-        get { storage.urgency }
-        set { writable.urgency = newValue }
+        get { storage.fields.urgency }
+        set { change(\.urgency, to: newValue) }
     }
     /// Who produced the signal (`source_id`).
     public var sourceID: String {
-        get { storage.sourceID }
-        set { writable.sourceID = newValue }
+        get { storage.fields.sourceID }
+        set { change(\.sourceID, to: newValue) }
     }
     public var requiresResponse: Bool {
-        get { storage.requiresResponse }
-        set { writable.requiresResponse = newValue }
+        get { storage.fields.requiresResponse }
+        set { change(\.requiresResponse, to: newValue) }
     }
     /// Signals with the same key within the dedupe TTL are duplicates.
     /// Default `"<source>_<type>_<first 8 hex digits of the id>"`.
     public var idempotencyKey: String {
-        get { storage.idempotencyKey }
-        set { writable.idempotencyKey = newValue }
+        get { storage.fields.idempotencyKey }
+        set { change(\.idempotencyKey, to: newValue) }
     }
     /// Signals with the same partition key are processed strictly in order.
     /// Default `"<source>_<type>"`.
     public var partitionKey: String {
-        get { storage.partitionKey }
-        set { writable.partitionKey = newValue }
+        get { storage.fields.partitionKey }
+        set { change(\.partitionKey, to: newValue) }
     }
     /// Kept through retries, dead-lettering, reprocessing and replay. Default: a fresh UUID.
     public var correlationID: String {
-        get { storage.correlationID }
-        set { writable.correlationID = newValue }
+        get { storage.fields.correlationID }
+        set { change(\.correlationID, to: newValue) }
     }
     /// Default "1.0".
     public var schemaVersion: String
@@ -129,18 +109,18 @@ public struct Signal: Sendable, Equatable {
     public var retryCount: Int
     /// The signal's own creation time (`timestamp` in JSON), microseconds since the epoch.
     public var createdAt: Int64 {
-        get { storage.createdAt }
-        set { writable.createdAt = newValue }
+        get { storage.fields.createdAt }
+        set { change(\.createdAt, to: newValue) }
     }
     /// Optional W3C trace context (`traceparent` header value).
     public var traceparent: String? {
-        get { storage.traceparent }
-        set { writable.traceparent = newValue }
+        get { storage.fields.traceparent }
+        set { change(\.traceparent, to: newValue) }
     }
     /// JSON fields this version does not know, kept as received.
     public var extraFields: [String: JSONValue] {
-        get { storage.extraFields }
-        set { writable.extraFields = newValue }
+        get { storage.fields.extraFields }
+        set { change(\.extraFields, to: newValue) }
     }
     /// Processing attempts made on this signal (filled in by the node; not
     /// part of the signal record — each attempt is its own record).
@@ -164,12 +144,12 @@ public struct Signal: Sendable, Equatable {
         extraFields: [String: JSONValue] = [:]
     ) {
         let id = id ?? SignalIDs.uuid()
-        storage = Storage(
+        storage = Storage(Fields(
             id: id, content: content, type: type, urgency: urgency, sourceID: sourceID, requiresResponse: requiresResponse,
             idempotencyKey: idempotencyKey ?? Signal.defaultIdempotencyKey(sourceID: sourceID, type: type, id: id),
             partitionKey: partitionKey ?? Signal.defaultPartitionKey(sourceID: sourceID, type: type),
             correlationID: correlationID ?? SignalIDs.uuid(), createdAt: createdAt ?? SystemClock().nowMicroseconds(),
-            traceparent: traceparent, extraFields: extraFields)
+            traceparent: traceparent, extraFields: extraFields))
         self.schemaVersion = schemaVersion
         self.retryCount = retryCount
         processingAttempts = []
