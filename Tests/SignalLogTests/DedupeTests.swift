@@ -159,7 +159,7 @@ struct DefaultKeyTests {
         let key = HashedString("k")
         let first = DedupeEntry(signalID: "first", fingerprint: 7, acceptedAt: 100)
         _ = set.claim(key, for: first)
-        set.noteAccepted(key, signalID: "first", expiresAt: 400)
+        set.noteAccepted(key, acceptedAt: 100, expiresAt: 400)
         let replaced = set.claim(key, for: DedupeEntry(signalID: "second", fingerprint: 8, acceptedAt: 200))
         #expect(replaced == first)
         set.restore(key, to: replaced)
@@ -172,6 +172,23 @@ struct DefaultKeyTests {
         #expect(set.count == 1)
         set.evictExpired(now: 400)
         #expect(set.count == 0, "a key accepted at t expires at t + TTL")
+        #expect(set.expiryQueueCount == 0)
+    }
+
+    /// A key accepted again (its default key drawn by another signal, say)
+    /// keeps its newer entry when the older acceptance expires.
+    @Test func expiryOfAnOlderAcceptanceKeepsTheNewerEntry() {
+        var set = DedupeSet()
+        let key = HashedString("k")
+        _ = set.claim(key, for: DedupeEntry(signalID: "old", fingerprint: 1, acceptedAt: 100))
+        set.noteAccepted(key, acceptedAt: 100, expiresAt: 400)
+        _ = set.claim(key, for: DedupeEntry(signalID: "new", fingerprint: 2, acceptedAt: 250))
+        set.noteAccepted(key, acceptedAt: 250, expiresAt: 550)
+        set.evictExpired(now: 400)
+        #expect(set[key]?.signalID == "new", "the newer acceptance is kept")
+        #expect(set.expiryQueueCount == 1)
+        set.evictExpired(now: 550)
+        #expect(set[key] == nil)
         #expect(set.expiryQueueCount == 0)
     }
 }

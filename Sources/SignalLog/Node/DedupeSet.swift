@@ -36,7 +36,9 @@ extension DedupeEntry {
 struct DedupeSet: Sendable {
     private var entries: [HashedString: DedupeEntry] = [:]
     /// Keys in acceptance order (so in expiry order, as append times never decrease).
-    private var order: Deque<(expiresAt: Int64, key: HashedString, signalID: String)> = []
+    /// An entry is evicted only if it is still the acceptance queued (same
+    /// append time); a key accepted again since has a later one.
+    private var order: Deque<(expiresAt: Int64, key: HashedString, acceptedAt: Int64)> = []
 
     /// Keys held (expired ones stay until the next ``evictExpired(now:)``).
     var count: Int { entries.count }
@@ -48,7 +50,7 @@ struct DedupeSet: Sendable {
 
     /// Records `entry` under `key` and returns what was there: the one
     /// lookup of the common case (a new key). Undo with ``restore(_:to:)``;
-    /// queue the key for expiry with ``noteAccepted(_:signalID:expiresAt:)``.
+    /// queue the key for expiry with ``noteAccepted(_:acceptedAt:expiresAt:)``.
     mutating func claim(_ key: HashedString, for entry: DedupeEntry) -> DedupeEntry? {
         entries.updateValue(entry, forKey: key)
     }
@@ -65,14 +67,14 @@ struct DedupeSet: Sendable {
     }
 
     /// Queues a claimed key for eviction at `expiresAt`.
-    mutating func noteAccepted(_ key: HashedString, signalID: String, expiresAt: Int64) {
-        order.append((expiresAt, key, signalID))
+    mutating func noteAccepted(_ key: HashedString, acceptedAt: Int64, expiresAt: Int64) {
+        order.append((expiresAt, key, acceptedAt))
     }
 
     /// Records an accepted key and queues it for eviction (a rebuild's path).
     mutating func remember(_ key: HashedString, entry: DedupeEntry, ttl: Int64) {
         entries[key] = entry
-        order.append((entry.acceptedAt + ttl, key, entry.signalID))
+        order.append((entry.acceptedAt + ttl, key, entry.acceptedAt))
     }
 
     /// Drops keys whose TTL has passed (a key accepted at t is a duplicate
@@ -80,7 +82,7 @@ struct DedupeSet: Sendable {
     mutating func evictExpired(now: Int64) {
         while let first = order.first, first.expiresAt <= now {
             order.removeFirst()
-            if entries[first.key]?.signalID == first.signalID { entries.removeValue(forKey: first.key) }
+            if entries[first.key]?.acceptedAt == first.acceptedAt { entries.removeValue(forKey: first.key) }
         }
     }
 

@@ -23,6 +23,16 @@ struct PartitionQueue: Sendable {
     var items: Deque<PendingSignal> = []
     /// A worker task is draining this partition.
     var running = false
+
+    /// Removes up to `count` items from the head; returns the sum of their
+    /// acceptance times.
+    mutating func removeFirst(_ count: Int) -> Double {
+        let removing = min(count, items.count)
+        var sum = 0.0
+        for item in items.prefix(removing) { sum += Double(item.acceptedAt) }
+        items.removeFirst(removing)
+        return sum
+    }
 }
 
 /// The pending signals of every partition, in processing order, with the
@@ -51,17 +61,10 @@ struct PartitionQueues: Sendable {
 
     /// Removes the first `count` items of a partition (finished).
     mutating func removeFinished(_ count: Int, from key: String) {
-        guard count > 0, partitions[key] != nil else { return }
-        let removedSum = Self.removeFirst(count, from: &partitions[key, default: PartitionQueue()])
+        guard count > 0, let removedSum = partitions[key]?.removeFirst(count) else { return }
         depth -= min(count, depth)
         acceptedAtSum -= removedSum
         if depth == 0 { acceptedAtSum = 0 }
-    }
-
-    private static func removeFirst(_ count: Int, from queue: inout PartitionQueue) -> Double {
-        var sum = 0.0
-        for _ in 0..<min(count, queue.items.count) { sum += Double(queue.items.removeFirst().acceptedAt) }
-        return sum
     }
 
     /// Lowest sequence of any signal record still needed for pending work.

@@ -268,7 +268,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
             pending.reserveCapacity(claimed.count)
             for entry in claimed {
                 let signal = signals[entry.position]
-                state.dedupe.noteAccepted(entry.key, signalID: signal.id, expiresAt: expiresAt)
+                state.dedupe.noteAccepted(entry.key, acceptedAt: result.timestamp, expiresAt: expiresAt)
                 let sequence = result.firstSequence + UInt64(entry.position)
                 pending.append(PendingSignal(signal: signal, sequence: sequence, order: sequence, acceptedAt: result.timestamp))
             }
