@@ -50,7 +50,7 @@ struct ShutdownOutcomeTests {
     /// A worker whose handler finishes after shutdown sealed its outcomes
     /// stops without writing (the log is closed) and leaves the signal pending.
     @Test func sealedOutcomesRefuseLaterWork() {
-        let outcomes = WorkerOutcomes(partition: "p")
+        let outcomes = WorkerOutcomes(partition: HashedString("p"))
         var one = OutcomeBuffer()
         one.finished = 1
         one.processed = 1
@@ -69,7 +69,7 @@ struct ShutdownOutcomeTests {
     /// until the writer removes them from the queue: a worker looking for
     /// its next signal in between must not run them again.
     @Test func takenOutcomesCountAsFinishedUntilRemoved() {
-        let outcomes = WorkerOutcomes(partition: "p")
+        let outcomes = WorkerOutcomes(partition: HashedString("p"))
         var two = OutcomeBuffer()
         two.finished = 2
         two.processed = 2

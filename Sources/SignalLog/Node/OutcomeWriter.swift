@@ -163,7 +163,7 @@ extension SignalNode {
             }
             work.withLock { work in
                 for (outcomes, buffer) in chunk.entries {
-                    let key = outcomes.partition
+                    let key = outcomes.key
                     work.queues.removeFinished(buffer.finished, from: key)
                     outcomes.removed(buffer.finished)
                     work.forgetIfIdle(key)

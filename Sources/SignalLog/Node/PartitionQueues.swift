@@ -38,7 +38,8 @@ struct PartitionQueue: Sendable {
 /// The pending signals of every partition, in processing order, with the
 /// running totals that queue metrics read.
 struct PartitionQueues: Sendable {
-    var partitions: [String: PartitionQueue] = [:]
+    /// Keyed by partition key, hashed once when a signal is accepted.
+    var partitions: [HashedString: PartitionQueue] = [:]
     /// Pending signals in all partitions.
     var depth = 0
     /// Sum of acceptedAt over queued signals (for the mean age).
@@ -46,10 +47,11 @@ struct PartitionQueues: Sendable {
 
     /// Queues `item`; true when its partition had no worker (the caller
     /// starts one: the partition is marked running).
-    mutating func enqueue(_ item: PendingSignal) -> Bool {
+    /// `key` is the signal's partition key.
+    mutating func enqueue(_ item: PendingSignal, key: HashedString) -> Bool {
         depth += 1
         acceptedAtSum += Double(item.acceptedAt)
-        return Self.append(item, to: &partitions[item.signal.partitionKey, default: PartitionQueue()])
+        return Self.append(item, to: &partitions[key, default: PartitionQueue()])
     }
 
     private static func append(_ item: PendingSignal, to queue: inout PartitionQueue) -> Bool {
@@ -60,7 +62,7 @@ struct PartitionQueues: Sendable {
     }
 
     /// Removes the first `count` items of a partition (finished).
-    mutating func removeFinished(_ count: Int, from key: String) {
+    mutating func removeFinished(_ count: Int, from key: HashedString) {
         guard count > 0, let removedSum = partitions[key]?.removeFirst(count) else { return }
         depth -= min(count, depth)
         acceptedAtSum -= removedSum
@@ -80,7 +82,7 @@ struct PartitionQueues: Sendable {
     var pendingIDs: [String: [String]] {
         var pending: [String: [String]] = [:]
         for (key, queue) in partitions where !queue.items.isEmpty {
-            pending[key] = queue.items.map(\.signal.id)
+            pending[key.text] = queue.items.map(\.signal.id)
         }
         return pending
     }

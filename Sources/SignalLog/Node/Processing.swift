@@ -28,7 +28,7 @@ struct TraceparentExtractor: Extractor {
 extension SignalNode {
     // MARK: Workers
 
-    func startWorkers(_ keys: [String]) {
+    func startWorkers(_ keys: [HashedString]) {
         guard !keys.isEmpty, options.processing else { return }
         work.withLock { $0.activeWorkers += keys.count }
         for key in keys {
@@ -41,7 +41,7 @@ extension SignalNode {
     /// a time. Outcomes go to the partition's ``WorkerOutcomes`` and are
     /// written later, many partitions' in one batch (see ``post(_:)``); the
     /// signals leave the queue when their outcomes are written.
-    func drain(_ key: String) async {
+    func drain(_ key: HashedString) async {
         let outcomes = work.withLock { work -> WorkerOutcomes in
             if let existing = work.outcomes[key] { return existing }
             let created = WorkerOutcomes(partition: key)
@@ -72,7 +72,7 @@ extension SignalNode {
                 if stopRequested.load(ordering: .relaxed) { return }
                 let type = item.signal.type
                 if lookedUp?.type != type || lookedUp?.handler == nil { lookedUp = (type, handlers.withLock { $0[type] }) }
-                guard await process(item, partition: key, outcomes: outcomes, handler: lookedUp?.handler, tracer: tracer) else { return }
+                guard await process(item, outcomes: outcomes, handler: lookedUp?.handler, tracer: tracer) else { return }
             }
             post(outcomes)
         }
@@ -80,7 +80,7 @@ extension SignalNode {
 
     /// Ends a worker: starts it again if signals arrived after its last
     /// look, and forgets an empty partition.
-    private func finishWorker(_ key: String, outcomes: WorkerOutcomes) {
+    private func finishWorker(_ key: HashedString, outcomes: WorkerOutcomes) {
         let restart = work.withLock { work -> Bool in
             work.activeWorkers -= 1
             if let queue = work.queues.partitions[key], queue.items.count > outcomes.finished, !work.stopping {
@@ -99,7 +99,7 @@ extension SignalNode {
     /// Processes one signal (with retries) and hands its outcomes to
     /// `outcomes`; false if the worker must stop.
     /// `handler` is the one registered for the signal's type, if any.
-    func process(_ item: PendingSignal, partition key: String, outcomes: WorkerOutcomes, handler: SignalHandler?,
+    func process(_ item: PendingSignal, outcomes: WorkerOutcomes, handler: SignalHandler?,
                  tracer: any Tracer) async -> Bool {
         let signal = item.signal
         var buffer = OutcomeBuffer()
@@ -108,12 +108,12 @@ extension SignalNode {
             current = try options.schemas.upcast(signal)
         } catch {
             let (reason, text) = Self.schemaFailure(error, signal: signal)
-            deadLetter(item, reason: reason, error: text, partition: key, buffer: &buffer)
+            deadLetter(item, reason: reason, error: text, buffer: &buffer)
             breaker.release(signal.id)
             return addDeadLetter(buffer, to: outcomes)
         }
         guard let handler else {
-            deadLetter(item, reason: .unknownSignalType, error: "no handler registered for signal type \"\(signal.type)\"", partition: key, buffer: &buffer)
+            deadLetter(item, reason: .unknownSignalType, error: "no handler registered for signal type \"\(signal.type)\"", buffer: &buffer)
             breaker.release(signal.id)
             return addDeadLetter(buffer, to: outcomes)
         }
@@ -141,7 +141,7 @@ extension SignalNode {
             buffer.failedAttempts += 1
             history.append(record)
             if attempt >= max(1, options.retry.maxAttempts) {
-                deadLetter(item, reason: .processingFailed, error: failure, partition: key, buffer: &buffer)
+                deadLetter(item, reason: .processingFailed, error: failure, buffer: &buffer)
                 return addDeadLetter(buffer, to: outcomes)
             }
             // Retry: the partition waits; record the failure first.
@@ -201,7 +201,7 @@ extension SignalNode {
         }
     }
 
-    private func deadLetter(_ item: PendingSignal, reason: DeadLetterReason, error: String, partition key: String, buffer: inout OutcomeBuffer) {
+    private func deadLetter(_ item: PendingSignal, reason: DeadLetterReason, error: String, buffer: inout OutcomeBuffer) {
         let now = clock.nowMicroseconds()
         let signal = item.signal
         buffer.append(DeadLetterMoveRecord(
@@ -449,7 +449,7 @@ extension SignalNode {
             guard state.phase != .closed else { return false }
             var records: [OutRecord] = []
             var next = log.nextSequence
-            var moved: [(partition: String, index: Int, sequence: UInt64)] = []
+            var moved: [(partition: HashedString, index: Int, sequence: UInt64)] = []
             // Queue heads leave only when outcomes are written, under the
             // state lock held here, so these indices stay valid until the update.
             let queues = work.withLock { $0.queues }

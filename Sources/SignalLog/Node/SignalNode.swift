@@ -99,11 +99,11 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         var activeWorkers = 0
         /// Each partition's finished-but-unwritten outcomes (written by
         /// ``writeOutbox()``; shutdown writes what is left).
-        var outcomes: [String: WorkerOutcomes] = [:]
+        var outcomes: [HashedString: WorkerOutcomes] = [:]
 
         /// Forgets a partition with no pending signals and no worker, and
         /// its (written) outcomes.
-        mutating func forgetIfIdle(_ key: String) {
+        mutating func forgetIfIdle(_ key: HashedString) {
             if let queue = queues.partitions[key] {
                 guard queue.items.isEmpty, !queue.running else { return }
                 queues.partitions.removeValue(forKey: key)
@@ -159,13 +159,13 @@ public final class SignalNode: Sendable, SignalTarget, Service {
             node.updateGauges()
             return node
         }
-        let keys = node.work.withLock { work -> [String] in
-            var keys: [String] = []
+        let keys = node.work.withLock { work -> [HashedString] in
+            var keys: [HashedString] = []
             for (key, queue) in work.queues.partitions where !queue.items.isEmpty {
                 work.queues.partitions[key]!.running = true
                 keys.append(key)
             }
-            return keys.sorted()
+            return keys.sorted { $0.text < $1.text }
         }
         node.startWorkers(keys)
         node.updateGauges()
@@ -199,7 +199,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         // it accepts everything the prepared batch is written as it is.
         let invalid = signals.map(Self.validate)
         let prepared = Prepared(signals, invalid: invalid, log: log)
-        var startKeys: [String] = []
+        var startKeys: [HashedString] = []
         var counts = (accepted: 0, duplicates: 0, conflicts: 0)
         var rejections: [String] = []
         let results: [ReceiveResult] = try state.withLock { (state) throws -> [ReceiveResult] in
@@ -273,8 +273,9 @@ public final class SignalNode: Sendable, SignalTarget, Service {
                 pending.append(PendingSignal(signal: signal, sequence: sequence, order: sequence, acceptedAt: result.timestamp))
             }
             work.withLock { work in
-                for item in pending where work.queues.enqueue(item) {
-                    startKeys.append(item.signal.partitionKey)
+                for (item, entry) in zip(pending, claimed) {
+                    let key = prepared.partitions[entry.position]!
+                    if work.queues.enqueue(item, key: key) { startKeys.append(key) }
                 }
             }
             var output: [ReceiveResult] = []
@@ -305,8 +306,9 @@ public final class SignalNode: Sendable, SignalTarget, Service {
 
     /// What acceptance works out before it takes the node lock.
     struct Prepared {
-        /// Each valid signal's idempotency key, hashed (nil: invalid).
+        /// Each valid signal's idempotency key and partition key, hashed (nil: invalid).
         var keys: [HashedString?]
+        var partitions: [HashedString?]
         var fingerprints: [UInt64]
         /// Every signal's record, compressed: the batch to write if all are
         /// accepted. Nil when one is invalid or breaks the log's limits
@@ -315,11 +317,13 @@ public final class SignalNode: Sendable, SignalTarget, Service {
 
         init(_ signals: [Signal], invalid: [String?], log: SegmentLog) {
             keys = Array(repeating: nil, count: signals.count)
+            partitions = Array(repeating: nil, count: signals.count)
             fingerprints = Array(repeating: 0, count: signals.count)
             var draft: BatchDraft? = invalid.allSatisfy { $0 == nil } ? log.makeDraft() : nil
             var writer = ByteWriter(capacity: 1024)
             for (position, signal) in signals.enumerated() where invalid[position] == nil {
                 keys[position] = HashedString(signal.idempotencyKey)
+                partitions[position] = HashedString(signal.partitionKey)
                 fingerprints[position] = DedupeEntry.fingerprint(of: signal)
                 guard let batch = draft else { continue }
                 writer.bytes.removeAll(keepingCapacity: true)
@@ -444,7 +448,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
             var byPartition: [String: Int] = [:]
             var oldest = Int64.max
             for (key, queue) in queues.partitions where !queue.items.isEmpty {
-                byPartition[key] = queue.items.count
+                byPartition[key.text] = queue.items.count
                 oldest = min(oldest, queue.items.first!.acceptedAt)
             }
             let depth = queues.depth

@@ -163,7 +163,7 @@ enum Startup {
         add(reader.statistics, to: &statistics)
 
         for candidate in candidates.values.sorted(by: { $0.order < $1.order }) {
-            _ = projections.queues.enqueue(candidate)
+            _ = projections.queues.enqueue(candidate, key: HashedString(candidate.signal.partitionKey))
         }
         report.pendingSignals = projections.queues.depth
         report.deadLetters = projections.deadLetters.count

@@ -81,7 +81,8 @@ struct OutcomeBuffer: Sendable {
 /// worker whose handler finishes after the seal finds its outcome refused
 /// and stops (that signal stays pending).
 final class WorkerOutcomes: Sendable {
-    let partition: String
+    let key: HashedString
+    var partition: String { key.text }
     private struct State {
         var buffer = OutcomeBuffer()
         /// Finished signals taken for writing, still in the queue.
@@ -90,7 +91,7 @@ final class WorkerOutcomes: Sendable {
     }
     private let state = Mutex(State())
 
-    init(partition: String) { self.partition = partition }
+    init(partition key: HashedString) { self.key = key }
 
     /// Adds one signal's outcomes; false once sealed (the outcome is dropped).
     func add(_ outcome: OutcomeBuffer) -> Bool {
