@@ -1,0 +1,214 @@
+import SegmentLog
+
+/// Accepting signals: each call is one log append, prepared before the node
+/// lock and decided under it.
+extension SignalNode {
+    /// Accepts one signal (see ``receive(batch:)``).
+    public func receive(_ signal: Signal) throws -> ReceiveResult {
+        try receive(batch: [signal])[0]
+    }
+
+    /// Accepts signals as one log append: for each, in order, the circuit
+    /// breaker, the queue capacity and the dedupe set decide; accepted ones
+    /// are written as signal records (the acknowledgement, one batch),
+    /// refusals, duplicates and conflicts as attempt records, and accepted
+    /// signals join their partition's queue.
+    ///
+    /// Throws only when the log cannot be written (then nothing was accepted).
+    public func receive(batch signals: [Signal]) throws -> [ReceiveResult] {
+        guard !signals.isEmpty else { return [] }
+        // Before taking the node lock, every signal is checked, hashed and
+        // encoded as if it will be accepted (the common case), and that
+        // batch is compressed: under the lock the dedupe set decides, and if
+        // it accepts everything the prepared batch is written as it is.
+        let invalid = signals.map(Self.validate)
+        let prepared = Prepared(signals, invalid: invalid, log: log)
+        var startKeys: [HashedString] = []
+        var counts = (accepted: 0, duplicates: 0, conflicts: 0)
+        var rejections: [String] = []
+        let results: [ReceiveResult] = try state.withLock { (state) throws -> [ReceiveResult] in
+            let now = clock.nowMicroseconds()
+            if state.phase == .closed {
+                return signals.map { _ in .rejected(.shuttingDown) }
+            }
+            state.dedupe.evictExpired(now: now)
+            // The append time this batch will get (every node append holds
+            // this lock), which dedupe entries record.
+            let stamp = max(now, log.lastAppendTime ?? .min)
+            // The dedupe set is updated at once (so duplicates within the
+            // batch are caught) and rolled back if the append fails.
+            var refusals: [ReceiveResult?] = Array(repeating: nil, count: signals.count)
+            var claimed: [(position: Int, key: HashedString, previous: DedupeEntry?)] = []
+            claimed.reserveCapacity(signals.count)
+            var probes: [String] = []
+            var depth = work.withLock { $0.queues.depth }
+            for (position, signal) in signals.enumerated() {
+                if state.phase != .running {
+                    refusals[position] = .rejected(.shuttingDown)
+                } else if let problem = invalid[position] {
+                    refusals[position] = .rejected(.invalidSignal(problem))
+                } else if depth >= options.queueCapacity {
+                    refusals[position] = .rejected(.backpressure(depth: depth, capacity: options.queueCapacity))
+                } else {
+                    switch breaker.admit(signal.id) {
+                    case .rejected: refusals[position] = .rejected(.circuitOpen)
+                    case .probe: probes.append(signal.id)
+                    case .allowed: break
+                    }
+                }
+                guard refusals[position] == nil, let key = prepared.keys[position] else { continue }
+                // One lookup for the common case (a new key): claim it, and
+                // put the previous entry back if that makes this signal a duplicate.
+                let fingerprint = prepared.fingerprints[position]
+                let previous = state.dedupe.claim(key, for: DedupeEntry(signalID: signal.id, fingerprint: fingerprint, acceptedAt: stamp))
+                if let seen = previous, seen.acceptedAt + ttl > now, !Self.defaultKeysCollided(signal, seen) {
+                    state.dedupe.restore(key, to: seen)
+                    refusals[position] = seen.fingerprint == fingerprint
+                        ? .duplicate(originalID: seen.signalID) : .conflict(originalID: seen.signalID)
+                    breaker.release(signal.id)
+                } else {
+                    claimed.append((position, key, previous))
+                    depth += 1
+                }
+            }
+            let result: AppendResult
+            do {
+                if let draft = prepared.draft, claimed.count == signals.count {
+                    result = try log.append(draft, at: stamp)
+                } else {
+                    result = try appendDecided(signals, refusals: refusals, now: now, writer: &state.writer)
+                }
+            } catch {
+                for id in probes { breaker.release(id) }
+                for entry in claimed.reversed() { state.dedupe.restore(entry.key, to: entry.previous) }
+                throw error
+            }
+            // The keys expire TTL after the log's append time (what a rebuild sees).
+            if result.timestamp != stamp {
+                for entry in claimed { state.dedupe.setAcceptedAt(entry.key, result.timestamp) }
+            }
+            let expiresAt = result.timestamp + ttl
+            var pending: [PendingSignal] = []
+            pending.reserveCapacity(claimed.count)
+            for entry in claimed {
+                let signal = signals[entry.position]
+                state.dedupe.noteAccepted(entry.key, acceptedAt: result.timestamp, expiresAt: expiresAt)
+                let sequence = result.firstSequence + UInt64(entry.position)
+                pending.append(PendingSignal(signal: signal, sequence: sequence, order: sequence, acceptedAt: result.timestamp))
+            }
+            work.withLock { work in
+                for (item, entry) in zip(pending, claimed) {
+                    let key = prepared.partitions[entry.position]!
+                    if work.queues.enqueue(item, key: key) { startKeys.append(key) }
+                }
+            }
+            var output: [ReceiveResult] = []
+            output.reserveCapacity(signals.count)
+            for (position, refusal) in refusals.enumerated() {
+                switch refusal {
+                case nil: output.append(.accepted(sequence: result.firstSequence + UInt64(position)))
+                case .duplicate: state.totals.duplicates += 1; counts.duplicates += 1
+                case .conflict: state.totals.conflicts += 1; counts.conflicts += 1
+                case .rejected(let reason): state.totals.rejected += 1; rejections.append(reason.code)
+                case .accepted: preconditionFailure("a refusal cannot be an acceptance")
+                }
+                if let refusal { output.append(refusal) }
+            }
+            state.totals.received += UInt64(claimed.count)
+            counts.accepted = claimed.count
+            state.recordsSinceCheckpoint += signals.count
+            maybeCheckpoint(&state)
+            startWorkers(startKeys)
+            return output
+        }
+        if counts.accepted > 0 { metrics.received.increment(by: Int64(counts.accepted)) }
+        if counts.duplicates > 0 { metrics.duplicates.increment(by: Int64(counts.duplicates)) }
+        if counts.conflicts > 0 { metrics.conflicts.increment(by: Int64(counts.conflicts)) }
+        for code in rejections { metrics.rejected[code]?.increment() }
+        return results
+    }
+
+    /// What acceptance works out before it takes the node lock.
+    struct Prepared {
+        /// Each valid signal's idempotency key and partition key, hashed (nil: invalid).
+        var keys: [HashedString?]
+        var partitions: [HashedString?]
+        var fingerprints: [UInt64]
+        /// Every signal's record, compressed: the batch to write if all are
+        /// accepted. Nil when one is invalid or breaks the log's limits
+        /// (the append under the lock then reports it).
+        var draft: BatchDraft?
+
+        init(_ signals: [Signal], invalid: [String?], log: SegmentLog) {
+            keys = Array(repeating: nil, count: signals.count)
+            partitions = Array(repeating: nil, count: signals.count)
+            fingerprints = Array(repeating: 0, count: signals.count)
+            var draft: BatchDraft? = invalid.allSatisfy { $0 == nil } ? log.makeDraft() : nil
+            var writer = ByteWriter(capacity: 1024)
+            for (position, signal) in signals.enumerated() where invalid[position] == nil {
+                keys[position] = HashedString(signal.idempotencyKey)
+                partitions[position] = HashedString(signal.partitionKey)
+                fingerprints[position] = DedupeEntry.fingerprint(of: signal)
+                guard let batch = draft else { continue }
+                writer.bytes.removeAll(keepingCapacity: true)
+                SignalRecord.encode(signal, into: &writer)
+                do {
+                    try batch.add(kind: SignalRecordKind.signal.rawValue, partition: signal.partitionKey, payload: writer.bytes)
+                } catch {
+                    draft = nil
+                }
+            }
+            draft?.compress()
+            self.draft = draft
+        }
+    }
+
+    /// Appends a batch in which some signals were refused: signal records
+    /// for the accepted ones (`nil` refusals), attempt records for the rest.
+    private func appendDecided(_ signals: [Signal], refusals: [ReceiveResult?], now: Int64,
+                               writer: inout ByteWriter) throws -> AppendResult {
+        try log.appendBatch { batch in
+            for (position, signal) in signals.enumerated() {
+                writer.bytes.removeAll(keepingCapacity: true)
+                guard let refusal = refusals[position] else {
+                    SignalRecord.encode(signal, into: &writer)
+                    try batch.add(kind: SignalRecordKind.signal.rawValue, partition: signal.partitionKey, payload: writer.bytes)
+                    continue
+                }
+                let outcome: AttemptOutcome
+                switch refusal {
+                case .duplicate(let original): outcome = .duplicate(of: original)
+                case .conflict(let original): outcome = .conflict(with: original)
+                case .rejected(let reason): outcome = .rejected(reason.description)
+                case .accepted: preconditionFailure("a refusal cannot be an acceptance")
+                }
+                AttemptRecord.encode(ProcessingAttempt(signalID: signal.id, nodeID: nodeID, startedAt: now, duration: 0,
+                                                       outcome: outcome, correlationID: signal.correlationID), into: &writer)
+                try batch.add(kind: SignalRecordKind.attempt.rawValue, partition: signal.partitionKey, payload: writer.bytes)
+            }
+        }
+    }
+
+    /// Default keys carry only 8 hex digits of the signal id, so two
+    /// different signals can draw the same one (likely among tens of
+    /// thousands within a TTL). A match counts as a duplicate only when the
+    /// key was not derived from the incoming signal's own id, or the ids are
+    /// equal (the same signal sent again).
+    static func defaultKeysCollided(_ signal: Signal, _ seen: DedupeEntry) -> Bool {
+        seen.signalID != signal.id
+            && signal.idempotencyKey == Signal.defaultIdempotencyKey(sourceID: signal.sourceID, type: signal.type, id: signal.id)
+    }
+
+    /// Why a signal cannot be accepted at all, or nil.
+    static func validate(_ signal: Signal) -> String? {
+        if signal.id.isEmpty { return "id must not be empty" }
+        if signal.type.isEmpty { return "signal_type must not be empty" }
+        if signal.sourceID.isEmpty { return "source_id must not be empty" }
+        if !(signal.urgency >= 0 && signal.urgency <= 1) { return "urgency must be between 0.0 and 1.0, got \(signal.urgency)" }
+        if signal.retryCount < 0 { return "retry_count must not be negative" }
+        if let traceparent = signal.traceparent {
+            do { _ = try TraceParent(parsing: traceparent) } catch { return "traceparent: \(error.reason)" }
+        }
+        return nil
+    }
+}
