@@ -39,7 +39,7 @@ extension SignalNode {
     /// Processes one partition's queue in order until every signal in it
     /// has run (or the node stops). Exactly one worker runs per partition at
     /// a time. Outcomes go to the partition's ``WorkerOutcomes`` and are
-    /// written later, many partitions' in one batch (see ``post(_:)``); the
+    /// written later, many partitions' in one batch (see ``post(_:write:)``); the
     /// signals leave the queue when their outcomes are written.
     func drain(_ key: HashedString) async {
         let outcomes = work.withLock { work -> WorkerOutcomes in

@@ -98,7 +98,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         var stopping = false
         var activeWorkers = 0
         /// Each partition's finished-but-unwritten outcomes (written by
-        /// ``writeOutbox()``; shutdown writes what is left).
+        /// ``writeOutbox(unlessBusy:)``; shutdown writes what is left).
         var outcomes: [HashedString: WorkerOutcomes] = [:]
 
         /// Forgets a partition with no pending signals and no worker, and

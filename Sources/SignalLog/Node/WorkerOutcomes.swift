@@ -65,7 +65,7 @@ struct OutcomeBuffer: Sendable {
 }
 
 /// A partition's finished-but-unwritten outcomes, shared by its worker,
-/// the outcome writer (``SignalNode/writeOutbox()``) and
+/// the outcome writer (``SignalNode/writeOutbox(unlessBusy:)``) and
 /// ``SignalNode/gracefulShutdown(timeout:)``.
 ///
 /// Finished signals stay at the head of their partition's queue until their
@@ -79,7 +79,8 @@ struct OutcomeBuffer: Sendable {
 /// would be processed again after reopen): it *seals* every partition's
 /// outcomes and writes them itself before the clean-shutdown marker; a
 /// worker whose handler finishes after the seal finds its outcome refused
-/// and stops (that signal stays pending).
+/// and stops (that signal stays pending). Shutdown seals while holding the
+/// outcome writer's lock, so no outcomes taken for a write are in flight.
 final class WorkerOutcomes: Sendable {
     let key: HashedString
     var partition: String { key.text }
