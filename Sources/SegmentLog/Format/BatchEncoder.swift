@@ -14,6 +14,9 @@ package final class BatchEncoder: @unchecked Sendable {
     private let records = GrowableBuffer()
     private let output = GrowableBuffer()
     private(set) var recordCount = 0
+    /// The compressed body: set by ``compress()``, cleared when a record is
+    /// added and by ``reset()``.
+    private var body: (codec: UInt8, stored: Int)?
     let limits: LogLimits
 
     private let compressor: LZ4Compressor
@@ -23,7 +26,6 @@ package final class BatchEncoder: @unchecked Sendable {
         self.limits = limits
         compressor = LZ4Compressor(acceleration: acceleration, usesStream: reusesStream)
     }
-
 
     package func reset() {
         records.count = 0
@@ -80,12 +82,6 @@ package final class BatchEncoder: @unchecked Sendable {
         compress()
         return frame(firstSequence: firstSequence, timestamp: timestamp)
     }
-
-    /// The body as it stands: set by ``compress()``, cleared by ``reset()``.
-    private var body: (codec: UInt8, stored: Int)?
-
-    /// Whether ``compress()`` has run since the last record was added.
-    var isCompressed: Bool { body != nil }
 
     /// Compresses the records into the body (stored as they are when LZ4
     /// does not shrink them). The body does not depend on the batch's first

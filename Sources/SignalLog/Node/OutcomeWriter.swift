@@ -96,8 +96,14 @@ extension SignalNode {
         var entries: [(outcomes: WorkerOutcomes, buffer: OutcomeBuffer)]
         /// The records, compressed (see ``commit(_:state:)``).
         var draft: BatchDraft
+        /// Outcome records of the entries.
+        var records: Int
         /// The entries' outcomes merged, without the records.
         var merged = OutcomeBuffer()
+        /// Why a record could not be added to the draft (records are far
+        /// below the log's limits; one that broke them leaves its chunk's
+        /// signals pending).
+        var refusal: SegmentLogError?
     }
 
     /// What ``commit(_:state:)`` wrote.
@@ -127,14 +133,16 @@ extension SignalNode {
                 records += buffers[end].buffer.records.count
                 end += 1
             }
-            var chunk = OutcomeChunk(entries: Array(buffers[start..<end]), draft: log.makeDraft())
+            var chunk = OutcomeChunk(entries: Array(buffers[start..<end]), draft: log.makeDraft(), records: records)
             for entry in chunk.entries {
                 chunk.merged.mergeCounts(entry.buffer)
                 let partition = entry.outcomes.partition
                 entry.buffer.forEachRecord { kind, payload in
-                    // Records far below the log's limits; one that broke them
-                    // would fail the append and leave its signals pending.
-                    try? chunk.draft.add(kind: kind.rawValue, partition: partition, payload: payload)
+                    do throws(SegmentLogError) {
+                        try chunk.draft.add(kind: kind.rawValue, partition: partition, payload: payload)
+                    } catch {
+                        chunk.refusal = chunk.refusal ?? error
+                    }
                 }
             }
             chunk.draft.compress()
@@ -150,12 +158,9 @@ extension SignalNode {
     func commit(_ chunks: [OutcomeChunk], state: inout NodeState) -> Recorded {
         var recorded = Recorded()
         for chunk in chunks {
-            let records = chunk.entries.reduce(0) { $0 + $1.buffer.records.count }
             do {
                 if state.phase == .closed { throw SignalNodeError.closed }
-                guard chunk.draft.count == records else {
-                    throw SignalNodeError.storage("an outcome record could not be encoded within the log's limits")
-                }
+                if let refusal = chunk.refusal { throw refusal }
                 _ = try log.append(chunk.draft)
             } catch {
                 recorded.failure = error
@@ -169,7 +174,7 @@ extension SignalNode {
                     work.forgetIfIdle(key)
                 }
             }
-            apply(chunk.merged, records: records, state: &state, warning: &recorded.deadLetterWarning)
+            apply(chunk.merged, records: chunk.records, state: &state, warning: &recorded.deadLetterWarning)
             recorded.merged.mergeCounts(chunk.merged)
             recorded.count += chunk.entries.count
         }
