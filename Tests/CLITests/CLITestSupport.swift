@@ -46,13 +46,15 @@ struct TestError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs the tool as a user would: a child process, real files, captured output.
+/// Runs the tool as a user would: a child process, real files, captured
+/// output. It is killed (status 137) if it runs past `deadline` seconds, so a
+/// hang fails its test instead of stopping the suite.
 @discardableResult
-func signallog(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> RunResult {
+func signallog(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], deadline: Int = 600) throws -> RunResult {
     let scratch = TemporaryDirectory("run")
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: signallogPath)
-    process.arguments = arguments
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+    process.arguments = ["-s", "KILL", String(deadline), signallogPath] + arguments
     var env = ProcessInfo.processInfo.environment
     env.removeValue(forKey: "NO_COLOR")
     for (key, value) in environment { env[key] = value }

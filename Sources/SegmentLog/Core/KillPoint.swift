@@ -7,7 +7,10 @@ import Synchronization
 ///
 /// Only debug builds honour them: set `SIGNALLOG_KILL_AT=name` (or
 /// `name#N` to die on the N-th hit) and the process sends itself SIGKILL
-/// there. Release builds compile every call to nothing.
+/// there; set `SIGNALLOG_STOP_AT=name` and it sends itself SIGSTOP there, so
+/// a test can act while the process is held at a known point (it waits for
+/// the stop with `waitpid(WUNTRACED)` and resumes it with SIGCONT). Release
+/// builds compile every call to nothing.
 package enum KillPoint {
     #if DEBUG
     private final class Target: Sendable {
@@ -19,12 +22,15 @@ package enum KillPoint {
         }
     }
 
-    private static let target: Target? = {
-        guard let raw = getenv("SIGNALLOG_KILL_AT") else { return nil }
+    private static let target: Target? = parse("SIGNALLOG_KILL_AT")
+    private static let stopTarget: Target? = parse("SIGNALLOG_STOP_AT")
+
+    private static func parse(_ variable: String) -> Target? {
+        guard let raw = getenv(variable) else { return nil }
         let parts = String(cString: raw).split(separator: "#", maxSplits: 1)
         guard let name = parts.first else { return nil }
         return Target(name: String(name), count: parts.count > 1 ? Int(parts[1]) ?? 1 : 1)
-    }()
+    }
     #endif
 
     /// Every kill point, in write-path order (the crash harness iterates them).
@@ -41,9 +47,12 @@ package enum KillPoint {
     @inline(__always)
     package static func hit(_ name: StaticString) {
         #if DEBUG
-        guard let target else { return }
+        if target == nil && stopTarget == nil { return }
         let here = name.withUTF8Buffer { String(decoding: $0, as: UTF8.self) }
-        guard here == target.name else { return }
+        if let stopTarget, here == stopTarget.name, stopTarget.remaining.subtract(1, ordering: .relaxed).newValue == 0 {
+            kill(getpid(), SIGSTOP)
+        }
+        guard let target, here == target.name else { return }
         if target.remaining.subtract(1, ordering: .relaxed).newValue <= 0 {
             kill(getpid(), SIGKILL)
         }

@@ -60,6 +60,11 @@ public struct LogOptions: Sendable {
     public var corruptionPolicy: CorruptionPolicy = .refuse
     /// The source of append timestamps and segment ages.
     public var clock: any LogClock = SystemClock()
+    /// A writer lock the caller already holds for this directory (see
+    /// ``WriterLock``): a writable open uses it instead of taking the lock,
+    /// and closing the log leaves it held. Nil (the default): the open takes
+    /// the lock and the close releases it. Read-only opens ignore it.
+    public var writerLock: WriterLock?
     /// Whether batches under 4 KiB are compressed through a reused LZ4
     /// stream instead of a fresh table each time (about 0.2 µs less per
     /// one-record append; the blocks differ in bytes, not in format). The

@@ -37,7 +37,8 @@ public final class SegmentLog: Sendable {
         var closed = false
         let encoder: BatchEncoder
         var pending: [PendingRecord] = []
-        /// The writer lock; released on close.
+        /// The writer lock this log took itself; released on close. Nil for
+        /// read-only logs and for logs opened under a caller's ``WriterLock``.
         var lockFile: (any LogFile)?
 
         var active: SegmentSlot? { slots.last.flatMap { $0.isSealed ? nil : $0 } }
@@ -54,8 +55,15 @@ public final class SegmentLog: Sendable {
         }
         var lockFile: (any LogFile)? = nil
         if writable {
-            try options.fileSystem.createDirectory(directory)
-            lockFile = try options.fileSystem.lockExclusive(directory + "/" + SegmentFormat.lockName)
+            if let held = options.writerLock {
+                guard held.directory == directory else {
+                    throw .invalidArgument("the writer lock given for \(directory) guards \(held.directory)")
+                }
+                guard held.isHeld else { throw .invalidArgument("the writer lock of \(directory) was released before the open") }
+            } else {
+                try options.fileSystem.createDirectory(directory)
+                lockFile = try options.fileSystem.lockExclusive(directory + "/" + SegmentFormat.lockName)
+            }
         }
         let (opened, report) = try LogRecovery(directory: directory, options: options, writable: writable).open()
         recoveryReport = report

@@ -15,8 +15,11 @@ package struct PosixFileSystem: LogFileSystem {
         case .createNew: flags = O_RDWR | O_CREAT | O_EXCL
         case .createOrTruncate: flags = O_RDWR | O_CREAT | O_TRUNC
         }
-        let fd = retryingEINTR { Glibc.open(path, flags | O_CLOEXEC | O_NOFOLLOW, mode_t(0o600)) }
+        // O_NONBLOCK: opening a FIFO put where a log file belongs must not wait
+        // for a writer to appear (it changes nothing for regular files).
+        let fd = retryingEINTR { Glibc.open(path, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, mode_t(0o600)) }
         guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
+        try Self.requireRegularFile(fd, path: path)
         if mode == .createNew || mode == .createOrTruncate {
             // The umask may have removed bits or left others; the log's files are exactly 0600.
             guard fchmod(fd, 0o600) == 0 else {
@@ -102,8 +105,9 @@ package struct PosixFileSystem: LogFileSystem {
     }
 
     private func lock(_ path: String, flags: Int32, reportedAs lockPath: String) throws(SegmentLogError) -> PosixFile {
-        let fd = retryingEINTR { Glibc.open(path, flags, mode_t(0o600)) }
+        let fd = retryingEINTR { Glibc.open(path, flags | O_NONBLOCK, mode_t(0o600)) }
         guard fd >= 0 else { throw .io(operation: "open for locking", path: path, errno: errno) }
+        if flags & O_DIRECTORY == 0 { try Self.requireRegularFile(fd, path: path) }
         if flags & O_CREAT != 0 { _ = fchmod(fd, 0o600) }
         // flock locks belong to the open file description: a second open of the
         // same file, in this process or another, is refused just the same.
@@ -124,6 +128,35 @@ package struct PosixFileSystem: LogFileSystem {
             throw .io(operation: "flock", path: path, errno: code)
         }
         return PosixFile(fd: fd, path: path)
+    }
+
+    /// Refuses (and closes) a descriptor that is not a regular file: a FIFO,
+    /// device or directory where a log file belongs is never read or locked.
+    private static func requireRegularFile(_ fd: Int32, path: String) throws(SegmentLogError) {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            Glibc.close(fd)
+            throw .io(operation: "fstat", path: path, errno: code)
+        }
+        let type = info.st_mode & S_IFMT
+        guard type == S_IFREG else {
+            Glibc.close(fd)
+            throw .unexpectedFile(path: path, reason: "is \(Self.describe(fileType: type)), not a regular file; a log directory holds only its own regular files")
+        }
+    }
+
+    /// "a FIFO", "a directory"…, for messages about a file of the wrong type.
+    package static func describe(fileType type: mode_t) -> String {
+        switch type {
+        case S_IFIFO: return "a FIFO"
+        case S_IFDIR: return "a directory"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFSOCK: return "a socket"
+        case S_IFLNK: return "a symbolic link"
+        default: return "a special file"
+        }
     }
 
     static func parent(of path: String) -> String {

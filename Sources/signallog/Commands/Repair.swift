@@ -37,14 +37,23 @@ struct Repair: AsyncParsableCommand {
 
     func run() async throws {
         let style = global.style
-        let listing = try LogDirectory.list(directory)
-        if let name = listing.foreign.first {
+        // Whether the plan can be confirmed is known before anything is read or locked.
+        if !dryRun && !yes && !Terminal.stdinIsTTY {
+            throw CLIError("repair changes files: pass --yes to apply its plan (or --dry-run to only see it)", exitCode: ExitStatus.unusable)
+        }
+        // Only a log gets a lock file: check the directory before taking its lock.
+        let unlocked = try LogDirectory.list(directory)
+        if let name = unlocked.foreign.first {
             throw CLIError.unusable("\(directory)/\(name) is not a file of a log; repair touches only the log's own files, so move it away first")
         }
-        let writer = listing.writerPID()
-        if writer != nil && !dryRun {
-            throw CLIError("\(directory) is locked by a running writer\(writer! > 0 ? " (pid \(writer!))" : ""); stop it before repairing", exitCode: ExitStatus.unusable)
-        }
+        // The lock is held from the first read that the plan is made of to the
+        // last change, the confirmation prompt included: a writer that got in
+        // between would append records the plan knows nothing about, and
+        // applying it could cut them off. A dry run changes nothing and takes none.
+        let lock = dryRun ? nil : try unlocked.acquireWriterLock(for: "repair")
+        defer { lock?.release() }
+        let listing = try LogDirectory.list(directory)
+        let writer = lock == nil ? listing.writerPID() : nil
         let report = Verifier(listing: listing, writerLive: writer != nil).run()
         if let unusable = report.unusable { throw CLIError.unusable(unusable) }
         let plan = RepairPlan.make(listing: listing, report: report)
@@ -78,10 +87,8 @@ struct Repair: AsyncParsableCommand {
             return
         }
         out.flush()
+        KillPoint.hit("repair.planned")
         if !yes {
-            guard Terminal.stdinIsTTY else {
-                throw CLIError("repair changes files: pass --yes to apply the plan above (or --dry-run to only see it)", exitCode: ExitStatus.unusable)
-            }
             StandardError.write("Apply these changes to \(directory)? [y/N] ")
             let answer = readLine()?.trimmingSpaces().lowercased() ?? ""
             guard answer == "y" || answer == "yes" else {
@@ -90,21 +97,22 @@ struct Repair: AsyncParsableCommand {
             }
         }
 
-        try FileOps.withWriterLock(directory) {
-            for (i, step) in plan.steps.enumerated() {
-                do {
-                    try step.apply()
-                } catch {
-                    throw CLIError("step \(i + 1) failed: \(error); steps before it were applied, and running repair again continues from there", exitCode: ExitStatus.failure)
-                }
-                out.line(style.green("  done: ") + step.summary)
-                out.flush()
+        for (i, step) in plan.steps.enumerated() {
+            do {
+                try step.apply()
+            } catch {
+                throw CLIError("step \(i + 1) failed: \(error); steps before it were applied, and running repair again continues from there", exitCode: ExitStatus.failure)
             }
-            try FileOps.syncDirectory(directory)
+            out.line(style.green("  done: ") + step.summary)
+            out.flush()
         }
-        // The engine's own recovery finishes the job: rebuilds indexes, removes leftovers.
+        try FileOps.syncDirectory(directory)
+        // The engine's own recovery finishes the job (rebuilds indexes, removes
+        // leftovers), still under the lock taken before the plan.
         do {
-            let log = try SegmentLog.open(directory: directory)
+            var options = LogOptions()
+            options.writerLock = lock
+            let log = try SegmentLog.open(directory: directory, options: options)
             let recovery = log.recoveryReport
             try log.close()
             for path in recovery.rebuiltIndexes { out.line(style.green("  done: ") + "rebuilt \(fileName(path))") }

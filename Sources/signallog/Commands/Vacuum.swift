@@ -77,10 +77,13 @@ struct Vacuum: AsyncParsableCommand {
     func run() async throws {
         let style = global.style
         let now = TimeExpression.nowMicroseconds()
+        // Only a log gets a lock file: check the directory before taking its lock.
+        let unlocked = try LogDirectory.list(directory)
+        // Held from the first read of the log to the last removal, so the
+        // unresolved work the plan keeps is all there is (docs/cli.md).
+        let lock = try unlocked.acquireWriterLock(for: "vacuum (a node can apply retention itself)")
+        defer { lock.release() }
         let listing = try LogDirectory.list(directory)
-        if let pid = listing.writerPID() {
-            throw CLIError("\(directory) is locked by a running writer\(pid > 0 ? " (pid \(pid))" : ""); vacuum needs the writer lock (a node can apply retention itself)", exitCode: ExitStatus.unusable)
-        }
         let policy = RetentionPolicy(maxAge: olderThan.flatMap { Self.age($0, now: now) }, maxTotalBytes: maxSize.flatMap(Self.size))
         let log = try listing.openReadOnly()
         let segments = log.segments()
@@ -143,10 +146,11 @@ struct Vacuum: AsyncParsableCommand {
         }
         out.flush()
         guard !removable.isEmpty else { return }
+        KillPoint.hit("vacuum.planned")
 
         let removed: [SegmentInfo]
         if hasSignals {
-            let node = try AcceptOnlyNode.open(directory: directory, dedupeTTL: .seconds(dedupeTTL))
+            let node = try AcceptOnlyNode.open(directory: directory, dedupeTTL: .seconds(dedupeTTL), writerLock: lock)
             do {
                 removed = try node.applyRetention(policy)
             } catch {
@@ -156,7 +160,9 @@ struct Vacuum: AsyncParsableCommand {
             await node.gracefulShutdown(timeout: .zero)
         } else {
             do {
-                let writable = try SegmentLog.open(directory: directory)
+                var options = LogOptions()
+                options.writerLock = lock
+                let writable = try SegmentLog.open(directory: directory, options: options)
                 defer { try? writable.close() }
                 removed = try writable.applyRetention(policy)
             } catch let error as SegmentLogError {

@@ -53,13 +53,23 @@ final class RawFile {
         var path: String
         var operation: String
         var code: Int32
-        var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
+        /// Said instead of the errno text when there is no system error.
+        var reason: String? = nil
+        var description: String { "\(operation) \(path): \(reason ?? String(cString: strerror(code)))" }
     }
 
     init(path: String, writable: Bool = false) throws(Failure) {
         self.path = path
-        let fd = Glibc.open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW)
+        // O_NONBLOCK so that a FIFO in a segment's place cannot hang the open;
+        // anything but a regular file is then refused.
+        let fd = Glibc.open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard fd >= 0 else { throw Failure(path: path, operation: "cannot open", code: errno) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            Glibc.close(fd)
+            throw Failure(path: path, operation: "cannot read", code: EINVAL,
+                          reason: "\(PosixFileSystem.describe(fileType: info.st_mode & S_IFMT)), not a regular file")
+        }
         self.fd = fd
     }
 

@@ -227,17 +227,4 @@ enum FileOps {
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw fail("cannot sync directory", path) }
     }
-
-    /// Takes the log's writer lock (flock on LOCK) for the duration of `body`.
-    static func withWriterLock<R>(_ directory: String, _ body: () throws -> R) throws -> R {
-        let path = directory + "/LOCK"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw CLIError.unusable("cannot open the lock file \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            throw CLIError("\(directory) is locked by a running writer; stop it before repairing", exitCode: ExitStatus.unusable)
-        }
-        defer { flock(fd, LOCK_UN) }
-        return try body()
-    }
 }

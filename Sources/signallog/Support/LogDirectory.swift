@@ -35,6 +35,17 @@ struct LogDirectory {
                 $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
             }
             if name == "." || name == ".." { continue }
+            // A FIFO, device, socket, directory or symbolic link among the log's
+            // files is refused before anything is opened: reading a FIFO would hang.
+            var entryInfo = stat()
+            if lstat(path + "/" + name, &entryInfo) != 0 {
+                if errno == ENOENT { continue }  // removed since readdir (retention, a rename)
+                throw .unusable("\(path)/\(name): \(String(cString: strerror(errno)))")
+            }
+            let type = entryInfo.st_mode & S_IFMT
+            guard type == S_IFREG else {
+                throw .unusable("\(path) is not a usable log: \(path)/\(name) is \(PosixFileSystem.describe(fileType: type)), not a regular file; a log directory holds only its own regular files")
+            }
             if name == "LOCK" { listing.hasLockFile = true; continue }
             if name.contains(".corrupt") { listing.corruptFiles.append(name); continue }
             if let base = OnDisk.base(of: name, suffix: ".seg") { listing.segments.append(base); continue }
@@ -65,6 +76,21 @@ struct LogDirectory {
         }
         do {
             return try SegmentLog.openReadOnly(directory: path)
+        } catch {
+            throw CLIError.from(error, directory: path)
+        }
+    }
+
+    /// Takes the log's writer lock for a command that reads the log and then
+    /// changes it, so that no writer can get in between its plan and its
+    /// last change (docs/cli.md). Fails with exit status 2, naming the
+    /// holder, while a writer has the log.
+    func acquireWriterLock(for command: String) throws(CLIError) -> WriterLock {
+        do {
+            return try WriterLock.acquire(directory: path)
+        } catch .locked {
+            let pid = writerPID()
+            throw CLIError("\(path) is locked by a running writer\(pid.map { $0 > 0 ? " (pid \($0))" : "" } ?? ""); \(command) needs the writer lock, so stop the writer first", exitCode: ExitStatus.unusable)
         } catch {
             throw CLIError.from(error, directory: path)
         }

@@ -6,8 +6,11 @@ import SignalLog
 /// forward, and work already pending in the log, stay pending for the
 /// service that owns the log and its handlers.
 enum AcceptOnlyNode {
-    static func open(directory: String, dedupeTTL: Duration) throws(CLIError) -> SignalNode {
+    /// - Parameter writerLock: the log's writer lock when the caller took it
+    ///   before reading the log (vacuum); nil to let the open take it.
+    static func open(directory: String, dedupeTTL: Duration, writerLock: WriterLock? = nil) throws(CLIError) -> SignalNode {
         var options = SignalNodeOptions()
+        options.log.writerLock = writerLock
         options.processing = false
         options.queueCapacity = Int.max / 2
         options.dedupeTTL = dedupeTTL
