@@ -57,7 +57,7 @@ struct RepairPlan {
                 plan.unrepairable.append("\(name) starts at sequence \(result.base), inside the previous segment's range (…\(previousEnd.next - 1)); overlapping segments need manual attention")
             }
 
-            let damaged = !scan.damage.isEmpty || scan.headerProblem != nil || (scan.tail != nil && !isActive)
+            let damaged = !scan.damage.isEmpty || scan.headerProblem != nil || (scan.tail != nil && !isActive) || result.lostBeforeDurablePoint != nil
                 || (scan.header.map { $0.baseSequence != result.base } ?? false)
             if damaged {
                 plan.planRewrite(directory: directory, result: result, scan: scan, successor: successor, previousTime: previousEnd?.time)
@@ -109,8 +109,14 @@ struct RepairPlan {
         }
         if let tail = scan.tail {
             let next = scan.lastSequence.map { $0 + 1 } ?? result.base
-            let missing = successor.map { $0 > next ? next..<$0 : next..<next } ?? (next..<next)
+            // The sequences the unreadable end held: up to the next segment, or
+            // for the active segment up to what its index recorded as durable.
+            var missing = successor.map { $0 > next ? next..<$0 : next..<next } ?? (next..<next)
+            if let lost = result.lostBeforeDurablePoint { missing = lost.missing }
             pieces.append((tail.offset, .damage(offset: tail.offset, length: scan.size - tail.offset, missing: missing, reason: tail.reason)))
+        } else if let lost = result.lostBeforeDurablePoint {
+            // Cut at a batch boundary: nothing unreadable is left, the durable records are simply gone.
+            pieces.append((lost.offset, .damage(offset: lost.offset, length: 0, missing: lost.missing, reason: "segment cut short before its durable point")))
         }
         pieces.sort { $0.0 < $1.0 }
         var descriptions: [String] = []
@@ -118,7 +124,7 @@ struct RepairPlan {
         for (_, piece) in pieces {
             if case .damage(let offset, let length, let missing, let reason) = piece {
                 let corrupt = "\(name).\(offset).corrupt"
-                var text = "move \(length) unreadable bytes at offset \(offset) (\(reason)) into \(corrupt)"
+                var text = length == 0 ? "at offset \(offset) (\(reason))" : "move \(length) unreadable bytes at offset \(offset) (\(reason)) into \(corrupt)"
                 if !missing.isEmpty {
                     text += " and write \(missing.count) placeholder record\(missing.count == 1 ? "" : "s") for the lost sequences \(missing.lowerBound)…\(missing.upperBound - 1)"
                 }
@@ -146,8 +152,10 @@ struct RepairPlan {
                     out += try source.read(at: offset, count: length)
                     lastTime = maxTime
                 case .damage(let offset, let length, let missing, let reason):
-                    let corrupt = "\(name).\(offset).corrupt"
-                    try FileOps.copyRange(from: path, offset: offset, length: length, to: directory + "/" + corrupt)
+                    let corrupt = length == 0 ? "" : "\(name).\(offset).corrupt"
+                    if length > 0 {
+                        try FileOps.copyRange(from: path, offset: offset, length: length, to: directory + "/" + corrupt)
+                    }
                     if !missing.isEmpty {
                         let payload = PlaceholderBatch.payload(corruptFile: corrupt, reason: reason)
                         for batch in PlaceholderBatch.batches(for: missing, timestamp: lastTime, payload: payload) { out += batch }

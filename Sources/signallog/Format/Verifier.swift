@@ -30,6 +30,10 @@ struct Verifier {
         var hasIndexFile: Bool
         /// The index file exists but does not describe the segment.
         var indexStale: Bool = false
+        /// For the active segment: records its clean-close or checkpoint
+        /// index says were durable but that the segment no longer holds
+        /// readably (bytes damaged or cut off before that point).
+        var lostBeforeDurablePoint: (offset: Int64, missing: Range<UInt64>)?
     }
 
     struct Report {
@@ -151,7 +155,37 @@ struct Verifier {
                 if !damage.missing.isEmpty { text += "; sequences \(damage.missing.lowerBound)…\(damage.missing.upperBound - 1) cannot be read" }
                 problem(.error, "damaged-range", damage.offset, text)
             }
-            if let tail = scan.tail {
+            // The active segment's index (from a clean close or a checkpoint)
+            // marks a durable point: the bytes before it were synced, so a
+            // crash cannot have torn them. Unreadable or missing bytes there
+            // are corruption, not a torn tail (docs/format.md).
+            var durableDamage = false
+            if isLast, let index = result.index, scan.headerProblem == nil {
+                let indexName = OnDisk.indexName(base)
+                let durableNext = index.lastSequence.map { $0 + 1 } ?? base
+                if index.segmentLength < Int64(OnDisk.segmentHeaderSize) {
+                    result.indexProblem = "segment length \(index.segmentLength) is shorter than a segment header"
+                    problem(.error, "index-mismatch", 24, "the index says the segment is \(index.segmentLength) bytes long, which no segment can be (the index is rebuilt from its segment by repair)", file: indexName)
+                } else if index.segmentLength > scan.validLength || (scan.tail.map { $0.offset < index.segmentLength } ?? false) {
+                    let readable = scan.lastSequence.map { $0 + 1 } ?? base
+                    let cutAt = scan.tail?.offset ?? scan.validLength
+                    if durableNext > readable {
+                        durableDamage = true
+                        result.lostBeforeDurablePoint = (cutAt, readable..<durableNext)
+                        let what = index.segmentLength > size
+                            ? "the segment is \(size) bytes but its index \(indexName), written at a clean close or checkpoint, says \(index.segmentLength) were durable"
+                            : "\(size - cutAt) unreadable bytes at offset \(cutAt) come before the durable point \(index.segmentLength) that its index \(indexName) records (\(scan.tail?.reason ?? "cut short"))"
+                        problem(.error, "durable-damage", cutAt, "\(what): sequences \(readable)…\(durableNext - 1) cannot be read; this is corruption, not a crash tail")
+                    } else {
+                        result.indexProblem = "segment length \(index.segmentLength) does not match the \(scan.validLength) readable bytes"
+                        problem(.error, "index-mismatch", 24, "the index says the segment's first \(index.segmentLength) bytes hold records through sequence \(durableNext &- 1), but only \(scan.validLength) bytes are readable batches (the index is rebuilt from its segment by repair)", file: indexName)
+                    }
+                } else if !scan.batches.contains(where: { $0.offset + Int64($0.header.totalLength) == index.segmentLength }) && index.segmentLength != Int64(OnDisk.segmentHeaderSize) {
+                    result.indexProblem = "segment length \(index.segmentLength) is not the end of a batch"
+                    problem(.error, "index-mismatch", 24, "the index covers the first \(index.segmentLength) bytes, which do not end at a batch boundary (the index is rebuilt from its segment by repair)", file: indexName)
+                }
+            }
+            if let tail = scan.tail, !durableDamage {
                 let bytes = size - tail.offset
                 if isLast {
                     // The last segment is the active one, whatever index a clean close left for it.
@@ -167,14 +201,16 @@ struct Verifier {
             for regression in scan.timeRegressions {
                 problem(.error, "time-regression", regression.offset, "append time goes backwards: \(TimeFormat.rfc3339(regression.found)) after \(TimeFormat.rfc3339(regression.previous))")
             }
-            let segmentDamaged = !scan.damage.isEmpty || scan.headerProblem != nil || (scan.tail != nil && !isLast)
-            if let index = result.index, isLast, index.segmentLength != scan.validLength {
+            let segmentDamaged = !scan.damage.isEmpty || scan.headerProblem != nil || (scan.tail != nil && !isLast) || durableDamage
+            if result.indexProblem != nil {
+                // Reported above.
+            } else if let index = result.index, segmentDamaged {
+                problem(.note, "index-not-compared", nil, "index \(OnDisk.indexName(base)) describes \(index.recordCount) records; it was not compared with the damaged segment", file: OnDisk.indexName(base))
+            } else if let index = result.index, isLast, index.segmentLength != scan.validLength {
                 // A clean close's index of the active segment: the engine trusts it
                 // for the bytes it covers (after checking its last block) and scans
                 // what was appended since; a torn tail may also have cut into it.
-                problem(.note, "index-prefix", nil, "index \(OnDisk.indexName(base)) was written at a clean close and covers the first \(index.segmentLength) of \(scan.validLength) readable bytes; the next writable open replaces it", file: OnDisk.indexName(base))
-            } else if let index = result.index, segmentDamaged {
-                problem(.note, "index-not-compared", nil, "index \(OnDisk.indexName(base)) describes \(index.recordCount) records; it was not compared with the damaged segment", file: OnDisk.indexName(base))
+                problem(.note, "index-prefix", nil, "index \(OnDisk.indexName(base)) was written at a clean close or checkpoint and covers the first \(index.segmentLength) of \(scan.validLength) readable bytes; the next writable open replaces it", file: OnDisk.indexName(base))
             } else if let index = result.index {
                 let mismatches = compare(index, scan, header: scan.header, base: base, size: size)
                 if !mismatches.isEmpty { result.indexStale = true }
