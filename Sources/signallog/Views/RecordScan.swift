@@ -13,7 +13,7 @@ enum RecordScan {
         }
     }
 
-    /// Reads `reader` to its end, reporting damage and continuing past it.
+    /// Reads `reader` to its end, reporting damage and gaps and continuing past them.
     static func drain(_ reader: LogReader, damaged: (SegmentLogError) -> Void, _ body: (LogRecord) -> Bool) throws(SegmentLogError) {
         var consecutive = 0
         while true {
@@ -22,7 +22,12 @@ enum RecordScan {
                 record = try reader.next()
                 consecutive = 0
             } catch {
-                guard case .corruption = error, consecutive < 10_000 else { throw error }
+                // Damage and gaps are reported and passed over; anything else ends the read.
+                switch error {
+                case .corruption, .sequenceGap: break
+                default: throw error
+                }
+                guard consecutive < 10_000 else { throw error }
                 consecutive += 1
                 damaged(error)
                 continue
