@@ -36,8 +36,14 @@ struct Info: AsyncParsableCommand {
         let listing = try LogDirectory.list(directory)
         let log = try listing.openReadOnly()
         defer { try? log.close() }
-        let summary = LogSummary(listing: listing, log: log, top: top)
-        let processing = try await ProcessingSummary.load(directory: directory, log: log)
+        var summary = LogSummary(listing: listing, log: log, top: top)
+        var processing: ProcessingSummary? = nil
+        do {
+            processing = try await ProcessingSummary.load(directory: directory, log: log)
+        } catch let error as CLIError {
+            // The storage summary is still worth showing; the failure is reported below.
+            summary.processingError = error.message
+        }
         let out = OutputBuffer()
         if json {
             out.line(summary.json(processing: processing).pretty)
@@ -45,6 +51,12 @@ struct Info: AsyncParsableCommand {
             out.write(summary.text(style: global.style, processing: processing))
         }
         out.flush()
+        // A damaged log is never reported as healthy: what could not be read
+        // goes to stderr, and the exit status says so (docs/cli.md).
+        guard !summary.damage.isEmpty || summary.processingError != nil else { return }
+        for range in summary.damage { StandardError.line("signallog: damage: \(range)") }
+        if let failure = summary.processingError { StandardError.line("signallog: the processing state cannot be read: \(failure)") }
+        throw CLIError("\(directory) is damaged; run `signallog verify \(directory)` for details", exitCode: ExitStatus.failure)
     }
 }
 
@@ -64,6 +76,8 @@ struct LogSummary {
     var diskBytes: Int64 = 0
     var indexBytes: Int64 = 0
     var corruptFiles: [String]
+    /// Why the processing layer's state could not be rebuilt, if it could not.
+    var processingError: String?
 
     init(listing: LogDirectory, log: SegmentLog, top: Int) {
         directory = listing.path
@@ -144,6 +158,7 @@ struct LogSummary {
             ])),
         ]
         if let processing { members.append(("processing", processing.json)) }
+        if let processingError { members.append(("processing_error", .string(processingError))) }
         return .object(members)
     }
 
@@ -164,6 +179,8 @@ struct LogSummary {
         let health: String
         if !damage.isEmpty {
             health = style.red("damaged: \(damage.count) unreadable range\(damage.count == 1 ? "" : "s") (run `signallog verify`)")
+        } else if processingError != nil {
+            health = style.red("damaged: the processing state cannot be read (run `signallog verify`)")
         } else if let tail = recovery.truncatedTail, writerPID == nil {
             health = style.yellow("torn tail: \(tail.bytes) bytes at offset \(tail.offset) of \(fileName(tail.path)) (a writable open or `repair` cuts it)")
         } else {
@@ -189,6 +206,8 @@ struct LogSummary {
         if !corruptFiles.isEmpty { facts.add(["set aside", corruptFiles.joined(separator: ", ")]) }
         if let processing {
             for (label, value) in processing.textFacts(style: style) { facts.add([label, value]) }
+        } else if let processingError {
+            facts.add(["processing", style.red("unreadable: \(processingError)")])
         }
         lines.append(facts.render(style: .plain))
 
