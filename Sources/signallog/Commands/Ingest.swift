@@ -130,12 +130,17 @@ struct Ingest: AsyncParsableCommand {
         var batchBytes = 0
         batch.reserveCapacity(batchSize)
         var stopped: String? = nil
+        /// The line --strict stopped at: nothing after it is stored.
+        var stoppedLine = Int.max
         let started = Monotonic.now()
 
         func note(_ problem: Problem) {
             problemCount += 1
             if problems.count < showProblems { problems.append(problem) }
-            if strict && stopped == nil { stopped = "line \(problem.line): \(problem.message)" }
+            if strict && stopped == nil {
+                stopped = "line \(problem.line): \(problem.message)"
+                stoppedLine = problem.line
+            }
         }
 
         /// Accepts `batch[range]` as one log batch. A batch the log still
@@ -143,7 +148,8 @@ struct Ingest: AsyncParsableCommand {
         /// signals they replace) is accepted in halves: a refused append
         /// stores nothing and leaves the node as it was.
         func receive(_ range: Range<Int>) throws {
-            if stopped != nil { return }
+            // Halves after a --strict stop inside this batch are not stored.
+            if batchLines[range.lowerBound] > stoppedLine { return }
             let results: [ReceiveResult]
             do {
                 results = try node.receive(batch: range.count == batch.count ? batch : Array(batch[range]))
