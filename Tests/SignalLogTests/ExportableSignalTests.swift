@@ -7,6 +7,9 @@ import Testing
 @Suite("Exportable signals")
 struct ExportableSignalTests {
     static let base = #""signal_type":"t","urgency":0.5,"source_id":"s""#
+    /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z (µs).
+    static let lowest: Int64 = -62_135_596_800_000_000
+    static let highest: Int64 = 253_402_300_799_999_999
 
     func decode(_ fields: String) throws(SignalJSONError) -> Signal {
         try SignalJSON.decodeAny(line: "{" + fields + "}")
@@ -20,7 +23,8 @@ struct ExportableSignalTests {
     }
 
     @Test func timestampsStayWithinFourDigitYears() throws {
-        let lowest = RFC3339.signalRange.lowerBound, highest = RFC3339.signalRange.upperBound
+        let lowest = Self.lowest, highest = Self.highest
+        #expect(RFC3339.signalRange == lowest...highest)
         #expect(RFC3339.format(microseconds: lowest) == "0001-01-01T00:00:00Z")
         #expect(RFC3339.format(microseconds: highest) == "9999-12-31T23:59:59.999999Z")
         #expect(RFC3339.parse(RFC3339.format(microseconds: lowest)) == lowest)
@@ -71,14 +75,14 @@ struct ExportableSignalTests {
         var options = testOptions()
         options.processing = false
         let node = try SignalNode.open(nodeID: "n", directory: directory, options: options)
-        let past = Signal(content: .text("x"), type: "t", sourceID: "s", createdAt: RFC3339.signalRange.upperBound + 1)
+        let past = Signal(content: .text("x"), type: "t", sourceID: "s", createdAt: Self.highest + 1)
         #expect(try node.receive(past) == .rejected(.invalidSignal("timestamp 10000-01-01T00:00:00Z is outside 0001-01-01T00:00:00Z…9999-12-31T23:59:59.999999Z")))
-        let before = Signal(content: .text("x"), type: "t", sourceID: "s", createdAt: RFC3339.signalRange.lowerBound - 1)
+        let before = Signal(content: .text("x"), type: "t", sourceID: "s", createdAt: Self.lowest - 1)
         guard case .rejected(.invalidSignal) = try node.receive(before) else { Issue.record("accepted a time before year 1"); return }
         #expect(try node.receive(Signal(content: .json(.null), type: "t", sourceID: "s")) == .rejected(.invalidSignal("content must not be null")))
         #expect(try node.receive(Signal(content: .text("x"), type: "t", sourceID: "s", retryCount: Int(Int32.max) + 1))
                 == .rejected(.invalidSignal("retry_count must be at most 2147483647, got 2147483648")))
-        for edge in [RFC3339.signalRange.lowerBound, RFC3339.signalRange.upperBound] {
+        for edge in [Self.lowest, Self.highest] {
             #expect(try node.receive(Signal(content: .text("x"), type: "t", sourceID: "s", createdAt: edge)).isAccepted)
         }
         _ = await node.gracefulShutdown(timeout: .zero)
