@@ -141,8 +141,10 @@ struct IngestRoundTripTests {
 
     @Test func catOutputIngestsBackToTheSameSignals() throws {
         let temp = TemporaryDirectory()
-        let count = 300
-        let lines = Self.input(count: count, seed: 0x51_6E_A1)
+        // Generated lines, and content nested as deep as a signal line may.
+        let deep = String(repeating: "[", count: 510) + String(repeating: "]", count: 510)
+        let lines = Self.input(count: 300, seed: 0x51_6E_A1) + [#"{"content":\#(deep),"signal_type":"t","urgency":0.5,"source_id":"s","id":"deep"}"#]
+        let count = lines.count
         let first = temp.child("first")
         let ingested = try signallog(["ingest", first, "-", "--json"], stdin: lines.joined(separator: "\n") + "\n")
         #expect(ingested.status == 0, "\(ingested)")
@@ -180,20 +182,23 @@ struct IngestRoundTripTests {
             #"{"specversion":"1.0","id":"e1","source":"s","type":"t","content":"shadowed"}"#,               // 6
             #"{"content":"x","id":"last","timestamp":"9999-12-31T23:59:59.999999Z","# + base + "}",      // 7
             #"{"specversion":"1.0","id":"e2","source":"s","type":"t","data":null}"#,                        // 8
+            // Printed inside a record object, this would nest deeper than JSON is read.
+            #"{"content":\#(String(repeating: "[", count: 511) + String(repeating: "]", count: 511)),"# + base + "}", // 9
         ]
         let log = temp.child()
         let result = try signallog(["ingest", log, "-", "--json"], stdin: lines.joined(separator: "\n") + "\n")
         #expect(result.status == 0, "\(result)")
         let summary = try #require(try result.json() as? [String: Any])
-        #expect(summary["malformed"] as? Int == 6)
+        #expect(summary["malformed"] as? Int == 7)
         #expect(summary["accepted"] as? Int == 2)
         let problems = try #require(summary["problems"] as? [[String: Any]])
-        #expect(problems.map { $0["line"] as? Int } == [1, 2, 3, 4, 5, 6])
+        #expect(problems.map { $0["line"] as? Int } == [1, 2, 3, 4, 5, 6, 9])
         let messages = problems.compactMap { $0["message"] as? String }
         #expect(messages.first == #"field "content": must not be null (null counts as absent, and content is required)"#)
         #expect(messages.dropFirst().first == #"field "timestamp": 253402300800000 epoch milliseconds is 10000-01-01T00:00:00Z, outside 0001-01-01T00:00:00Z…9999-12-31T23:59:59.999999Z"#)
         #expect(messages.dropFirst(2).prefix(3).allSatisfy { $0.hasPrefix(#"field "timestamp": "#) && $0.hasSuffix("outside 0001-01-01T00:00:00Z…9999-12-31T23:59:59.999999Z") }, "\(messages)")
-        #expect(messages.last?.hasPrefix(#"field "content": an extension attribute cannot be named like a signal field"#) == true, "\(messages)")
+        #expect(messages.dropFirst(5).first?.hasPrefix(#"field "content": an extension attribute cannot be named like a signal field"#) == true, "\(messages)")
+        #expect(messages.last?.hasPrefix(#"field "content": nests 511 levels deep, the line 512; a signal line may nest at most 511 levels"#) == true, "\(messages)")
 
         let stored = try signallog(["cat", log, "--kind", "signal", "-o", "ndjson"]).ndjson().compactMap { $0["signal"] as? [String: Any] }
         #expect(stored.count == 2)
