@@ -114,12 +114,14 @@ public struct CloudEvent: Sendable, Equatable {
         case let other?: throw .wrongType(field: "urgency", expected: "a number or numeric string", found: other.typeName)
         }
         guard urgency >= 0, urgency <= 1 else { throw .invalidValue(field: "urgency", reason: "must be between 0.0 and 1.0, got \(urgency)") }
+        // No data, or null (which counts as absent), is empty text. A JSON
+        // string is text whatever `datacontenttype` says: a signal's JSON
+        // form writes both as a string, so JSON-string content could not be
+        // exported with `cat -o ndjson` and imported as the same signal.
         let content: SignalContent
         switch data {
-        case nil: content = .text("")
-        case .string(let text)?:
-            let isJSON = dataContentType.map { $0.hasPrefix("application/json") || $0.hasSuffix("+json") } ?? false
-            content = isJSON ? .json(.string(text)) : .text(text)
+        case nil, .null?: content = .text("")
+        case .string(let text)?: content = .text(text)
         case let value?: content = .json(value)
         }
         let traceparent = try fields.optionalString("traceparent")
@@ -128,7 +130,14 @@ public struct CloudEvent: Sendable, Equatable {
         }
         let known: Set<String> = ["urgency", "requiresresponse", "idempotencykey", "correlationid", "schemaversion", "retrycount", "traceparent"]
         var extra: [String: JSONValue] = [:]
-        for (key, value) in extensions where !known.contains(key) { extra[key] = value }
+        for (key, value) in extensions where !known.contains(key) {
+            // Kept as an extra field, it would be overwritten by the signal
+            // field of that name in the signal's JSON form.
+            guard !SignalJSON.knownFields.contains(key) else {
+                throw .invalidValue(field: key, reason: "an extension attribute cannot be named like a signal field (a signal's JSON form could not carry it)")
+            }
+            extra[key] = value
+        }
         return Signal(
             content: content, type: type, urgency: urgency, sourceID: source,
             requiresResponse: try fields.optionalBool("requiresresponse") ?? false,

@@ -61,6 +61,11 @@ public enum SignalJSON {
         guard case .object(let object) = value else { throw .notAnObject(found: value.typeName) }
         let fields = FieldReader(object: object)
         guard let contentValue = object["content"] else { throw .missingField("content") }
+        // Null counts as absent, and content is required: a stored null
+        // content would be printed as `"content":null` and refused on import.
+        if case .null = contentValue {
+            throw .invalidValue(field: "content", reason: "must not be null (null counts as absent, and content is required)")
+        }
         let content: SignalContent
         if case .string(let text) = contentValue { content = .text(text) } else { content = .json(contentValue) }
         let type = try fields.requiredString("signal_type")
@@ -90,23 +95,38 @@ public enum SignalJSON {
             retryCount: retryCount, createdAt: createdAt, traceparent: traceparent, extraFields: extra)
     }
 
-    /// Parses a `timestamp`: epoch milliseconds (a number) or RFC 3339 text.
-    /// Returns nil when absent or null.
+    /// Parses a `timestamp`: epoch milliseconds (a number) or RFC 3339 text,
+    /// within ``RFC3339/signalRange``. Returns nil when absent or null.
     static func timestamp(_ value: JSONValue?, field: String) throws(SignalJSONError) -> Int64? {
         switch value {
         case nil, .null?: return nil
         case .number(let milliseconds)?:
+            let shown = JSONValue.number(milliseconds).serialized()
             guard milliseconds.isFinite, abs(milliseconds) < 9.2e15 else {
-                throw .invalidValue(field: field, reason: "epoch milliseconds out of range: \(milliseconds)")
+                throw .invalidValue(field: field, reason: "\(shown) epoch milliseconds is outside \(RFC3339.signalRangeDescription)")
             }
-            return Int64((milliseconds * 1000).rounded())
+            // Whole milliseconds convert exactly: multiplying the Double by
+            // 1000 would round microsecond counts past 2^53 (after 2255).
+            let whole = milliseconds.rounded(.towardZero)
+            let micros = Int64(whole) * 1000 + Int64(((milliseconds - whole) * 1000).rounded())
+            try checkRange(micros, field: field, shown: "\(shown) epoch milliseconds")
+            return micros
         case .string(let text)?:
             guard let micros = RFC3339.parse(text) else {
                 throw .invalidValue(field: field, reason: "\"\(text)\" is not an RFC 3339 date-time (like 2024-05-01T12:30:00Z)")
             }
+            try checkRange(micros, field: field, shown: "\"\(text)\"")
             return micros
         case let other?:
             throw .wrongType(field: field, expected: "epoch milliseconds or an RFC 3339 string", found: other.typeName)
+        }
+    }
+
+    /// Refuses a time outside ``RFC3339/signalRange``, which could not be
+    /// written back as RFC 3339 and read again.
+    static func checkRange(_ micros: Int64, field: String, shown: String) throws(SignalJSONError) {
+        guard RFC3339.signalRange.contains(micros) else {
+            throw .invalidValue(field: field, reason: "\(shown) is \(RFC3339.format(microseconds: micros)), outside \(RFC3339.signalRangeDescription)")
         }
     }
 

@@ -38,6 +38,18 @@ public enum JSONValue: Sendable, Hashable {
 
     /// Parses one JSON text from UTF-8 bytes.
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(SignalJSONError) -> JSONValue {
+        var deepest = 0
+        return try parse(bytes, deepest: &deepest)
+    }
+
+    /// Values nest at most this many levels (the outermost is level 1).
+    package static let maxNesting = JSONParser.maxDepth
+
+    /// Parses one JSON text from UTF-8 bytes, and sets `deepest` to the
+    /// depth of its most deeply nested value (0: the text is a scalar, 1: a
+    /// value inside the outermost array or object). An importer uses it to
+    /// tell whether the value still parses when wrapped in one more level.
+    package static func parse(_ bytes: UnsafeRawBufferPointer, deepest: inout Int) throws(SignalJSONError) -> JSONValue {
         var parser = JSONParser(bytes: bytes)
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
@@ -45,7 +57,17 @@ public enum JSONValue: Sendable, Hashable {
         if parser.position < bytes.count {
             throw .syntax(offset: parser.position, message: "unexpected text after the JSON value")
         }
+        deepest = parser.deepest
         return value
+    }
+
+    /// How many levels the value nests (1 for a scalar or an empty container).
+    package var nesting: Int {
+        switch self {
+        case .array(let items): return 1 + (items.map(\.nesting).max() ?? 0)
+        case .object(let members): return 1 + (members.values.map(\.nesting).max() ?? 0)
+        default: return 1
+        }
     }
 
     /// Compact JSON text (object keys sorted).
@@ -121,6 +143,8 @@ enum JSONWriter {
 struct JSONParser {
     let bytes: UnsafeRawBufferPointer
     var position = 0
+    /// The depth of the most deeply nested value parsed so far.
+    var deepest = 0
     static let maxDepth = 512
 
     init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
@@ -133,6 +157,7 @@ struct JSONParser {
 
     mutating func parseValue(depth: Int) throws(SignalJSONError) -> JSONValue {
         guard depth < Self.maxDepth else { throw .syntax(offset: position, message: "nesting deeper than \(Self.maxDepth) levels") }
+        if depth > deepest { deepest = depth }
         guard let byte = current else { throw .syntax(offset: position, message: "unexpected end of input, expected a value") }
         switch byte {
         case UInt8(ascii: "{"): return try parseObject(depth: depth)

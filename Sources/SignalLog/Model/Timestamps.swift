@@ -12,6 +12,18 @@ public enum RFC3339 {
         case iso8601
     }
 
+    /// The times a signal may carry, in microseconds since the epoch:
+    /// 0001-01-01T00:00:00Z through 9999-12-31T23:59:59.999999Z. RFC 3339
+    /// years have four digits, so these are exactly the times that
+    /// ``format(microseconds:)`` writes as RFC 3339 and ``parse(_:)`` reads
+    /// back to the same value; a signal outside them could be stored but not
+    /// exported and imported again (docs/signals.md). Year 0000 is left out
+    /// as most date libraries refuse it.
+    public static let signalRange: ClosedRange<Int64> = -62_135_596_800_000_000 ... 253_402_300_799_999_999
+
+    /// `0001-01-01T00:00:00Z…9999-12-31T23:59:59.999999Z`, for messages.
+    public static let signalRangeDescription = "0001-01-01T00:00:00Z…9999-12-31T23:59:59.999999Z"
+
     /// `2024-05-01T12:30:00.123456Z` (UTC; the fraction has 6 digits, or
     /// none when it is zero).
     public static func format(microseconds: Int64) -> String {

@@ -206,6 +206,13 @@ extension SignalNode {
         if signal.sourceID.isEmpty { return "source_id must not be empty" }
         if !(signal.urgency >= 0 && signal.urgency <= 1) { return "urgency must be between 0.0 and 1.0, got \(signal.urgency)" }
         if signal.retryCount < 0 { return "retry_count must not be negative" }
+        // What follows keeps every accepted signal exportable as JSON and
+        // importable as the same signal (docs/signals.md).
+        if signal.retryCount > Int(Int32.max) { return "retry_count must be at most \(Int32.max), got \(signal.retryCount)" }
+        if case .json(.null) = signal.content { return "content must not be null" }
+        if !RFC3339.signalRange.contains(signal.createdAt) {
+            return "timestamp \(RFC3339.format(microseconds: signal.createdAt)) is outside \(RFC3339.signalRangeDescription)"
+        }
         if let traceparent = signal.traceparent {
             do { _ = try TraceParent(parsing: traceparent) } catch { return "traceparent: \(error.reason)" }
         }

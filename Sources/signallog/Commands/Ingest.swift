@@ -18,9 +18,12 @@ struct Ingest: AsyncParsableCommand {
             as `cat -o ndjson` prints it. Signals go through the node's acceptance rules: \
             duplicates of an idempotency key seen within the dedupe TTL are counted and not \
             stored again, invalid signals and unsupported schema versions are rejected with their \
-            reason. Accepted signals are written in batches and stay pending until the service \
-            that owns the log processes them. Malformed lines are reported with their line \
-            numbers and skipped, unless --strict. The log is created if it does not exist.
+            reason. Accepted signals are written in batches (at most --batch-size signals, and \
+            never more bytes than the log takes in one batch) and stay pending until the service \
+            that owns the log processes them. Malformed lines, and lines over a size limit (a \
+            line over twice the log's 32 MiB record limit, a signal whose record would be over \
+            it, a partition key over 65535 bytes), are reported with their line numbers and \
+            skipped, unless --strict. The log is created if it does not exist.
 
             Exit status: 0 the import ran to the end (see the summary), 1 stopped by --strict or \
             a write failure, 2 unusable input (missing file, locked log, not a log).
@@ -37,7 +40,7 @@ struct Ingest: AsyncParsableCommand {
     @Argument(help: "The input file, or - for standard input (the default).")
     var file: String = "-"
 
-    @Option(name: .long, help: "Signals per log batch.")
+    @Option(name: .long, help: "Most signals per log batch (a batch is also cut before it outgrows the log's batch limit).")
     var batchSize: Int = 2000
 
     @Flag(name: .long, help: "Stop at the first malformed or rejected line.")
@@ -58,11 +61,33 @@ struct Ingest: AsyncParsableCommand {
     @Flag(name: [.short, .long], help: "No progress bar.")
     var quiet = false
 
+    /// Advanced (docs/cli.md): lowers the record limit ingest keeps to, and
+    /// with it the line limit, below the log's own.
+    @Option(name: .long, help: ArgumentHelp("Largest signal record to store (at most the log's 32 MiB).", valueName: "size", visibility: .hidden))
+    var maxRecordBytes: String?
+
+    /// Advanced (docs/cli.md): lowers the bytes per log batch below the log's own limit.
+    @Option(name: .long, help: ArgumentHelp("Largest log batch to write (at most the log's 64 MiB).", valueName: "size", visibility: .hidden))
+    var maxBatchBytes: String?
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
         if batchSize < 1 || batchSize > 1_000_000 { throw ValidationError("--batch-size must be between 1 and 1000000") }
         if dedupeTTL < 0 { throw ValidationError("--dedupe-ttl must be 0 or more") }
+        let log = LogLimits()
+        for (name, text, limit) in [("--max-record-bytes", maxRecordBytes, log.maxRecordBytes), ("--max-batch-bytes", maxBatchBytes, log.maxBatchBytes)] {
+            guard let text else { continue }
+            guard let size = Vacuum.size(text), size >= 1024, size <= Int64(limit) else {
+                throw ValidationError("\(name): '\(text)' is not a size from 1KiB to \(limit) bytes (the log's own limit)")
+            }
+        }
+    }
+
+    /// The limits this run keeps to.
+    var limits: IngestLimits {
+        IngestLimits(maxRecordBytes: maxRecordBytes.flatMap(Vacuum.size).map { Int($0) },
+                     maxBatchBytes: maxBatchBytes.flatMap(Vacuum.size).map { Int($0) })
     }
 
     struct Problem {
@@ -92,7 +117,8 @@ struct Ingest: AsyncParsableCommand {
         let node = try AcceptOnlyNode.open(directory: directory, dedupeTTL: .seconds(dedupeTTL))
         var schemas = SchemaRegistry()
         for version in extraSchemaVersions { schemas.addSupported(version) }
-        let reader = LineReader(fd: fd, name: inputName)
+        let limits = self.limits
+        let reader = LineReader(fd: fd, name: inputName, maxLineBytes: limits.maxLineBytes)
         let progress = ProgressBar(total: totalBytes, unit: "signals", enabled: Terminal.stderrIsTTY && !quiet && !json, style: errorStyle)
         var counts = (lines: 0, blank: 0, accepted: 0, duplicates: 0, conflicts: 0, rejected: 0, malformed: 0)
         var rejectedByReason: [String: Int] = [:]
@@ -100,25 +126,48 @@ struct Ingest: AsyncParsableCommand {
         var problemCount = 0
         var batch: [Signal] = []
         var batchLines: [Int] = []
+        /// The batch's bytes as the log counts them (see ``IngestLimits``).
+        var batchBytes = 0
         batch.reserveCapacity(batchSize)
         var stopped: String? = nil
+        /// The line --strict stopped at: nothing after it is stored.
+        var stoppedLine = Int.max
         let started = Monotonic.now()
 
         func note(_ problem: Problem) {
             problemCount += 1
             if problems.count < showProblems { problems.append(problem) }
-            if strict && stopped == nil { stopped = "line \(problem.line): \(problem.message)" }
+            if strict && stopped == nil {
+                stopped = "line \(problem.line): \(problem.message)"
+                stoppedLine = problem.line
+            }
         }
 
-        func flush() throws {
-            guard !batch.isEmpty else { return }
+        /// Accepts `batch[range]` as one log batch. A batch the log still
+        /// refuses as too large (refusals' attempt records can outgrow the
+        /// signals they replace) is accepted in halves: a refused append
+        /// stores nothing and leaves the node as it was.
+        func receive(_ range: Range<Int>) throws {
+            // Halves after a --strict stop inside this batch are not stored.
+            if batchLines[range.lowerBound] > stoppedLine { return }
             let results: [ReceiveResult]
             do {
-                results = try node.receive(batch: batch)
+                results = try node.receive(batch: range.count == batch.count ? batch : Array(batch[range]))
+            } catch SegmentLogError.limitExceeded(let what, let value, let limit) {
+                guard range.count > 1 else {
+                    counts.malformed += 1
+                    note(Problem(line: batchLines[range.lowerBound], kind: "malformed", message: "the log refused to store it: \(what) of \(value) bytes is over its limit of \(limit)"))
+                    return
+                }
+                let middle = range.lowerBound + range.count / 2
+                try receive(range.lowerBound..<middle)
+                try receive(middle..<range.upperBound)
+                return
             } catch {
                 throw CLIError("writing to \(directory) failed: \(error); \(counts.accepted) signals were accepted before it", exitCode: ExitStatus.failure)
             }
-            for (position, result) in results.enumerated() {
+            for (offset, result) in results.enumerated() {
+                let position = range.lowerBound + offset
                 switch result {
                 case .accepted: counts.accepted += 1
                 case .duplicate: counts.duplicates += 1
@@ -131,8 +180,14 @@ struct Ingest: AsyncParsableCommand {
                     note(Problem(line: batchLines[position], kind: "rejected", message: reason.description))
                 }
             }
+        }
+
+        func flush() throws {
+            guard !batch.isEmpty else { return }
+            try receive(0..<batch.count)
             batch.removeAll(keepingCapacity: true)
             batchLines.removeAll(keepingCapacity: true)
+            batchBytes = 0
         }
 
         /// Checks decoded signals (schema) and queues them for the next log batch.
@@ -145,7 +200,7 @@ struct Ingest: AsyncParsableCommand {
                 case .malformed(let message):
                     counts.malformed += 1
                     note(Problem(line: entry.line, kind: "malformed", message: message))
-                case .signal(let signal):
+                case .signal(let signal, let bytes):
                     do {
                         try schemas.checkVersion(of: signal)
                     } catch {
@@ -154,8 +209,12 @@ struct Ingest: AsyncParsableCommand {
                         note(Problem(line: entry.line, kind: "rejected", message: "unsupported_schema_version: schema version \"\(signal.schemaVersion)\" is not one of \(schemas.supportedVersions.sorted().joined(separator: ", ")) (add it with --schema-version)"))
                         continue
                     }
+                    // Cut by bytes as well as by count.
+                    if batchBytes + bytes > limits.maxBatchBytes { try flush() }
+                    if stopped != nil { return }
                     batch.append(signal)
                     batchLines.append(entry.line)
+                    batchBytes += bytes
                     if batch.count >= batchSize { try flush() }
                 }
             }
@@ -168,7 +227,7 @@ struct Ingest: AsyncParsableCommand {
             while stopped == nil {
                 let chunk = try RawChunk.read(from: reader, lines: batchSize)
                 counts.lines += chunk.count
-                let parsing: Task<ParsedChunk, Never>? = chunk.count > 0 ? Task.detached { ParsedChunk(chunk) } : nil
+                let parsing: Task<ParsedChunk, Never>? = chunk.count > 0 ? Task.detached { ParsedChunk(chunk, limits: limits) } : nil
                 if let inFlight { try take(await inFlight.value) }
                 inFlight = parsing
                 progress.update(done: reader.bytesRead, items: counts.accepted + batch.count)
@@ -239,15 +298,25 @@ struct Ingest: AsyncParsableCommand {
         var bytes: [UInt8] = []
         var ranges: [Range<Int>] = []
         var lines: [Int] = []
+        /// Lines over the line limit, by position in the chunk: their length
+        /// (their bytes were never kept).
+        var tooLong: [Int: Int] = [:]
         var count: Int { lines.count }
+
+        /// Bytes of lines after which a chunk ends early, so that long lines
+        /// do not make a chunk of `lines` lines hold gigabytes.
+        static let byteBudget = 4 << 20
 
         static func read(from reader: LineReader, lines limit: Int) throws -> RawChunk {
             var chunk = RawChunk()
             chunk.ranges.reserveCapacity(limit)
             chunk.lines.reserveCapacity(limit)
-            while chunk.count < limit, try reader.next({ line, number in
+            while chunk.count < limit, chunk.bytes.count < byteBudget, try reader.next({ line, number in
                 let start = chunk.bytes.count
-                chunk.bytes.append(contentsOf: line)
+                switch line {
+                case .text(let text): chunk.bytes.append(contentsOf: text)
+                case .tooLong(let length): chunk.tooLong[chunk.count] = length
+                }
                 chunk.ranges.append(start..<chunk.bytes.count)
                 chunk.lines.append(number)
             }) {}
@@ -258,23 +327,30 @@ struct Ingest: AsyncParsableCommand {
     /// What each line of a chunk decoded to.
     struct ParsedChunk: Sendable {
         enum Outcome: Sendable {
-            case signal(Signal)
+            /// A signal and its share of a batch's bytes (``IngestLimits/batchBytes(of:)``).
+            case signal(Signal, bytes: Int)
             case malformed(String)
             case blank
         }
         var entries: [(line: Int, result: Outcome)] = []
 
-        init(_ chunk: RawChunk) {
+        init(_ chunk: RawChunk, limits: IngestLimits) {
             entries.reserveCapacity(chunk.count)
             chunk.bytes.withUnsafeBytes { all in
                 for (position, range) in chunk.ranges.enumerated() {
                     let bytes = UnsafeRawBufferPointer(rebasing: all[range])
                     let outcome: Outcome
-                    if bytes.allSatisfy({ $0 == 32 || $0 == 9 }) {
+                    if let length = chunk.tooLong.isEmpty ? nil : chunk.tooLong[position] {
+                        outcome = .malformed(IngestLimits.Violation.lineTooLong(bytes: length, limit: limits.maxLineBytes).description)
+                    } else if bytes.allSatisfy({ $0 == 32 || $0 == 9 }) {
                         outcome = .blank
                     } else {
                         do {
-                            outcome = .signal(try Ingest.decode(bytes))
+                            let signal = try Ingest.decode(bytes)
+                            switch limits.batchBytes(of: signal) {
+                            case .success(let size): outcome = .signal(signal, bytes: size)
+                            case .failure(let violation): outcome = .malformed(violation.description)
+                            }
                         } catch {
                             outcome = .malformed("\(error)")
                         }
@@ -287,12 +363,20 @@ struct Ingest: AsyncParsableCommand {
 
     /// A signal from one JSON line: a signal object, a CloudEvent, or a `cat` record object.
     static func decode(_ bytes: UnsafeRawBufferPointer) throws(SignalJSONError) -> Signal {
-        let value = try JSONValue.parse(bytes)
+        var deepest = 0
+        let value = try JSONValue.parse(bytes, deepest: &deepest)
         guard case .object(let object) = value else { throw .notAnObject(found: value.typeName) }
-        if object["specversion"] != nil { return try CloudEvent.decode(value).signal() }
-        if case .string("signal")? = object["kind"], let inner = object["signal"], case .object = inner, object["sequence"] != nil {
+        if case .string("signal")? = object["kind"], let inner = object["signal"], case .object = inner, object["sequence"] != nil,
+           object["specversion"] == nil {
             return try SignalJSON.decode(inner)
         }
+        // `cat -o ndjson` prints a signal one level down, inside a record
+        // object: a signal or CloudEvent line may use all levels but that one.
+        if deepest >= JSONValue.maxNesting - 1 {
+            let (field, member) = object.max { $0.value.nesting < $1.value.nesting }!
+            throw .invalidValue(field: field, reason: "nests \(member.nesting) levels deep, the line \(member.nesting + 1); a signal line may nest at most \(JSONValue.maxNesting - 1) levels, one fewer than JSON is read to, as `cat -o ndjson` prints it inside a record object")
+        }
+        if object["specversion"] != nil { return try CloudEvent.decode(value).signal() }
         return try SignalJSON.decode(value)
     }
 
