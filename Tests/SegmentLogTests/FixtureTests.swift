@@ -26,8 +26,8 @@ import Testing
         }
     }
 
-    static func manifest() throws -> [Expected] {
-        try String(contentsOfFile: root + "/basic.manifest", encoding: .utf8).split(separator: "\n").map { line in
+    static func manifest(_ name: String = "basic") throws -> [Expected] {
+        try String(contentsOfFile: root + "/\(name).manifest", encoding: .utf8).split(separator: "\n").map { line in
             let f = line.split(separator: " ")
             return Expected(sequence: UInt64(f[0])!, timestamp: Int64(f[1])!, kind: UInt8(f[2])!, partition: String(f[3]),
                             length: Int(f[4])!, crc: UInt32(f[5], radix: 16)!)
@@ -98,5 +98,100 @@ import Testing
         #expect(log.recoveryReport.rebuiltIndexes.count == 1)
         #expect(try readAll(log).map(Expected.init) == expected)
         try log.close()
+    }
+
+    // MARK: Damaged copies of `small` (fixtures/v1/EXPECTED)
+
+    /// Reads on past errors; the records (as manifest lines) and the errors.
+    static func readPastErrors(_ directory: String) throws -> (records: [Expected], errors: [SegmentLogError]) {
+        let run = SegmentLogTests.readPastErrors(try SegmentLog.openReadOnly(directory: directory))
+        return (run.records.map(Expected.init), run.errors)
+    }
+
+    /// Names and bytes of the files of a fixture, to check an open changed none.
+    static func snapshot(_ directory: String) -> [String: Data] { directoryContents(directory) }
+
+    @Test func smallLogReadsBackEveryRecord() throws {
+        let expected = try Self.manifest("small")
+        #expect(expected.map(\.sequence) == Array(0..<73))
+        let log = try SegmentLog.openReadOnly(directory: Self.root + "/small")
+        #expect(log.recoveryReport == RecoveryReport())
+        #expect(log.segments().count == 4)
+        #expect(try readAll(log).map(Expected.init) == expected)
+        #expect(FileManager.default.fileExists(atPath: Self.root + "/small/00000000000000000061.idx"))
+    }
+
+    @Test func damagedActiveHeaderIsReportedAndEveryRecordStillReads() throws {
+        let expected = try Self.manifest("small")
+        let directory = TemporaryDirectory()
+        let path = try Self.copy("damaged-active-header", into: directory)
+        let segment = path + "/00000000000000000061.seg"
+        let before = Self.snapshot(path)
+        #expect(throws: SegmentLogError.self) { try SegmentLog.open(directory: path) }
+        do { _ = try SegmentLog.open(directory: path) } catch { #expect(corruptionSite(error).map { $0.path == segment && $0.offset == 0 } == true) }
+        #expect(Self.snapshot(path) == before)
+        let log = try SegmentLog.openReadOnly(directory: path)
+        #expect(log.recoveryReport.damage.map(\.path) == [segment] && log.recoveryReport.damage[0].offset == 0)
+        let run = try Self.readPastErrors(path)
+        #expect(run.errors.count == 1 && corruptionSite(run.errors[0]).map { $0.path == segment && $0.offset == 0 } == true)
+        #expect(run.records == expected)
+        // Thrown before the segment's first record.
+        let reader = log.read()
+        for _ in 0..<61 { _ = try reader.next() }
+        #expect(throws: SegmentLogError.self) { try reader.next() }
+        #expect(try reader.next()?.sequence == 61)
+    }
+
+    @Test func missingMiddleSegmentIsAGapThatReadersReport() throws {
+        let expected = try Self.manifest("small")
+        let directory = TemporaryDirectory()
+        let path = try Self.copy("missing-middle-segment", into: directory)
+        let next = path + "/00000000000000000041.seg"
+        let before = Self.snapshot(path)
+        #expect(throws: SegmentLogError.sequenceGap(path: next, expected: 21, found: 41)) { try SegmentLog.open(directory: path) }
+        #expect(Self.snapshot(path) == before)
+        let log = try SegmentLog.openReadOnly(directory: path)
+        #expect(log.recoveryReport.damage.map(\.missingSequences) == [21..<41])
+        #expect(log.recoveryReport.damage.first?.path == next && log.recoveryReport.damage.first?.offset == 0)
+        let run = try Self.readPastErrors(path)
+        #expect(run.errors.count == 1 && corruptionSite(run.errors[0]).map { $0.path == next && $0.offset == 0 } == true)
+        #expect(run.records == expected.filter { !(21..<41).contains($0.sequence) })
+    }
+
+    @Test func cutSealedSegmentIsCorruptionWithItsMissingSequences() throws {
+        let expected = try Self.manifest("small")
+        let directory = TemporaryDirectory()
+        let path = try Self.copy("cut-sealed-segment", into: directory)
+        let segment = path + "/00000000000000000021.seg"
+        let before = Self.snapshot(path)
+        #expect(throws: SegmentLogError.self) { try SegmentLog.open(directory: path) }
+        do { _ = try SegmentLog.open(directory: path) } catch { #expect(corruptionSite(error).map { $0.path == segment && $0.offset == 652 } == true) }
+        #expect(Self.snapshot(path) == before)
+        let log = try SegmentLog.openReadOnly(directory: path)
+        #expect(log.recoveryReport.damage.map(\.missingSequences) == [31..<41])
+        let run = try Self.readPastErrors(path)
+        #expect(run.errors.count == 1 && corruptionSite(run.errors[0]).map { $0.path == segment && $0.offset == 652 } == true)
+        #expect(run.records == expected.filter { !(31..<41).contains($0.sequence) })
+    }
+
+    @Test func cutCleanCloseIsCorruptionNotATornTail() throws {
+        let expected = try Self.manifest("small")
+        let directory = TemporaryDirectory()
+        let path = try Self.copy("cut-clean-close", into: directory)
+        let segment = path + "/00000000000000000061.seg"
+        let before = Self.snapshot(path)
+        #expect(throws: SegmentLogError.self) { try SegmentLog.open(directory: path) }
+        do { _ = try SegmentLog.open(directory: path) } catch { #expect(corruptionSite(error).map { $0.path == segment && $0.offset == 321 } == true) }
+        #expect(Self.snapshot(path) == before)
+        let log = try SegmentLog.openReadOnly(directory: path)
+        #expect(log.recoveryReport.truncatedTail == nil)
+        #expect(log.recoveryReport.damage.map(\.missingSequences) == [66..<73])
+        let run = try Self.readPastErrors(path)
+        #expect(run.errors.count == 1 && corruptionSite(run.errors[0]).map { $0.path == segment && $0.offset == 321 } == true)
+        #expect(run.records == expected.filter { $0.sequence < 66 })
+        let writer = try SegmentLog.open(directory: path, options: options { $0.corruptionPolicy = .report })
+        #expect(try writer.append(kind: 1, partition: "after", payload: [1]).firstSequence == 73)
+        try writer.close()
+        for (name, bytes) in before { #expect(FileManager.default.contents(atPath: path + "/" + name) == bytes, "\(name) changed") }
     }
 }

@@ -111,7 +111,10 @@ import Testing
         try reopened.close()
     }
 
-    @Test func aCleanCloseIndexWhoseLastBlockNoLongerMatchesIsNotTrusted() throws {
+    /// The clean close recorded the segment's length: bytes before it were
+    /// synced, so a batch there that no longer checks out is damage, never
+    /// a torn tail to cut (docs/format.md, "Recovery rules").
+    @Test func aCleanCloseIndexWhoseLastBlockNoLongerMatchesIsCorruption() throws {
         let directory = TemporaryDirectory()
         let log = try SegmentLog.open(directory: directory.child())
         for i in 0..<20 { try log.append(kind: 1, partition: "p", payload: payload(i, size: 100)) }
@@ -124,9 +127,19 @@ import Testing
         try handle.seekToEnd()
         try handle.write(contentsOf: Data(repeating: 0x5A, count: 100))
         try handle.close()
-        let reopened = try SegmentLog.open(directory: directory.child())
-        #expect(reopened.recoveryReport.truncatedTail != nil)
-        #expect(try readAll(reopened).count == 19)
-        try reopened.close()
+        let cutSize = fileSize(segment)
+        #expect {
+            try SegmentLog.open(directory: directory.child())
+        } throws: { error in
+            guard case let SegmentLogError.corruption(path, offset, _) = error else { return false }
+            return path == segment && offset < size - 20
+        }
+        #expect(fileSize(segment) == cutSize)
+        #expect(FileManager.default.fileExists(atPath: segment.replacingOccurrences(of: ".seg", with: ".idx")))
+        let inspector = try SegmentLog.openReadOnly(directory: directory.child())
+        #expect(inspector.recoveryReport.truncatedTail == nil)
+        #expect(inspector.recoveryReport.damage.map(\.missingSequences) == [19..<20])
+        #expect(throws: SegmentLogError.self) { try readAll(inspector) }
+        #expect(try readAll(inspector, LogQuery(throughSequence: 18)).count == 19)
     }
 }

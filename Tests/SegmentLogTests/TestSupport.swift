@@ -74,3 +74,36 @@ final class Flag: Sendable {
     func set() { value.store(true, ordering: .releasing) }
     var isSet: Bool { value.load(ordering: .acquiring) }
 }
+
+/// Reads the whole query as a caller that keeps calling `next()` after an
+/// error does: every record returned and every error thrown, in order (at
+/// most `limit` errors, so a reader stuck on one spot cannot loop forever).
+func readPastErrors(_ log: SegmentLog, _ query: LogQuery = LogQuery(), limit: Int = 20) -> (records: [LogRecord], errors: [SegmentLogError]) {
+    let reader = log.read(query)
+    var records: [LogRecord] = []
+    var errors: [SegmentLogError] = []
+    while errors.count < limit {
+        do {
+            guard let record = try reader.next() else { break }
+            records.append(record)
+        } catch {
+            errors.append(error)
+        }
+    }
+    return (records, errors)
+}
+
+/// The file and offset a corruption error names, or nil for another error.
+func corruptionSite(_ error: SegmentLogError?) -> (path: String, offset: Int64)? {
+    guard case let .corruption(path, offset, _) = error else { return nil }
+    return (path, offset)
+}
+
+/// The names and contents of every file in `directory`, to check that an open changed nothing.
+func directoryContents(_ directory: String) -> [String: Data] {
+    var contents: [String: Data] = [:]
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name != "LOCK" {
+        contents[name] = FileManager.default.contents(atPath: directory + "/" + name)
+    }
+    return contents
+}

@@ -81,6 +81,10 @@ do {
     try log.close()
 }
 try? manager.removeItem(atPath: basic + "/LOCK")
+// The committed basic log predates the index a clean close writes for the
+// active segment; removing it keeps regenerated files byte-identical (and
+// the torn-tail copy a state a crash can leave).
+try manager.removeItem(atPath: try segments(basic).last!.replacingOccurrences(of: ".seg", with: ".idx"))
 try writeManifest(of: basic, to: root + "/basic.manifest")
 let files = try segments(basic)
 guard files.count >= 3 else { throw FixtureError(description: "expected several segments, got \(files.count)") }
@@ -109,11 +113,101 @@ try copyLog(basic, deleted)
 let secondIndex = try segments(deleted)[1].replacingOccurrences(of: ".seg", with: ".idx")
 try manager.removeItem(atPath: secondIndex)
 
+/// The offsets where the batches of a segment file end, with the sequence after each.
+func batchEnds(of path: String) throws -> [(end: Int, next: UInt64)] {
+    let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    var ends: [(end: Int, next: UInt64)] = []
+    var offset = SegmentFormat.segmentHeaderSize
+    while offset < bytes.count {
+        guard let header = bytes.withUnsafeBytes({ BatchHeader.decode(UnsafeRawBufferPointer(rebasing: $0[offset...])) }) else {
+            throw FixtureError(description: "\(path): no batch at \(offset)")
+        }
+        offset += header.totalLength
+        ends.append((offset, header.lastSequence + 1))
+    }
+    return ends
+}
+
+func truncate(_ path: String, to length: Int) throws {
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    try handle.truncate(atOffset: UInt64(length))
+    try handle.close()
+}
+
+func name(_ path: String) -> String { URL(fileURLWithPath: path).lastPathComponent }
+
+// small: a cleanly closed log of four small segments, the last one active
+// with the index its clean close wrote; the damaged copies below start from it.
+let small = root + "/small"
+options.segmentMaxBytes = 1400
+do {
+    let log = try SegmentLog.open(directory: small, options: options)
+    var n = 0
+    for batch in 0..<30 {
+        var records: [AppendRecord] = []
+        for _ in 0..<(batch % 4 + 1) {
+            records.append(AppendRecord(kind: UInt8(n % 3 + 1), partition: "p\(n % 3)", payload: Array(content(n).prefix(30 + n % 50))))
+            n += 1
+        }
+        try log.append(records)
+        clock.advance(byMicroseconds: 1_000_000)
+    }
+    try log.close()
+}
+try? manager.removeItem(atPath: small + "/LOCK")
+try writeManifest(of: small, to: root + "/small.manifest")
+let smallSegments = try segments(small)
+guard smallSegments.count == 4, manager.fileExists(atPath: smallSegments.last!.replacingOccurrences(of: ".seg", with: ".idx")) else {
+    throw FixtureError(description: "expected four segments and a clean-close index, got \(smallSegments)")
+}
+let smallNext = try batchEnds(of: smallSegments.last!).last!.next
+
+// damaged-active-header: one bit of the active segment's created-at field flipped.
+let damagedHeader = root + "/damaged-active-header"
+try copyLog(small, damagedHeader)
+let headerSegment = try segments(damagedHeader).last!
+var headerBytes = try Data(contentsOf: URL(fileURLWithPath: headerSegment))
+headerBytes[24] ^= 0x01
+try headerBytes.write(to: URL(fileURLWithPath: headerSegment))
+
+// missing-middle-segment: the second segment file deleted, its index kept.
+let missingMiddle = root + "/missing-middle-segment"
+try copyLog(small, missingMiddle)
+let middleSegment = try segments(missingMiddle)[1]
+let middleFirst = UInt64(name(middleSegment).prefix(20))!
+let afterMiddle = try segments(missingMiddle)[2]
+let afterMiddleFirst = UInt64(name(afterMiddle).prefix(20))!
+try manager.removeItem(atPath: middleSegment)
+
+// cut-sealed-segment: the second segment (sealed, with its index) cut to half its size.
+let cutSealed = root + "/cut-sealed-segment"
+try copyLog(small, cutSealed)
+let sealedSegment = try segments(cutSealed)[1]
+let sealedEnds = try batchEnds(of: sealedSegment)
+let sealedHalf = (try manager.attributesOfItem(atPath: sealedSegment)[.size] as! Int) / 2
+let sealedKept = sealedEnds.last { $0.end <= sealedHalf }!
+try truncate(sealedSegment, to: sealedHalf)
+
+// cut-clean-close: the active segment of the cleanly closed log cut to half
+// its size, while its clean-close index still records the whole length.
+let cutClean = root + "/cut-clean-close"
+try copyLog(small, cutClean)
+let cleanSegment = try segments(cutClean).last!
+let cleanEnds = try batchEnds(of: cleanSegment)
+let cleanHalf = (try manager.attributesOfItem(atPath: cleanSegment)[.size] as! Int) / 2
+let cleanKept = cleanEnds.last { $0.end <= cleanHalf }!
+try truncate(cleanSegment, to: cleanHalf)
+
 let expected = """
 basic: opens cleanly; every record matches basic.manifest.
 torn-tail: opens; the last batch (cut 7 bytes short) is reported as a torn tail and not returned; every other record matches basic.manifest.
 flipped-bit: a writable open refuses with a corruption error naming \(URL(fileURLWithPath: firstSegment).lastPathComponent) at offset 40; a read-only open succeeds and reading the first batch throws that error.
 deleted-index: opens; the missing index is rebuilt (read-only: in memory); every record matches basic.manifest.
+small: opens cleanly; every record matches small.manifest (sequences 0...\(smallNext - 1), four segments; the active one, \(name(smallSegments.last!)), has the index its clean close wrote).
+damaged-active-header: small with one bit of \(name(headerSegment))'s header flipped (byte 24). A writable open refuses with a corruption error naming \(name(headerSegment)) at offset 0 and changes no file; a read-only open lists that damage; a full read throws it once, before the segment's first record, and a reader that keeps reading returns every record of small.manifest.
+missing-middle-segment: small without \(name(middleSegment)) (its index is kept). A writable open refuses with a sequence gap naming \(name(afterMiddle)) (expected \(middleFirst), found \(afterMiddleFirst)) and removes nothing; a read-only open lists damage at \(name(afterMiddle)) offset 0 with sequences \(middleFirst)...\(afterMiddleFirst - 1) missing; a full read throws a corruption error naming \(name(afterMiddle)) at offset 0 once, after sequence \(middleFirst - 1), and a reader that keeps reading returns every other record of small.manifest.
+cut-sealed-segment: small with the sealed \(name(sealedSegment)) cut to \(sealedHalf) bytes (its index records the whole length). A writable open refuses with a corruption error naming \(name(sealedSegment)) at offset \(sealedKept.end); a read-only open lists that damage with sequences \(sealedKept.next)...\(afterMiddleFirst - 1) missing; a full read throws it once, after sequence \(sealedKept.next - 1), and a reader that keeps reading returns every other record of small.manifest.
+cut-clean-close: small with its active segment \(name(cleanSegment)) cut to \(cleanHalf) bytes after the clean close (its index records the whole length, so the cut is corruption, not a torn tail). A writable open refuses with a corruption error naming \(name(cleanSegment)) at offset \(cleanKept.end) and truncates nothing; a read-only open reports no torn tail and lists that damage with sequences \(cleanKept.next)...\(smallNext - 1) missing; a full read returns sequences 0...\(cleanKept.next - 1), then throws it once; a writable open with corruptionPolicy .report opens, keeps the damaged files, and its next append gets sequence \(smallNext).
 
 """
 try expected.write(toFile: root + "/EXPECTED", atomically: true, encoding: .utf8)

@@ -29,7 +29,9 @@ public enum CorruptionPolicy: Sendable, Equatable {
     /// for writable opens): nothing acknowledged is dropped behind your back.
     case refuse
     /// Open anyway, listing the damage in ``RecoveryReport/damage``; readers
-    /// throw when they reach a damaged batch.
+    /// throw when they reach it. The writer changes no damaged file, never
+    /// appends to a damaged segment, and starts after the highest sequence
+    /// number any file describes; when that is unknown it refuses anyway.
     case report
 }
 

@@ -62,30 +62,38 @@ struct LogRecovery {
                 try fileSystem.remove(path)
                 report.removedFiles.append(path)
             }
-            for base in listing.indexes.subtracting(listing.segments).sorted() {
+        }
+        // An index file whose segment file is gone and that describes records
+        // is never removed: the engine itself never leaves one behind
+        // (retention removes the index first), so it is the only record of
+        // what the lost segment held. Between two segments the gap in
+        // sequence numbers reports the loss; before the first or after the
+        // last, nothing else would, so the index stands in for its segment.
+        // One that cannot be read, or describes no records, is a leftover.
+        var lost: [UInt64: SegmentIndex] = [:]
+        for base in listing.indexes.subtracting(listing.segments).sorted() {
+            if case .success(let index) = files.readIndex(base: base, limits: options.limits), !index.isEmpty {
+                let inside = listing.segments.first.map { $0 < base } == true && listing.segments.last.map { base < $0 } == true
+                if !inside { lost[base] = index }
+            } else if writable {
                 try fileSystem.remove(files.indexPath(base))
                 report.removedFiles.append(files.indexPath(base))
             }
         }
+        let bases = Set(listing.segments).union(lost.keys).sorted()
         var slots: [SegmentSlot] = []
-        for (position, base) in listing.segments.enumerated() {
-            let isLast = position == listing.segments.count - 1
-            if let slot = try openSegment(base: base, isLast: isLast, hasIndex: listing.indexes.contains(base), previous: slots.last, report: &report) {
-                slots.append(slot)
-            }
-        }
-        // Unreadable bytes at the end of a sealed segment held the sequences
-        // up to where the next segment starts.
-        for position in slots.indices.dropLast() {
-            let next = slots[position + 1].index.baseSequence
-            for (d, damage) in slots[position].damage.enumerated() where damage.missingSequences.isEmpty {
-                let from = slots[position].index.nextSequence
-                guard from < next else { continue }
-                slots[position].damage[d].missingSequences = from..<next
-                if let r = report.damage.firstIndex(of: damage) { report.damage[r].missingSequences = from..<next }
+        for base in bases {
+            if let index = lost[base] {
+                try appendMissingSegment(index, to: &slots, report: &report)
+            } else {
+                try appendSegment(base: base, isLast: base == bases.last, hasIndex: listing.indexes.contains(base), to: &slots, report: &report)
             }
         }
         if writable {
+            if let last = slots.last, last.describedEnd == .max, let unknown = last.damage.last(where: { $0.missingSequences.upperBound == .max }) {
+                // Only reachable with `.report`: `.refuse` threw at the damage.
+                throw .corruption(path: unknown.path, offset: unknown.offset, reason: "\(unknown.reason); nothing records how many records the segment held, so a writer could hand out their sequence numbers again")
+            }
             let removed = report.removedFiles.count + report.rebuiltIndexes.count + (report.truncatedTail == nil ? 0 : 1)
             if removed > 0 { try fileSystem.syncDirectory(directory) }
         }
@@ -95,6 +103,58 @@ struct LogRecovery {
     private func damage(_ range: DamagedRange, into report: inout RecoveryReport) throws(SegmentLogError) {
         if refusesDamage { throw .corruption(path: range.path, offset: range.offset, reason: range.reason) }
         report.damage.append(range)
+    }
+
+    /// Checks that the segment starting at `base` continues `slots`, then
+    /// opens it and appends its slot.
+    private func appendSegment(
+        base: UInt64, isLast: Bool, hasIndex: Bool, to slots: inout [SegmentSlot], report: inout RecoveryReport
+    ) throws(SegmentLogError) {
+        let gap = try chain(base: base, to: &slots, report: &report)
+        guard var slot = try openSegment(base: base, isLast: isLast, hasIndex: hasIndex, report: &report) else { return }
+        if let gap { slot.damage.insert(gap, at: 0) }
+        slots.append(slot)
+    }
+
+    /// Unreadable bytes at the end of the previous segment whose records
+    /// were not known held the sequences up to `base`; any other difference
+    /// between where the previous segment ends and `base` is a gap (records
+    /// missing: a segment file lost, say) or an overlap. Returns the damage
+    /// to report at the start of the segment at `base`.
+    private func chain(base: UInt64, to slots: inout [SegmentSlot], report: inout RecoveryReport) throws(SegmentLogError) -> DamagedRange? {
+        guard let position = slots.indices.last else { return nil }
+        for (d, range) in slots[position].damage.enumerated() where range.missingSequences.upperBound == .max {
+            let lower = range.missingSequences.lowerBound
+            let clamped = lower..<max(lower, base)
+            slots[position].damage[d].missingSequences = clamped
+            if let r = report.damage.firstIndex(of: range) { report.damage[r].missingSequences = clamped }
+        }
+        let expected = slots[position].describedEnd
+        guard expected != base else { return nil }
+        let path = files.segmentPath(base)
+        if refusesDamage { throw .sequenceGap(path: path, expected: expected, found: base) }
+        let range = DamagedRange(
+            path: path, offset: 0, length: 0,
+            reason: "sequence numbers jump from \(expected) to \(base)" + (expected < base ? " (a segment file is missing?)" : ""),
+            missingSequences: min(expected, base)..<max(expected, base))
+        report.damage.append(range)
+        return range
+    }
+
+    /// An index file without its segment file: the records it describes are
+    /// lost. Its slot holds no readable records, only that damage, so readers
+    /// whose query could have matched them are told.
+    private func appendMissingSegment(_ index: SegmentIndex, to slots: inout [SegmentSlot], report: inout RecoveryReport) throws(SegmentLogError) {
+        let base = index.baseSequence
+        let path = files.segmentPath(base)
+        let range = DamagedRange(
+            path: path, offset: 0, length: index.length,
+            reason: "segment file is missing, but its index file \(files.indexPath(base)) describes \(index.recordCount) records in \(index.length) bytes",
+            missingSequences: base..<index.nextSequence)
+        let gap = try chain(base: base, to: &slots, report: &report)
+        try damage(range, into: &report)
+        let placeholder = SegmentIndex(baseSequence: base, createdAt: index.createdAt)
+        slots.append(SegmentSlot(path: path, file: nil, index: placeholder, isSealed: true, damage: (gap.map { [$0] } ?? []) + [range]))
     }
 
     /// For a read-only log: picks up what a live writer appended since
@@ -122,10 +182,7 @@ struct LogRecovery {
                 slots[slots.count - 1].isSealed = true
                 slots[slots.count - 1].file = nil
             }
-            let isLast = position == newer.count - 1
-            if let slot = try openSegment(base: base, isLast: isLast, hasIndex: listing.indexes.contains(base), previous: slots.last, report: &report) {
-                slots.append(slot)
-            }
+            try appendSegment(base: base, isLast: position == newer.count - 1, hasIndex: listing.indexes.contains(base), to: &slots, report: &report)
         }
         return slots
     }
@@ -142,97 +199,121 @@ struct LogRecovery {
         return index
     }
 
-    private func openSegment(
-        base: UInt64, isLast: Bool, hasIndex: Bool, previous: SegmentSlot?, report: inout RecoveryReport
-    ) throws(SegmentLogError) -> SegmentSlot? {
+    /// Opens one segment file and judges what it holds.
+    ///
+    /// The segment length its index file records (written when it was
+    /// sealed, at a clean close or by ``SegmentLog/markDurable()``) is its
+    /// durable point: those bytes were synced. A crash can leave unreadable
+    /// bytes only after it, and only in the last segment; anything
+    /// unreadable before it, or a file shorter than it, is damage.
+    private func openSegment(base: UInt64, isLast: Bool, hasIndex: Bool, report: inout RecoveryReport) throws(SegmentLogError) -> SegmentSlot? {
         let path = files.segmentPath(base)
         let file = try fileSystem.open(path, mode: writable && isLast ? .readWrite : .readOnly)
         let size = try file.size()
+        var recorded: SegmentIndex? = nil
+        if hasIndex, case .success(let index) = files.readIndex(base: base, limits: options.limits) { recorded = index }
+        let headerSize = Int64(SegmentFormat.segmentHeaderSize)
 
         var headerBytes = [UInt8](repeating: 0, count: SegmentFormat.segmentHeaderSize)
         let got = try headerBytes.withMutableBytes { (buffer) throws(SegmentLogError) in try file.read(into: buffer, at: 0) }
-        let header: SegmentHeader
+        var header: SegmentHeader? = nil
+        var headerDamage: DamagedRange? = nil
         do throws(SegmentLogError) {
-            header = try headerBytes.withBytes { (buffer) throws(SegmentLogError) in
+            let decoded = try headerBytes.withBytes { (buffer) throws(SegmentLogError) in
                 try SegmentHeader.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<got]), path: path)
             }
+            guard decoded.baseSequence == base else {
+                throw .corruption(path: path, offset: 16, reason: "file name says base sequence \(base) but the header says \(decoded.baseSequence)")
+            }
+            header = decoded
         } catch {
+            if case .unsupportedFormat = error { throw error }
             // Segments are created under a temporary name and renamed only once
             // their header is synced, so a bad header is damage, except for an
-            // empty last file a lost rename could leave behind.
-            if isLast && size <= Int64(SegmentFormat.segmentHeaderSize) && headerBytes.allSatisfy({ $0 == 0 }) {
+            // empty last file that a lost rename could leave behind — and only
+            // if no index file says the segment ever held records.
+            if isLast && !hasIndex && size <= headerSize && headerBytes.allSatisfy({ $0 == 0 }) {
                 if writable {
                     try fileSystem.remove(path)
                     report.removedFiles.append(path)
                 }
                 return nil
             }
-            if case .unsupportedFormat = error { throw error }
-            let expected = previous?.index.nextSequence ?? base
-            try damage(DamagedRange(path: path, offset: 0, length: size, reason: "\(error)", missingSequences: expected..<expected), into: &report)
-            return nil
-        }
-        guard header.baseSequence == base else {
-            throw .corruption(path: path, offset: 16, reason: "file name says base sequence \(base) but the header says \(header.baseSequence)")
-        }
-        if let previous, previous.index.nextSequence != base {
-            if refusesDamage { throw .sequenceGap(path: path, expected: previous.index.nextSequence, found: base) }
-            let gap = min(previous.index.nextSequence, base)..<max(previous.index.nextSequence, base)
-            report.damage.append(DamagedRange(path: path, offset: 0, length: 0, reason: "sequence numbers jump from \(previous.index.nextSequence) to \(base)", missingSequences: gap))
+            var reason = "\(error)"
+            if case .corruption(_, let at, let why) = error { reason = at == 0 ? why : "\(why) (byte \(at))" }
+            // With no batches to read, the segment's records are what its
+            // index recorded, or unknown.
+            let missing = size > headerSize ? base..<base : base..<(recorded.map { max(base, $0.nextSequence) } ?? .max)
+            headerDamage = DamagedRange(path: path, offset: 0, length: min(size, headerSize), reason: "segment header unreadable: \(reason)", missingSequences: missing)
         }
 
+        if header != nil, !isLast, let recorded, recorded.length == size {
+            // A sealed segment whose index matches it: trusted without reading it.
+            return SegmentSlot(path: path, file: nil, index: recorded, isSealed: true)
+        }
         let scanner = SegmentScanner(path: path, limits: options.limits, indexInterval: options.indexIntervalBytes)
-        var staleIndex = false
         var known: SegmentIndex? = nil
-        if hasIndex {
-            switch files.loadIndex(base: base, segmentSize: size, limits: options.limits, prefix: isLast) {
-            case .success(let index) where !isLast:
-                return SegmentSlot(path: path, file: nil, index: index, isSealed: true)
-            case .success(let index):
-                // The last segment's index comes from a clean close (or from a
-                // rotation that crashed before the next segment existed). Its
-                // last block is checked again, and only what follows it is
-                // scanned: the open costs what the tail costs.
-                if let trusted = try Self.confirmLastBlock(of: index, in: file, scanner: scanner) {
-                    known = trusted
-                    staleIndex = trusted.length != size
-                } else {
-                    staleIndex = true
-                }
-            case .failure:
-                staleIndex = true
-            }
+        if header != nil, isLast, let recorded, recorded.length <= size {
+            // The last segment's index comes from a clean close, a durable
+            // point or a rotation that crashed before the next segment
+            // existed. Its last block is checked again, and only what
+            // follows it is scanned: the open costs what the tail costs.
+            known = try Self.confirmLastBlock(of: recorded, in: file, scanner: scanner)
         }
-
-        let scan = try scanner.scan(file, resuming: known ?? SegmentIndex(baseSequence: header.baseSequence, createdAt: header.createdAt), size: size)
-        for range in scan.damage { try damage(range, into: &report) }
-        var slot = SegmentSlot(path: path, file: isLast ? file : nil, index: scan.index, isSealed: !isLast, damage: scan.damage)
+        let durable = recorded?.length ?? headerSize
+        let recordedEnd = recorded?.nextSequence
+        var found: [DamagedRange] = headerDamage.map { [$0] } ?? []
+        var tail: RecoveryReport.Tail? = nil
+        let start = known ?? SegmentIndex(baseSequence: base, createdAt: header?.createdAt ?? recorded?.createdAt ?? 0)
+        let scan = size > headerSize || header != nil
+            ? try scanner.scan(file, resuming: start, size: size, durableLength: durable)
+            : SegmentScanner.Result(index: start)
+        found += scan.damage
+        let readableEnd = scan.index.nextSequence
+        // What the unreadable end held: what the index recorded, or unknown
+        // (the next segment's base bounds it; see `chain`).
+        let lostAtEnd = readableEnd..<max(readableEnd, recordedEnd ?? .max)
+        if let cut = scan.tail {
+            if isLast && header != nil && cut.offset >= durable {
+                tail = .init(path: path, offset: cut.offset, bytes: size - cut.offset, reason: cut.reason)
+            } else {
+                let why = cut.offset < durable
+                    ? "\(cut.reason); the index file records \(durable) bytes, all synced, so this is damage, not a crash tail"
+                    : isLast ? "\(cut.reason) (after a damaged segment header)" : "sealed segment ends in unreadable bytes: \(cut.reason)"
+                found.append(DamagedRange(path: path, offset: cut.offset, length: max(size, durable) - cut.offset, reason: why, missingSequences: lostAtEnd))
+            }
+        } else if scan.index.length < durable && size > headerSize {
+            found.append(DamagedRange(
+                path: path, offset: scan.index.length, length: durable - scan.index.length,
+                reason: "segment ends at byte \(size) but its index file records \(durable) bytes, all synced: data that was durable is gone",
+                missingSequences: readableEnd..<max(readableEnd, recordedEnd ?? readableEnd)))
+        }
+        for range in found { try damage(range, into: &report) }
+        var slot = SegmentSlot(path: path, file: isLast ? file : nil, index: scan.index, isSealed: !isLast, damage: found)
 
         if isLast {
-            if let tail = scan.tail {
-                report.truncatedTail = .init(path: path, offset: tail.offset, bytes: size - tail.offset, reason: tail.reason)
+            if let tail {
+                report.truncatedTail = tail
                 if writable {
                     KillPoint.hit("recovery.before-truncate")
                     try file.truncate(to: tail.offset)
                     try file.sync()
                 }
             }
-            if staleIndex && writable {
+            if writable && !found.isEmpty {
+                // Only with `.report`: a writer never appends to a damaged
+                // segment, nor removes its index file; it starts a new segment
+                // after every sequence number the files describe.
+                slot.isSealed = true
+                slot.file = nil
+            } else if writable && hasIndex && known == nil {
+                // An index that does not describe this (undamaged) segment.
                 try fileSystem.remove(files.indexPath(base))
                 report.removedFiles.append(files.indexPath(base))
             }
             return slot
         }
-        if let tail = scan.tail {
-            // A sealed segment was synced whole before its successor existed.
-            let range = DamagedRange(
-                path: path, offset: tail.offset, length: size - tail.offset,
-                reason: "sealed segment ends in unreadable bytes: \(tail.reason)",
-                missingSequences: scan.index.nextSequence..<scan.index.nextSequence)
-            try damage(range, into: &report)
-            slot.damage.append(range)
-        }
-        if writable && slot.damage.isEmpty {
+        if writable && found.isEmpty {
             try files.writeIndex(scan.index)
             report.rebuiltIndexes.append(files.indexPath(base))
         }

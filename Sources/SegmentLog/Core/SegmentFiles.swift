@@ -56,11 +56,11 @@ struct SegmentFiles {
         }
     }
 
-    /// Reads and checks the index file of the segment at `base` against the
-    /// segment's size; the failure says why it is missing or unusable. With
-    /// `prefix`, an index of a shorter segment is accepted: the active
-    /// segment's index from a clean close still describes the bytes it covers.
-    func loadIndex(base: UInt64, segmentSize: Int64, limits: LogLimits, prefix: Bool = false) -> Swift.Result<SegmentIndex, SegmentLogError> {
+    /// Reads and checks the index file of the segment at `base` (its
+    /// checksum, every count, and that it names this segment); the failure
+    /// says why it is missing or unusable. How its length relates to the
+    /// segment file is for the caller to judge (see ``LogRecovery``).
+    func readIndex(base: UInt64, limits: LogLimits) -> Swift.Result<SegmentIndex, SegmentLogError> {
         let path = indexPath(base)
         do throws(SegmentLogError) {
             let file = try fileSystem.open(path, mode: .readOnly)
@@ -74,9 +74,6 @@ struct SegmentFiles {
             let index = try bytes.withBytes { (buffer) throws(SegmentLogError) in try IndexFile.decode(buffer, path: path) }
             guard index.baseSequence == base else {
                 throw .corruption(path: path, offset: 16, reason: "index is for base sequence \(index.baseSequence), not \(base)")
-            }
-            guard index.length == segmentSize || (prefix && index.length < segmentSize) else {
-                throw .corruption(path: path, offset: 24, reason: "index covers \(index.length) bytes but the segment has \(segmentSize)")
             }
             return .success(index)
         } catch {

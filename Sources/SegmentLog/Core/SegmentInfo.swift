@@ -68,5 +68,14 @@ struct SegmentSlot {
     var file: (any LogFile)?
     var index: SegmentIndex
     var isSealed: Bool
+    /// Damage found when the segment was opened, in file order; readers
+    /// report each piece that their query could have matched.
     var damage: [DamagedRange] = []
+
+    /// One past the highest sequence number this segment's files account
+    /// for: its readable records, and the records that its damage (or its
+    /// index file) says it held but cannot be read.
+    var describedEnd: UInt64 {
+        damage.reduce(index.nextSequence) { max($0, $1.missingSequences.upperBound) }
+    }
 }

@@ -71,7 +71,10 @@ public final class SegmentLog: Sendable {
         let lastTimestamp = slots.lazy.filter { !$0.index.isEmpty }.last?.index.maxTimestamp ?? .min
         if writable {
             if slots.last?.isSealed ?? true {
-                let base = slots.last?.index.nextSequence ?? 0
+                // After every sequence number any file describes, including
+                // records of a damaged segment that cannot be read (only
+                // `.report` opens a log with damage): none is handed out twice.
+                let base = slots.last?.describedEnd ?? 0
                 let createdAt = options.clock.nowMicroseconds()
                 let file = try files.createSegment(base: base, createdAt: createdAt)
                 slots.append(SegmentSlot(path: files.segmentPath(base), file: file, index: SegmentIndex(baseSequence: base, createdAt: createdAt), isSealed: false))
@@ -366,6 +369,51 @@ public final class SegmentLog: Sendable {
         let slots = state.withLock { $0.slots }
         let refreshed = try LogRecovery(directory: directory, options: options, writable: false).refresh(slots)
         state.withLock { $0.slots = refreshed }
+    }
+
+    /// Records a durable point for the active segment without closing the
+    /// log: syncs the segment, then writes its index file for the records
+    /// appended so far — the same index a clean close writes.
+    ///
+    /// Recovery may cut unreadable bytes at the end of the active segment as
+    /// the torn tail of a crash only when they lie after the last durable
+    /// point the log knows of; bytes before it that fail their checks, or a
+    /// segment file shorter than it, are corruption (docs/format.md,
+    /// "Recovery rules"). Call it when the layer above commits to having
+    /// processed everything up to here, for example when it writes a
+    /// checkpoint: damage to those records can then never pass for a crash.
+    ///
+    /// Appends wait while it runs (it holds the write lock across the sync
+    /// and the index write). A failed sync stops the log, as in
+    /// ``waitUntilDurable(through:)``.
+    ///
+    /// - Returns: the bound below which every sequence number is now durable
+    ///   and recorded.
+    @discardableResult
+    public func markDurable() throws(SegmentLogError) -> UInt64 {
+        try state.withLock { (state) throws(SegmentLogError) -> UInt64 in
+            try writable(state)
+            guard let active = state.active, let file = active.file, !active.index.isEmpty else { return state.nextSequence }
+            do throws(SegmentLogError) {
+                try file.sync()
+            } catch {
+                let lost = SegmentLogError.durabilityLost(path: active.path, errno: Self.errno(of: error))
+                state.failure = lost
+                durability.fail(lost)
+                throw lost
+            }
+            durability.markDurable(below: active.index.nextSequence)
+            do throws(SegmentLogError) {
+                try files.writeIndex(active.index)
+            } catch {
+                if case .durabilityLost = error {
+                    state.failure = error
+                    durability.fail(error)
+                }
+                throw error
+            }
+            return active.index.nextSequence
+        }
     }
 
     // MARK: State

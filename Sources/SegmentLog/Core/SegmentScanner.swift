@@ -4,12 +4,17 @@ public struct DamagedRange: Sendable, Equatable, CustomStringConvertible {
     public var offset: Int64
     public var length: Int64
     public var reason: String
-    /// Sequence numbers the damaged bytes held (empty if none can be missing).
+    /// Sequence numbers the damaged bytes held (empty if none can be
+    /// missing). An upper bound of `UInt64.max` means the count is unknown:
+    /// the log's last segment cannot be read and nothing records how many
+    /// records it held.
     public var missingSequences: Range<UInt64>
 
     public var description: String {
         var text = "\(path) offset \(offset) (\(length) bytes): \(reason)"
-        if !missingSequences.isEmpty {
+        if missingSequences.upperBound == .max {
+            text += "; sequences \(missingSequences.lowerBound) and later unreadable (how many there were is unknown)"
+        } else if !missingSequences.isEmpty {
             text += "; sequences \(missingSequences.lowerBound)...\(missingSequences.upperBound - 1) unreadable"
         }
         return text
@@ -41,7 +46,12 @@ struct SegmentScanner {
 
     /// Continues a scan after the batches `index` already describes (used to
     /// follow a segment that a live writer is still appending to).
-    func scan(_ file: any LogFile, resuming index: SegmentIndex, size: Int64) throws(SegmentLogError) -> Result {
+    ///
+    /// `durableLength` is the segment length an index file recorded (see
+    /// docs/format.md, "Recovery rules"): those bytes were synced, so
+    /// unreadable bytes that start before it are never taken for writes a
+    /// crash lost.
+    func scan(_ file: any LogFile, resuming index: SegmentIndex, size: Int64, durableLength: Int64 = 0) throws(SegmentLogError) -> Result {
         var window = FileWindow(file: file, end: size)
         var result = Result(index: index, lastSequence: index.lastSequence)
         let scratch = GrowableBuffer()
@@ -65,7 +75,7 @@ struct SegmentScanner {
                     let before = result.index, beforeLast = result.lastSequence
                     let candidate = try check(&window, at: probe, size: size, minimumSequence: expected, exactSequence: false, scratch: scratch, into: &result)
                     if let found = candidate.header {
-                        if try Self.looksLikeLostWrites(&window, from: offset, to: probe) {
+                        if offset >= durableLength, try Self.looksLikeLostWrites(&window, from: offset, to: probe) {
                             // Unsynced batches that never reached the disk, with later
                             // ones that did: nothing after the hole was ever synced
                             // (a sync writes back everything before it), so it is a crash tail.

@@ -100,6 +100,20 @@ enum IndexFile {
         }
 
         guard index.length >= Int64(SegmentFormat.segmentHeaderSize) else { throw bad(24, "segment length \(index.length) is shorter than a segment header") }
+        // The summary must describe batches that fit the segment: every batch
+        // has a 48-byte header and at least one 12-byte record, and all of
+        // them lie between the segment header and the segment's end.
+        let headerBytes = UInt64(SegmentFormat.segmentHeaderSize)
+        guard index.batchCount <= index.recordCount, (index.batchCount == 0) == (index.recordCount == 0) else {
+            throw bad(40, "batch count \(index.batchCount) does not fit \(index.recordCount) records")
+        }
+        guard index.storedBytes <= UInt64(index.length) - headerBytes,
+              index.storedBytes / UInt64(SegmentFormat.batchHeaderSize) >= index.batchCount else {
+            throw bad(72, "stored bytes \(index.storedBytes) do not fit \(index.batchCount) batches in a segment of \(index.length) bytes")
+        }
+        guard index.rawBytes / UInt64(SegmentFormat.recordHeaderSize) >= index.recordCount else {
+            throw bad(64, "raw bytes \(index.rawBytes) cannot hold \(index.recordCount) records")
+        }
         guard kindCount <= 256 else { throw bad(88, "kind count \(kindCount) exceeds 256") }
         var offset = fixedSize
         guard kindCount * 9 <= bodyEnd - offset else { throw bad(88, "kind count \(kindCount) runs past the end of the file") }
@@ -126,6 +140,19 @@ enum IndexFile {
             index.entries.append(entry)
             previous = entry
             offset += 24
+        }
+        if let last = index.entries.last {
+            // Unreadable bytes inside a segment always end a block (the batch
+            // after them starts a new one), so the last block holds only
+            // batches: it cannot be longer than all of them together.
+            guard UInt64(index.length - last.offset) <= index.storedBytes else {
+                throw bad(24, "segment length \(index.length) puts \(index.length - last.offset) bytes in the last block, more than the \(index.storedBytes) bytes of all batches")
+            }
+            guard last.firstSequence <= index.lastSequence ?? 0, index.entries[0].timestamp >= index.minTimestamp, last.timestamp <= index.maxTimestamp else {
+                throw bad(104, "time entries run outside the segment's sequences or times")
+            }
+        } else if index.length != Int64(headerBytes) {
+            throw bad(24, "segment length \(index.length) for a segment without batches")
         }
         guard partitionCount <= (bodyEnd - offset) / 14 else { throw bad(96, "partition count \(partitionCount) runs past the end of the file") }
         var partitionTotal: UInt64 = 0

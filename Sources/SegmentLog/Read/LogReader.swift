@@ -15,9 +15,14 @@ public final class LogReader {
     /// The file of the segment being read.
     private var currentFile: (any LogFile)?
     private var segmentPosition = 0
-    /// Byte ranges still to read in the current segment.
-    private var ranges: [Range<Int64>] = []
-    private var rangePosition = 0
+    /// Blocks still to read in the current segment.
+    private var blocks: [PlannedBlock] = []
+    private var blockPosition = 0
+    /// The block that holds the batch at `cursor` (an index into `blocks`).
+    private var cursorBlock = 0
+    /// The sequence the batch at `cursor` must start with when it does not
+    /// start a block: one past the batch before it.
+    private var expectedSequence: UInt64 = 0
     /// Damage inside the current segment's planned span, reported when the reader reaches it.
     private var damageAhead: [DamagedRange] = []
     private var ready: [LogRecord] = []
@@ -42,8 +47,15 @@ public final class LogReader {
         partitionKeys = query.partitions.map { $0.map { Array($0.utf8) } }
     }
 
-    /// The next matching record, or nil at the end of the snapshot. Throws
-    /// ``SegmentLogError/corruption(path:offset:reason:)`` at a damaged batch.
+    /// The next matching record, or nil at the end of the snapshot.
+    ///
+    /// Throws ``SegmentLogError/corruption(path:offset:reason:)``, naming the
+    /// file and offset, when the reader reaches a batch that fails its checks
+    /// (checksum, structure, or sequence numbers other than the index puts
+    /// there) or damage the open found that this query could have matched:
+    /// unreadable bytes, a damaged segment header, a segment file that is
+    /// missing. Each is thrown once; calling `next()` again continues with
+    /// the intact records after it (docs/format.md, "Recovery rules").
     public func next() throws(SegmentLogError) -> LogRecord? {
         while true {
             if readyPosition < ready.count {
@@ -63,31 +75,32 @@ public final class LogReader {
             try decodeBuffered()
             return
         }
-        while rangePosition >= ranges.count {
+        while blockPosition >= blocks.count {
             if let damage = damageAhead.first {
                 // The snapshot ends past unreadable bytes: say so rather than skip them.
                 damageAhead.removeFirst()
                 throw .corruption(path: damage.path, offset: damage.offset, reason: damage.reason)
             }
             guard segmentPosition < slots.count else { finished = true; return }
-            (ranges, damageAhead) = plan(slots[segmentPosition])
-            rangePosition = 0
+            (blocks, damageAhead) = plan(segmentPosition)
+            blockPosition = 0
             currentFile = nil
             segmentPosition += 1
-            if !ranges.isEmpty { statistics.segmentsVisited += 1 }
+            if !blocks.isEmpty { statistics.segmentsVisited += 1 }
         }
         let slot = slots[segmentPosition - 1]
-        if let damage = damageAhead.first, damage.offset < ranges[rangePosition].lowerBound {
+        if let damage = damageAhead.first, damage.offset < blocks[blockPosition].bytes.lowerBound {
             damageAhead.removeFirst()
             throw .corruption(path: damage.path, offset: damage.offset, reason: damage.reason)
         }
-        var range = ranges[rangePosition]
-        rangePosition += 1
-        // Merge following ranges that touch this one, up to the read size.
-        while rangePosition < ranges.count, ranges[rangePosition].lowerBound == range.upperBound,
-              range.count + ranges[rangePosition].count <= readSize {
-            range = range.lowerBound..<ranges[rangePosition].upperBound
-            rangePosition += 1
+        var range = blocks[blockPosition].bytes
+        cursorBlock = blockPosition
+        blockPosition += 1
+        // Merge following blocks that touch this one, up to the read size.
+        while blockPosition < blocks.count, blocks[blockPosition].bytes.lowerBound == range.upperBound,
+              range.count + blocks[blockPosition].bytes.count <= readSize {
+            range = range.lowerBound..<blocks[blockPosition].bytes.upperBound
+            blockPosition += 1
         }
         let length = Int(range.count)
         buffer.count = 0
@@ -118,15 +131,22 @@ public final class LogReader {
     /// matches or the buffer is used up. A damaged batch throws once; the
     /// cursor has then moved to the next batch that checks out, so a caller
     /// that keeps reading gets every intact record after the damage.
+    ///
+    /// A batch is damaged if it fails its checksum or structure checks, or
+    /// if its sequence numbers are not where the index puts them: the first
+    /// batch of a block starts with the block's first sequence, each other
+    /// batch follows the one before, and the batch that ends a block ends
+    /// just before the next block's first sequence (or the segment's end).
     private func decodeBuffered() throws(SegmentLogError) {
         let bytes = UnsafeRawBufferPointer(start: buffer.base, count: buffer.count)
         while cursor < bytes.count && ready.isEmpty {
             let at = bufferOffset + Int64(cursor)
             let rest = UnsafeRawBufferPointer(rebasing: bytes[cursor...])
             let header: BatchHeader
-            switch Self.verify(rest, limits: limits) {
+            switch check(rest, at: at) {
             case .failure(let failure):
-                cursor = Self.nextValidBatch(in: bytes, after: cursor, limits: limits) ?? bytes.count
+                let resume = nextValidBatch(in: bytes, after: cursor)
+                cursor = resume ?? bytes.count
                 let skipped = bufferOffset + Int64(cursor) - at
                 // Known damage in the bytes just skipped is reported by this error.
                 damageAhead.removeAll { $0.offset >= at && $0.offset < at + skipped }
@@ -136,6 +156,7 @@ public final class LogReader {
             }
             let batch = UnsafeRawBufferPointer(rebasing: rest[0..<header.totalLength])
             cursor += header.totalLength
+            expectedSequence = header.lastSequence &+ 1
             // Header fields are trusted only after the checksum has covered them.
             if let until = query.until, header.minTimestamp >= until { finish(); return }
             if let through = query.throughSequence, header.firstSequence > through { finish(); return }
@@ -161,9 +182,38 @@ public final class LogReader {
         }
     }
 
+    /// Moves `cursorBlock` to the block holding file offset `at`.
+    private func block(at offset: Int64) -> PlannedBlock {
+        while cursorBlock + 1 < blocks.count, blocks[cursorBlock + 1].bytes.lowerBound <= offset { cursorBlock += 1 }
+        return blocks[cursorBlock]
+    }
+
+    /// The header of the batch at the start of `bytes` (file offset `at`)
+    /// if the batch checks out and holds the sequences the index expects there.
+    private func check(_ bytes: UnsafeRawBufferPointer, at offset: Int64) -> Swift.Result<BatchHeader, BatchDecodeFailure> {
+        let header: BatchHeader
+        switch Self.verify(bytes, limits: limits) {
+        case .failure(let failure): return .failure(failure)
+        case .success(let verified): header = verified
+        }
+        let block = block(at: offset)
+        let expected = offset == block.bytes.lowerBound ? block.firstSequence : expectedSequence
+        guard header.firstSequence == expected else {
+            return .failure(.init("batch starts at sequence \(header.firstSequence) where sequence \(expected) belongs"))
+        }
+        let end = offset + Int64(header.totalLength)
+        guard end <= block.bytes.upperBound else {
+            return .failure(.init("batch of \(header.totalLength) bytes runs past the end of its index block at \(block.bytes.upperBound)"))
+        }
+        if end == block.bytes.upperBound, header.lastSequence &+ 1 != block.endSequence {
+            return .failure(.init("batch ends at sequence \(header.lastSequence) but the index says the next batch starts at \(block.endSequence)"))
+        }
+        return .success(header)
+    }
     private func finish() {
         finished = true
-        ranges = []
+        blocks = []
+        blockPosition = 0
         cursor = buffer.count
         damageAhead = []
     }
@@ -184,44 +234,96 @@ public final class LogReader {
         return .success(header)
     }
 
-    /// The position of the next batch after `position` that checks out.
-    private static func nextValidBatch(in bytes: UnsafeRawBufferPointer, after position: Int, limits: LogLimits) -> Int? {
+    /// The position of the next batch after `position` that checks out and
+    /// can continue the sequence there: a batch that starts a block must
+    /// hold the block's first sequence, any other must start no earlier than
+    /// the sequence expected at `position`. Sets `expectedSequence` for it.
+    private func nextValidBatch(in bytes: UnsafeRawBufferPointer, after position: Int) -> Int? {
+        let failedAt = bufferOffset + Int64(position)
+        let failedBlock = block(at: failedAt)
+        let minimum = failedAt == failedBlock.bytes.lowerBound ? failedBlock.firstSequence : expectedSequence
         var probe = position + 1
         while probe + SegmentFormat.batchHeaderSize <= bytes.count {
             if bytes.loadLE(UInt32.self, at: probe) == SegmentFormat.batchMagic,
-               case .success = verify(UnsafeRawBufferPointer(rebasing: bytes[probe...]), limits: limits) {
-                return probe
+               case .success(let header) = Self.verify(UnsafeRawBufferPointer(rebasing: bytes[probe...]), limits: limits),
+               header.firstSequence >= minimum {
+                let offset = bufferOffset + Int64(probe)
+                let block = block(at: offset)
+                if offset != block.bytes.lowerBound || header.firstSequence == block.firstSequence {
+                    expectedSequence = header.firstSequence
+                    return probe
+                }
             }
             probe += 1
         }
         return nil
     }
 
-    /// The byte ranges of a segment's blocks that can hold matching records,
-    /// and the known damage between them that could have held some.
-    private func plan(_ slot: SegmentSlot) -> ([Range<Int64>], [DamagedRange]) {
-        let ranges = plan(slot.index)
-        guard !slot.damage.isEmpty else { return (ranges, []) }
-        let index = slot.index
-        let spanStart = ranges.first.map { $0.lowerBound == index.entries.first?.offset ? Int64(SegmentFormat.segmentHeaderSize) : $0.lowerBound }
-        let spanEnd = ranges.last.map { $0.upperBound == index.length ? Int64.max : $0.upperBound }
-        let damage = slot.damage.filter { range in
-            // An empty range means the sequences are unknown: they followed the segment's last record.
-            let sequencesMatter = range.missingSequences.isEmpty
-                ? query.fromSequence <= index.nextSequence
-                : range.missingSequences.upperBound > query.fromSequence && range.missingSequences.lowerBound <= (query.throughSequence ?? .max)
-            guard sequencesMatter else { return false }
-            guard let spanStart, let spanEnd else {
-                // Nothing readable was planned; damage is reported only to a whole-segment read.
-                return query.since == nil && query.until == nil && query.partitions == nil && query.kinds == nil
-            }
-            return range.offset >= spanStart && range.offset <= spanEnd
-        }
-        return (ranges, damage)
+    /// A block the reader will read: its bytes, the first sequence the index
+    /// gives it, and the first sequence after it (the next block's, or the
+    /// segment's next sequence for its last block).
+    struct PlannedBlock {
+        var bytes: Range<Int64>
+        var firstSequence: UInt64
+        var endSequence: UInt64
     }
 
-    /// The byte ranges of `index`'s blocks that can hold matching records.
-    private func plan(_ index: SegmentIndex) -> [Range<Int64>] {
+    /// The blocks of segment `position` that can hold matching records, and
+    /// the known damage there that the query could have matched, in file order.
+    ///
+    /// Damage that lost records (``DamagedRange/missingSequences`` not empty)
+    /// is reported to every query whose sequence and time bounds could have
+    /// matched one of them: what was lost cannot be filtered by partition or
+    /// kind. Damage that lost none (unreadable bytes between batches, a
+    /// damaged segment header before readable batches) is reported to reads
+    /// that pass over it.
+    private func plan(_ position: Int) -> ([PlannedBlock], [DamagedRange]) {
+        let slot = slots[position]
+        let index = slot.index
+        let blocks = plan(index).map { block in
+            PlannedBlock(
+                bytes: index.blockRange(block), firstSequence: index.entries[block].firstSequence,
+                endSequence: block + 1 < index.entries.count ? index.entries[block + 1].firstSequence : index.nextSequence)
+        }
+        guard !slot.damage.isEmpty else { return (blocks, []) }
+        let spanStart = blocks.first.map { $0.bytes.lowerBound == index.entries.first?.offset ? 0 : $0.bytes.lowerBound }
+        let spanEnd = blocks.last.map { $0.bytes.upperBound == index.length ? Int64.max : $0.bytes.upperBound }
+        let damage = slot.damage.filter { range in
+            let missing = range.missingSequences
+            guard !missing.isEmpty else {
+                guard let spanStart, let spanEnd else { return false }
+                return range.offset >= spanStart && range.offset <= spanEnd
+            }
+            guard missing.upperBound > query.fromSequence, missing.lowerBound <= (query.throughSequence ?? .max) else { return false }
+            let times = possibleTimes(of: range, in: position)
+            if let since = query.since, times.upperBound < since { return false }
+            if let until = query.until, times.lowerBound >= until { return false }
+            return true
+        }
+        return (blocks, damage.sorted { $0.offset < $1.offset })
+    }
+
+    /// The append times records lost to `range` can have had: append times
+    /// never decrease along the log, so they lie between the readable
+    /// records before and after the damage.
+    private func possibleTimes(of range: DamagedRange, in position: Int) -> ClosedRange<Int64> {
+        let index = slots[position].index
+        var lower = Int64.min, upper = Int64.max
+        if let before = index.entries.last(where: { $0.offset < range.offset }) {
+            lower = before.timestamp
+        } else if let earlier = slots[..<position].last(where: { !$0.index.isEmpty }) {
+            lower = earlier.index.maxTimestamp
+        }
+        if let after = index.entries.first(where: { $0.offset > range.offset }) {
+            upper = after.timestamp
+        } else if let later = slots[(position + 1)...].first(where: { !$0.index.isEmpty }) {
+            upper = later.index.minTimestamp
+        }
+        return lower...max(lower, upper)
+    }
+
+    /// The blocks of `index` that can hold matching records.
+    private func plan(_ index: SegmentIndex) -> [Int] {
         guard !index.isEmpty, let last = index.lastSequence else { return [] }
         if last < query.fromSequence { return [] }
         if let through = query.throughSequence, index.baseSequence > through { return [] }
@@ -242,9 +344,7 @@ public final class LogReader {
             end = max(low, first)
         }
         guard first < end else { return [] }
-        guard let partitions = query.partitions else {
-            return (first..<end).map(index.blockRange)
-        }
+        guard let partitions = query.partitions else { return Array(first..<end) }
         var blocks: [Int] = []
         for key in partitions {
             guard let entry = index.partitions[key] else { continue }
@@ -254,13 +354,9 @@ public final class LogReader {
             }
         }
         blocks.sort()
-        var ranges: [Range<Int64>] = []
-        var previous = -1
-        for block in blocks where block != previous {
-            ranges.append(index.blockRange(block))
-            previous = block
-        }
-        return ranges
+        var unique: [Int] = []
+        for block in blocks where block != unique.last { unique.append(block) }
+        return unique
     }
 }
 
