@@ -128,9 +128,11 @@ import Testing
         #expect(readPastErrors(inspector).errors.count == 1)
     }
 
-    /// What a lost rename can leave (an all-zero last file no index speaks
-    /// for) is still removed, and appends continue where the log ended.
-    @Test func anEmptyLastFileWithoutAnIndexIsStillALostRename() throws {
+    /// An emptied last segment that no index speaks for is damage too: a
+    /// crash never leaves a named segment without the header that was synced
+    /// before its rename, and what the file held is unknown. Read-only opens
+    /// report it, writable opens refuse and change nothing.
+    @Test func anEmptyLastFileWithoutAnIndexIsDamageNotALostRename() throws {
         let directory = TemporaryDirectory()
         let path = directory.child()
         let records = try RecoveryTests.sealedLog(path)
@@ -140,9 +142,13 @@ import Testing
         let next = path + "/" + SegmentFormat.segmentName(UInt64(records.count))
         #expect(segmentFiles(path).last == next)
         try RecoveryTests.truncate(next, to: 0)
-        let log = try SegmentLog.open(directory: path)
-        #expect(log.recoveryReport.removedFiles == [next] && log.recoveryReport.damage.isEmpty)
-        #expect(try log.append(kind: 1, partition: "p", payload: [1]).firstSequence == UInt64(records.count))
-        try log.close()
+        #expect(throws: SegmentLogError.self) { try SegmentLog.open(directory: path) }
+        #expect(FileManager.default.fileExists(atPath: next), "a refused open removed the segment")
+        let inspector = try SegmentLog.openReadOnly(directory: path)
+        let damage = try #require(inspector.recoveryReport.damage.first)
+        #expect(damage.path == next && damage.offset == 0)
+        #expect(damage.missingSequences.lowerBound == UInt64(records.count))
+        #expect(readPastErrors(inspector).errors.count == 1)
+        try inspector.close()
     }
 }

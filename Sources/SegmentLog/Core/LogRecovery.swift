@@ -229,16 +229,10 @@ struct LogRecovery {
         } catch {
             if case .unsupportedFormat = error { throw error }
             // Segments are created under a temporary name and renamed only once
-            // their header is synced, so a bad header is damage, except for an
-            // empty last file that a lost rename could leave behind — and only
-            // if no index file says the segment ever held records.
-            if isLast && !hasIndex && size <= headerSize && headerBytes.allSatisfy({ $0 == 0 }) {
-                if writable {
-                    try fileSystem.remove(path)
-                    report.removedFiles.append(path)
-                }
-                return nil
-            }
+            // their header is synced, so a crash never leaves a named segment
+            // without its header: an empty or unreadable header is damage, even
+            // in the last segment, and the records it held are unknown unless
+            // an index recorded them.
             var reason = "\(error)"
             if case .corruption(_, let at, let why) = error { reason = at == 0 ? why : "\(why) (byte \(at))" }
             // With no batches to read, the segment's records are what its

@@ -41,8 +41,19 @@ enum RecordScan {
     /// end, each through the indexes, so `-n 10` of a large log reads only
     /// its last batches. The window grows while windows come back empty.
     static func backward(_ log: SegmentLog, _ filter: RecordFilter, damaged: (SegmentLogError) -> Void, visit: (PresentedRecord) -> Bool) throws(SegmentLogError) {
-        let segments = log.segments().filter { $0.lastSequence != nil }
-        guard var lower = segments.first?.baseSequence, var upper = segments.last?.lastSequence else { return }
+        let all = log.segments()
+        let segments = all.filter { $0.lastSequence != nil }
+        // "The last N" is not the last N if records after them are lost:
+        // damage past the newest readable record is reported first.
+        let newest = segments.last?.lastSequence
+        if filter.query.throughSequence == nil {
+            for segment in all {
+                for range in segment.damage where newest.map({ range.missingSequences.lowerBound > $0 }) ?? true {
+                    damaged(.corruption(path: range.path, offset: range.offset, reason: range.reason))
+                }
+            }
+        }
+        guard var lower = segments.first?.baseSequence, var upper = newest else { return }
         lower = max(lower, filter.query.fromSequence)
         if let through = filter.query.throughSequence { upper = min(upper, through) }
         // Time bounds narrow the sequence span through the segment summaries.
