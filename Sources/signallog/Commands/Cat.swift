@@ -57,6 +57,7 @@ struct Cat: AsyncParsableCommand {
     func run() async throws {
         let listing = try LogDirectory.list(directory)
         let log = try listing.openReadOnly()
+        listing.noteTornTail(of: log)
         defer { try? log.close() }
         var filter = try filters.compile()
         if let fromSequence { filter.query.fromSequence = fromSequence }

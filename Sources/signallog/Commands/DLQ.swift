@@ -61,6 +61,7 @@ struct DLQ: AsyncParsableCommand {
     func run() async throws {
         let listing = try LogDirectory.list(directory)
         let log = try listing.openReadOnly()
+        listing.noteTornTail(of: log)
         defer { try? log.close() }
         let inspection: SignalLogInspection
         do {

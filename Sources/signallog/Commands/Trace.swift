@@ -51,6 +51,7 @@ struct Trace: AsyncParsableCommand {
     func run() async throws {
         let listing = try LogDirectory.list(directory)
         let log = try listing.openReadOnly()
+        listing.noteTornTail(of: log)
         defer { try? log.close() }
         let filter = try filterOptions().compile()
         var items: [PresentedRecord] = []

@@ -96,6 +96,16 @@ struct LogDirectory {
         }
     }
 
+    /// Says on stderr that the torn tail of a crash was left out, when the
+    /// log was opened with one and no writer is running (a live writer's
+    /// half-written batch is not a tail): reading commands pass over nothing
+    /// in silence, though a crash tail is not damage and leaves the exit
+    /// status alone.
+    func noteTornTail(of log: SegmentLog) {
+        guard let tail = log.recoveryReport.truncatedTail, writerPID() == nil else { return }
+        StandardError.line("signallog: note: \(tail.path) ends in \(tail.bytes) bytes of an interrupted write at offset \(tail.offset) (\(tail.reason)); they hold no complete batch and are not shown")
+    }
+
     /// Whether a process holds the writer lock, from `/proc/locks` (which
     /// lists flock locks without anyone having to take one): the holder's pid,
     /// `0` if held by an unknown process, nil if the lock is free or unknown.
