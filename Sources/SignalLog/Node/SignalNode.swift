@@ -348,6 +348,12 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         do {
             _ = try append([.marker(marker)], writer: &state.writer)
             state.recordsSinceCheckpoint = 0
+            // Where the log is synced anyway, a checkpoint is also a durable
+            // point: damage before it can never pass for a crash's torn tail
+            // (docs/signals.md). Under `.os` nothing is synced, by choice.
+            if type == .checkpoint && options.log.durability != .os {
+                try log.markDurable()
+            }
             return true
         } catch {
             logger.error("could not write a checkpoint marker", metadata: ["error": "\(error)"])
@@ -355,12 +361,16 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         }
     }
 
-    /// Writes a checkpoint marker now (startup reads from the newest one).
+    /// Writes a checkpoint marker now (startup reads from the newest one) and
+    /// makes it a durable point: the log is synced through it and its active
+    /// segment's index recorded, so damage to anything before it is reported
+    /// as corruption, never cut as a torn tail.
     public func checkpoint() throws {
         try state.withLock { (state) throws in
             guard state.phase != .closed else { throw SignalNodeError.closed }
             _ = try append([.marker(makeMarker(state, type: .checkpoint))], writer: &state.writer)
             state.recordsSinceCheckpoint = 0
         }
+        try log.markDurable()
     }
 }
