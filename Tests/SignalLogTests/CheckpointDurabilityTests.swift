@@ -76,3 +76,43 @@ struct CheckpointDurabilityTests {
         _ = await node.gracefulShutdown(timeout: .seconds(5))
     }
 }
+
+/// Replay for audits is served from the segments: a gap or damage it passes
+/// over is thrown, never skipped in silence, and replay goes on after it.
+@Suite("replay over a damaged log")
+struct ReplayDamageTests {
+    @Test func replayThrowsAtAMissingSegmentAndGoesOnAfterIt() async throws {
+        let directory = temporaryDirectory("replay")
+        defer { removeDirectory(directory) }
+        var options = SignalNodeOptions()
+        options.processing = false
+        options.log.segmentMaxBytes = 2048
+        options.logger.logLevel = .critical
+        let node = try SignalNode.open(nodeID: "n", directory: directory, options: options)
+        for i in 0..<60 {
+            _ = try node.receive(Signal(content: .text("reading \(i) " + String(repeating: "x", count: 40)), type: "metric", urgency: 0.5, sourceID: "s"))
+        }
+        _ = await node.gracefulShutdown(timeout: .seconds(5))
+        let segments = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".seg") }.sorted()
+        try #require(segments.count >= 4)
+        let removed = segments[1]
+        try FileManager.default.removeItem(atPath: directory + "/" + removed)
+
+        let log = try SegmentLog.openReadOnly(directory: directory)
+        defer { try? log.close() }
+        let replay = SignalReplay(log: log, query: ReplayQuery())
+        var signals = 0
+        var errors: [SegmentLogError] = []
+        while true {
+            do {
+                guard let entry = try replay.next() else { break }
+                if case .signal = entry { signals += 1 }
+            } catch let error as SegmentLogError {
+                errors.append(error)
+                if errors.count > 5 { break }
+            }
+        }
+        #expect(errors.count == 1, "\(errors)")
+        #expect(signals > 0 && signals < 60)
+    }
+}
