@@ -166,7 +166,11 @@ struct LogSummary {
         .object([
             ("file", .string(fileName(range.path))), ("offset", .int(range.offset)), ("length", .int(range.length)),
             ("reason", .string(range.reason)),
-            ("missing_sequences", range.missingSequences.isEmpty ? .null : .array([.uint(range.missingSequences.lowerBound), .uint(range.missingSequences.upperBound - 1)])),
+            // [first, last], or [first, null] when how many were lost is unknown.
+            ("missing_sequences", range.missingSequences.isEmpty ? .null : .array([
+                .uint(range.missingSequences.lowerBound),
+                range.missingSequences.upperBound == .max ? .null : .uint(range.missingSequences.upperBound - 1),
+            ])),
         ])
     }
 
