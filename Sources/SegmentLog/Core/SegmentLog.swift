@@ -254,20 +254,26 @@ public final class SegmentLog: Sendable {
         if to > from { file.startWriteback(offset: from, length: to - from) }
     }
 
+    /// Syncs `file` under the log's lock; a failure is never retried and
+    /// stops the log (the kernel may have dropped the pages it failed to write).
+    private func syncOrStop(_ state: inout LogState, _ file: any LogFile, path: String) throws(SegmentLogError) {
+        do {
+            try file.sync()
+        } catch {
+            let lost = SegmentLogError.durabilityLost(path: path, errno: Self.errno(of: error))
+            state.failure = lost
+            durability.fail(lost)
+            throw lost
+        }
+    }
+
     /// Seals the active segment (sync, index file) and starts a new one.
     private func seal(_ state: inout LogState, now: Int64) throws(SegmentLogError) {
         let position = state.slots.count - 1
         let sealing = state.slots[position]
         KillPoint.hit("seal.before-sync")
-        do {
-            try sealing.file?.sync()
-            KillPoint.hit("seal.after-sync")
-        } catch {
-            let lost = SegmentLogError.durabilityLost(path: sealing.path, errno: Self.errno(of: error))
-            state.failure = lost
-            durability.fail(lost)
-            throw lost
-        }
+        if let file = sealing.file { try syncOrStop(&state, file, path: sealing.path) }
+        KillPoint.hit("seal.after-sync")
         durability.markDurable(below: sealing.index.nextSequence)
         let base = sealing.index.nextSequence
         let file: any LogFile
@@ -394,14 +400,7 @@ public final class SegmentLog: Sendable {
         try state.withLock { (state) throws(SegmentLogError) -> UInt64 in
             try writable(state)
             guard let active = state.active, let file = active.file, !active.index.isEmpty else { return state.nextSequence }
-            do throws(SegmentLogError) {
-                try file.sync()
-            } catch {
-                let lost = SegmentLogError.durabilityLost(path: active.path, errno: Self.errno(of: error))
-                state.failure = lost
-                durability.fail(lost)
-                throw lost
-            }
+            try syncOrStop(&state, file, path: active.path)
             durability.markDurable(below: active.index.nextSequence)
             do throws(SegmentLogError) {
                 try files.writeIndex(active.index)
