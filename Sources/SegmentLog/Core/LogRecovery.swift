@@ -199,94 +199,23 @@ struct LogRecovery {
         return index
     }
 
-    /// Opens one segment file and judges what it holds.
-    ///
-    /// The segment length its index file records (written when it was
-    /// sealed, at a clean close or by ``SegmentLog/markDurable()``) is its
-    /// durable point: those bytes were synced. A crash can leave unreadable
-    /// bytes only after it, and only in the last segment; anything
-    /// unreadable before it, or a file shorter than it, is damage.
+    /// Opens one segment file and judges what it holds (see ``judge(base:isLast:file:recorded:fullScan:)``),
+    /// then, for a writer, cuts a crash tail and rebuilds a missing index.
     private func openSegment(base: UInt64, isLast: Bool, hasIndex: Bool, report: inout RecoveryReport) throws(SegmentLogError) -> SegmentSlot? {
         let path = files.segmentPath(base)
         let file = try fileSystem.open(path, mode: writable && isLast ? .readWrite : .readOnly)
-        let size = try file.size()
         var recorded: SegmentIndex? = nil
         if hasIndex, case .success(let index) = files.readIndex(base: base, limits: options.limits) { recorded = index }
-        let headerSize = Int64(SegmentFormat.segmentHeaderSize)
-
-        var headerBytes = [UInt8](repeating: 0, count: SegmentFormat.segmentHeaderSize)
-        let got = try headerBytes.withMutableBytes { (buffer) throws(SegmentLogError) in try file.read(into: buffer, at: 0) }
-        var header: SegmentHeader? = nil
-        var headerDamage: DamagedRange? = nil
-        do throws(SegmentLogError) {
-            let decoded = try headerBytes.withBytes { (buffer) throws(SegmentLogError) in
-                try SegmentHeader.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<got]), path: path)
-            }
-            guard decoded.baseSequence == base else {
-                throw .corruption(path: path, offset: 16, reason: "file name says base sequence \(base) but the header says \(decoded.baseSequence)")
-            }
-            header = decoded
-        } catch {
-            if case .unsupportedFormat = error { throw error }
-            // Segments are created under a temporary name and renamed only once
-            // their header is synced, so a crash never leaves a named segment
-            // without its header: an empty or unreadable header is damage, even
-            // in the last segment, and the records it held are unknown unless
-            // an index recorded them.
-            var reason = "\(error)"
-            if case .corruption(_, let at, let why) = error { reason = at == 0 ? why : "\(why) (byte \(at))" }
-            // With no batches to read, the segment's records are what its
-            // index recorded, or unknown.
-            let missing = size > headerSize ? base..<base : base..<(recorded.map { max(base, $0.nextSequence) } ?? .max)
-            headerDamage = DamagedRange(path: path, offset: 0, length: min(size, headerSize), reason: "segment header unreadable: \(reason)", missingSequences: missing)
+        let judged = try judge(base: base, isLast: isLast, file: file, recorded: recorded, fullScan: false)
+        if judged.trusted {
+            return SegmentSlot(path: path, file: nil, index: judged.scan.index, isSealed: true)
         }
-
-        if header != nil, !isLast, let recorded, recorded.length == size {
-            // A sealed segment whose index matches it: trusted without reading it.
-            return SegmentSlot(path: path, file: nil, index: recorded, isSealed: true)
-        }
-        let scanner = SegmentScanner(path: path, limits: options.limits, indexInterval: options.indexIntervalBytes)
-        var known: SegmentIndex? = nil
-        if header != nil, isLast, let recorded, recorded.length <= size {
-            // The last segment's index comes from a clean close, a durable
-            // point or a rotation that crashed before the next segment
-            // existed. Its last block is checked again, and only what
-            // follows it is scanned: the open costs what the tail costs.
-            known = try Self.confirmLastBlock(of: recorded, in: file, scanner: scanner)
-        }
-        let durable = recorded?.length ?? headerSize
-        let recordedEnd = recorded?.nextSequence
-        var found: [DamagedRange] = headerDamage.map { [$0] } ?? []
-        var tail: RecoveryReport.Tail? = nil
-        let start = known ?? SegmentIndex(baseSequence: base, createdAt: header?.createdAt ?? recorded?.createdAt ?? 0)
-        let scan = size > headerSize || header != nil
-            ? try scanner.scan(file, resuming: start, size: size, durableLength: durable)
-            : SegmentScanner.Result(index: start)
-        found += scan.damage
-        let readableEnd = scan.index.nextSequence
-        // What the unreadable end held: what the index recorded, or unknown
-        // (the next segment's base bounds it; see `chain`).
-        let lostAtEnd = readableEnd..<max(readableEnd, recordedEnd ?? .max)
-        if let cut = scan.tail {
-            if isLast && header != nil && cut.offset >= durable {
-                tail = .init(path: path, offset: cut.offset, bytes: size - cut.offset, reason: cut.reason)
-            } else {
-                let why = cut.offset < durable
-                    ? "\(cut.reason); the index file records \(durable) bytes, all synced, so this is damage, not a crash tail"
-                    : isLast ? "\(cut.reason) (after a damaged segment header)" : "sealed segment ends in unreadable bytes: \(cut.reason)"
-                found.append(DamagedRange(path: path, offset: cut.offset, length: max(size, durable) - cut.offset, reason: why, missingSequences: lostAtEnd))
-            }
-        } else if scan.index.length < durable && size > headerSize {
-            found.append(DamagedRange(
-                path: path, offset: scan.index.length, length: durable - scan.index.length,
-                reason: "segment ends at byte \(size) but its index file records \(durable) bytes, all synced: data that was durable is gone",
-                missingSequences: readableEnd..<max(readableEnd, recordedEnd ?? readableEnd)))
-        }
+        let found = judged.damage
         for range in found { try damage(range, into: &report) }
-        var slot = SegmentSlot(path: path, file: isLast ? file : nil, index: scan.index, isSealed: !isLast, damage: found)
+        var slot = SegmentSlot(path: path, file: isLast ? file : nil, index: judged.scan.index, isSealed: !isLast, damage: found)
 
         if isLast {
-            if let tail {
+            if let tail = judged.tail {
                 report.truncatedTail = tail
                 if writable {
                     KillPoint.hit("recovery.before-truncate")
@@ -300,7 +229,7 @@ struct LogRecovery {
                 // after every sequence number the files describe.
                 slot.isSealed = true
                 slot.file = nil
-            } else if writable && hasIndex && known == nil {
+            } else if writable && hasIndex && judged.confirmed == nil {
                 // An index that does not describe this (undamaged) segment.
                 try fileSystem.remove(files.indexPath(base))
                 report.removedFiles.append(files.indexPath(base))
@@ -308,9 +237,113 @@ struct LogRecovery {
             return slot
         }
         if writable && found.isEmpty {
-            try files.writeIndex(scan.index)
+            try files.writeIndex(judged.scan.index)
             report.rebuiltIndexes.append(files.indexPath(base))
         }
         return slot
+    }
+
+    /// Judges what one segment file holds by the recovery rules
+    /// (docs/format.md): its header, its batches, and whether unreadable
+    /// bytes are a crash tail or damage. Changes nothing.
+    ///
+    /// The segment length its index file records (written when it was
+    /// sealed, at a clean close or by ``SegmentLog/markDurable()``) is its
+    /// durable point: those bytes were synced. A crash can leave unreadable
+    /// bytes only after it, and only in the last segment; anything
+    /// unreadable before it, or a file shorter than it, is damage.
+    ///
+    /// - Parameters:
+    ///   - recorded: the segment's index file, if it passed every check.
+    ///   - fullScan: read every batch, even of a sealed segment whose index
+    ///     matches it or after an active index's confirmed prefix (`verify`).
+    ///   - blockStarts: make the scan's blocks begin at these offsets.
+    func judge(
+        base: UInt64, isLast: Bool, file: any LogFile, recorded: SegmentIndex?, fullScan: Bool,
+        blockStarts: Set<Int64>? = nil, keepsBatches: Bool = false
+    ) throws(SegmentLogError) -> SegmentJudgement {
+        let path = files.segmentPath(base)
+        let size = try file.size()
+        let headerSize = Int64(SegmentFormat.segmentHeaderSize)
+        var judged = SegmentJudgement(path: path, size: size, durable: recorded?.length ?? headerSize, scan: .init(index: SegmentIndex(baseSequence: base, createdAt: 0)))
+
+        var headerBytes = [UInt8](repeating: 0, count: SegmentFormat.segmentHeaderSize)
+        let got = try headerBytes.withMutableBytes { (buffer) throws(SegmentLogError) in try file.read(into: buffer, at: 0) }
+        do throws(SegmentLogError) {
+            let decoded = try headerBytes.withBytes { (buffer) throws(SegmentLogError) in
+                try SegmentHeader.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<got]), path: path)
+            }
+            guard decoded.baseSequence == base else {
+                throw .corruption(path: path, offset: 16, reason: "file name says base sequence \(base) but the header says \(decoded.baseSequence)")
+            }
+            judged.header = decoded
+        } catch {
+            if case .unsupportedFormat = error { throw error }
+            // Segments are created under a temporary name and renamed only once
+            // their header is synced, so a crash never leaves a named segment
+            // without its header: an empty or unreadable header is damage, even
+            // in the last segment, and the records it held are unknown unless
+            // an index recorded them.
+            var reason = "\(error)"
+            var problem = (offset: Int64(0), reason: reason)
+            if case .corruption(_, let at, let why) = error {
+                reason = at == 0 ? why : "\(why) (byte \(at))"
+                problem = (at, why)
+            }
+            judged.headerProblem = problem
+            // With no batches to read, the segment's records are what its
+            // index recorded, or unknown.
+            let missing = size > headerSize ? base..<base : base..<(recorded.map { max(base, $0.nextSequence) } ?? .max)
+            judged.headerDamage = DamagedRange(path: path, offset: 0, length: min(size, headerSize), reason: "segment header unreadable: \(reason)", missingSequences: missing)
+        }
+        let header = judged.header
+
+        if !fullScan, header != nil, !isLast, let recorded, recorded.length == size {
+            // A sealed segment whose index matches it: trusted without reading it.
+            judged.trusted = true
+            judged.scan = .init(index: recorded, lastSequence: recorded.lastSequence)
+            return judged
+        }
+        let scanner = SegmentScanner(path: path, limits: options.limits, indexInterval: options.indexIntervalBytes,
+                                     blockStarts: blockStarts, keepsBatches: keepsBatches)
+        if header != nil, isLast, let recorded, recorded.length <= size {
+            // The last segment's index comes from a clean close, a durable
+            // point or a rotation that crashed before the next segment
+            // existed. Its last block is checked again, and only what
+            // follows it is scanned: the open costs what the tail costs.
+            judged.confirmed = try Self.confirmLastBlock(of: recorded, in: file, scanner: SegmentScanner(path: path, limits: options.limits, indexInterval: options.indexIntervalBytes))
+        }
+        let durable = judged.durable
+        let recordedEnd = recorded?.nextSequence
+        let fresh = SegmentIndex(baseSequence: base, createdAt: header?.createdAt ?? recorded?.createdAt ?? 0)
+        let start = fullScan ? fresh : (judged.confirmed ?? fresh)
+        let scan = size > headerSize || header != nil
+            ? try scanner.scan(file, resuming: start, size: size, durableLength: durable)
+            : SegmentScanner.Result(index: start)
+        judged.scan = scan
+        let readableEnd = scan.index.nextSequence
+        // What the unreadable end held: what the index recorded, or unknown
+        // (the next segment's base bounds it; see `chain`).
+        let lostAtEnd = readableEnd..<max(readableEnd, recordedEnd ?? .max)
+        if let cut = scan.tail {
+            if isLast && header != nil && cut.offset >= durable {
+                judged.tail = .init(path: path, offset: cut.offset, bytes: size - cut.offset, reason: cut.reason)
+            } else {
+                let kind: SegmentJudgement.EndKind = cut.offset < durable ? .beforeDurablePoint : isLast ? .afterDamagedHeader : .sealedTail
+                let why: String
+                switch kind {
+                case .beforeDurablePoint: why = "\(cut.reason); the index file records \(durable) bytes, all synced, so this is damage, not a crash tail"
+                case .afterDamagedHeader: why = "\(cut.reason) (after a damaged segment header)"
+                default: why = "sealed segment ends in unreadable bytes: \(cut.reason)"
+                }
+                judged.endDamage = (kind, DamagedRange(path: path, offset: cut.offset, length: max(size, durable) - cut.offset, reason: why, missingSequences: lostAtEnd), cut.reason)
+            }
+        } else if scan.index.length < durable && size > headerSize {
+            judged.endDamage = (.cutShort, DamagedRange(
+                path: path, offset: scan.index.length, length: durable - scan.index.length,
+                reason: "segment ends at byte \(size) but its index file records \(durable) bytes, all synced: data that was durable is gone",
+                missingSequences: readableEnd..<max(readableEnd, recordedEnd ?? readableEnd)), "cut short")
+        }
+        return judged
     }
 }

@@ -60,7 +60,8 @@ struct SegmentFiles {
     /// checksum, every count, and that it names this segment); the failure
     /// says why it is missing or unusable. How its length relates to the
     /// segment file is for the caller to judge (see ``LogRecovery``).
-    func readIndex(base: UInt64, limits: LogLimits) -> Swift.Result<SegmentIndex, SegmentLogError> {
+    /// With `checkingBase` false, an index for another base is returned as it is.
+    func readIndex(base: UInt64, limits: LogLimits, checkingBase: Bool = true) -> Swift.Result<SegmentIndex, SegmentLogError> {
         let path = indexPath(base)
         do throws(SegmentLogError) {
             let file = try fileSystem.open(path, mode: .readOnly)
@@ -72,7 +73,7 @@ struct SegmentFiles {
             let got = try bytes.withMutableBytes { (buffer) throws(SegmentLogError) in try file.read(into: buffer, at: 0) }
             guard got == Int(size) else { throw .corruption(path: path, offset: Int64(got), reason: "index file shrank while being read") }
             let index = try bytes.withBytes { (buffer) throws(SegmentLogError) in try IndexFile.decode(buffer, path: path) }
-            guard index.baseSequence == base else {
+            guard index.baseSequence == base || !checkingBase else {
                 throw .corruption(path: path, offset: 16, reason: "index is for base sequence \(index.baseSequence), not \(base)")
             }
             return .success(index)

@@ -14,6 +14,8 @@ public struct SegmentInfo: Sendable, Equatable {
     public var rawBytes: UInt64
     /// Bytes of the segment file that hold valid batches and the header.
     public var fileBytes: Int64
+    /// Bytes of valid batches, headers included: ``fileBytes`` without the segment header.
+    public var storedBytes: Int64 { max(0, fileBytes - Int64(SegmentFormat.segmentHeaderSize)) }
     public var createdAt: Int64
     /// False for the segment appends currently go to.
     public var isSealed: Bool

@@ -34,11 +34,28 @@ struct SegmentScanner {
         var tail: (offset: Int64, reason: String)?
         /// Last sequence number seen, if any.
         var lastSequence: UInt64?
+        /// Every batch that checked out, in file order (only when the
+        /// scanner was asked to keep them, for `verify`).
+        var batches: [(offset: Int64, header: BatchHeader)] = []
     }
 
     let path: String
     let limits: LogLimits
     let indexInterval: Int
+    /// When set, blocks begin exactly at these offsets (an index file's time
+    /// entries) instead of every `indexInterval` bytes, so the index the scan
+    /// builds can be compared with that file entry for entry.
+    var blockStarts: Set<Int64>? = nil
+    /// Whether ``Result/batches`` is filled.
+    var keepsBatches = false
+
+    init(path: String, limits: LogLimits, indexInterval: Int, blockStarts: Set<Int64>? = nil, keepsBatches: Bool = false) {
+        self.path = path
+        self.limits = limits
+        self.indexInterval = indexInterval
+        self.blockStarts = blockStarts
+        self.keepsBatches = keepsBatches
+    }
 
     func scan(_ file: any LogFile, header: SegmentHeader, size: Int64) throws(SegmentLogError) -> Result {
         try scan(file, resuming: SegmentIndex(baseSequence: header.baseSequence, createdAt: header.createdAt), size: size)
@@ -72,7 +89,7 @@ struct SegmentScanner {
             while probe + Int64(SegmentFormat.batchHeaderSize) <= size {
                 guard let word = try window.bytes(at: probe, count: 4) else { break }
                 if word.loadLE(UInt32.self, at: 0) == SegmentFormat.batchMagic {
-                    let before = result.index, beforeLast = result.lastSequence
+                    let before = result.index, beforeLast = result.lastSequence, beforeBatches = result.batches.count
                     let candidate = try check(&window, at: probe, size: size, minimumSequence: expected, exactSequence: false, scratch: scratch, into: &result)
                     if let found = candidate.header {
                         if offset >= durableLength, try Self.looksLikeLostWrites(&window, from: offset, to: probe) {
@@ -81,6 +98,7 @@ struct SegmentScanner {
                             // (a sync writes back everything before it), so it is a crash tail.
                             result.index = before
                             result.lastSequence = beforeLast
+                            result.batches.removeSubrange(beforeBatches...)
                             reason += "; the batches after it were lost writes of a crash, never synced"
                             break
                         }
@@ -145,7 +163,13 @@ struct SegmentScanner {
         case .failure(let failure):
             return (nil, failure.reason)
         case .success(let raw):
-            let block = result.index.addBatch(at: offset, header: header, interval: indexInterval, startsBlock: !exactSequence)
+            let block: Int
+            if let blockStarts {
+                block = result.index.addBatch(at: offset, header: header, interval: .max, startsBlock: blockStarts.contains(offset))
+            } else {
+                block = result.index.addBatch(at: offset, header: header, interval: indexInterval, startsBlock: !exactSequence)
+            }
+            if keepsBatches { result.batches.append((offset, header)) }
             BatchDecoder.forEachRecord(in: raw, header: header) { record in
                 result.index.addRecord(kind: record.kind, partition: record.partition, block: block)
             }

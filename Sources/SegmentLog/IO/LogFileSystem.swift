@@ -32,6 +32,17 @@ package struct DirectoryEntry: Sendable, Equatable {
     package enum Kind: Sendable { case regular, directory, symlink, other }
     package var name: String
     package var kind: Kind
+    /// Its size in bytes (0 when not known).
+    package var size: Int64 = 0
+    /// What it is, for messages about a file of the wrong type ("a FIFO", "a directory"…).
+    package var typeDescription: String = ""
+
+    package init(name: String, kind: Kind, size: Int64 = 0, typeDescription: String = "") {
+        self.name = name
+        self.kind = kind
+        self.size = size
+        self.typeDescription = typeDescription
+    }
 }
 
 /// An open file. Reads and writes are positional, so readers and the writer

@@ -63,11 +63,16 @@ package struct PosixFileSystem: LogFileSystem {
             if name == "." || name == ".." { continue }
             var info = stat()
             let kind: DirectoryEntry.Kind
+            var size: Int64 = 0
+            var type = "a special file"
             if lstat(path + "/" + name, &info) != 0 {
                 // Gone since readdir (a writer renamed or removed it): not an entry any more.
                 if errno == ENOENT { continue }
                 kind = .other
+                type = "unreadable (\(SegmentLogError.errnoText(errno)))"
             } else {
+                size = Int64(info.st_size)
+                type = info.st_mode & S_IFMT == S_IFREG ? "a regular file" : Self.describe(fileType: info.st_mode & S_IFMT)
                 switch info.st_mode & S_IFMT {
                 case S_IFREG: kind = .regular
                 case S_IFDIR: kind = .directory
@@ -75,7 +80,7 @@ package struct PosixFileSystem: LogFileSystem {
                 default: kind = .other
                 }
             }
-            entries.append(DirectoryEntry(name: name, kind: kind))
+            entries.append(DirectoryEntry(name: name, kind: kind, size: size, typeDescription: type))
         }
         return entries
     }

@@ -1,8 +1,5 @@
 import ArgumentParser
 import SegmentLog
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `signallog info DIR`: what a log holds, from its segments' indexes.
 struct Info: AsyncParsableCommand {
@@ -89,13 +86,13 @@ struct LogSummary {
         for segment in segments {
             records += segment.recordCount
             rawBytes += segment.rawBytes
-            storedBytes += max(0, segment.fileBytes - Int64(OnDisk.segmentHeaderSize))
+            storedBytes += segment.storedBytes
             for (kind, count) in segment.recordsByKind { kinds[kind, default: 0] += count }
             for (key, count) in segment.recordsByPartition { partitions[key, default: 0] += count }
         }
         topPartitions = partitions.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(top).map { ($0.key, $0.value) }
-        for name in listing.segments.map(OnDisk.segmentName) + listing.indexes.map(OnDisk.indexName) + listing.corruptFiles + (listing.hasLockFile ? ["LOCK"] : []) + listing.temporaries {
-            let size = fileSize(listing.path + "/" + name)
+        let foreign = Set(listing.foreign)
+        for (name, size) in listing.listing.sizes where !foreign.contains(name) {
             diskBytes += size
             if name.hasSuffix(".idx") { indexBytes += size }
         }
@@ -257,9 +254,4 @@ struct LogSummary {
 func fileName(_ path: String) -> String {
     guard let slash = path.lastIndex(of: "/") else { return path }
     return String(path[path.index(after: slash)...])
-}
-
-func fileSize(_ path: String) -> Int64 {
-    var info = stat()
-    return lstat(path, &info) == 0 ? Int64(info.st_size) : 0
 }

@@ -1,8 +1,5 @@
 import ArgumentParser
 import SegmentLog
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `signallog repair DIR`: the explicit, confirmed salvage of a damaged log.
 struct Repair: AsyncParsableCommand {
@@ -52,13 +49,15 @@ struct Repair: AsyncParsableCommand {
         // applying it could cut them off. A dry run changes nothing and takes none.
         let lock = dryRun ? nil : try unlocked.acquireWriterLock(for: "repair")
         defer { lock?.release() }
-        let listing = try LogDirectory.list(directory)
-        let writer = lock == nil ? listing.writerPID() : nil
-        let report = Verifier(listing: listing, writerLive: writer != nil).run()
-        if let unusable = report.unusable { throw CLIError.unusable(unusable) }
-        let plan = RepairPlan.make(listing: listing, report: report)
+        _ = try LogDirectory.list(directory)
+        let plan: RepairPlan
+        do {
+            plan = try SegmentLog.planRepair(directory: directory, lock: lock)
+        } catch {
+            throw CLIError.verifyFailure(error, directory: directory)
+        }
         let out = OutputBuffer()
-        if plan.steps.isEmpty && plan.engineNotes.isEmpty && plan.unrepairable.isEmpty {
+        if plan.isEmpty {
             out.line("Nothing to repair: \(directory) is clean.")
             out.flush()
             return
@@ -81,7 +80,7 @@ struct Repair: AsyncParsableCommand {
         for item in plan.unrepairable {
             out.line(style.red("  cannot repair: ") + item)
         }
-        if dryRun {
+        guard let lock, !dryRun else {
             out.line("Dry run: nothing was changed. Run `signallog repair \(directory) --yes` to apply.")
             out.flush()
             return
@@ -97,33 +96,25 @@ struct Repair: AsyncParsableCommand {
             }
         }
 
-        for (i, step) in plan.steps.enumerated() {
-            do {
-                try step.apply()
-            } catch {
-                throw CLIError("step \(i + 1) failed: \(error); steps before it were applied, and running repair again continues from there", exitCode: ExitStatus.failure)
-            }
-            out.line(style.green("  done: ") + step.summary)
-            out.flush()
-        }
-        try FileOps.syncDirectory(directory)
-        // The engine's own recovery finishes the job (rebuilds indexes, removes
-        // leftovers), still under the lock taken before the plan.
+        // The engine applies the plan and then opens the log for writing once
+        // (rebuilding indexes, removing leftovers), still under the lock taken
+        // before the plan, and verifies it again.
+        let outcome: RepairOutcome
         do {
-            var options = LogOptions()
-            options.writerLock = lock
-            let log = try SegmentLog.open(directory: directory, options: options)
-            let recovery = log.recoveryReport
-            try log.close()
-            for path in recovery.rebuiltIndexes { out.line(style.green("  done: ") + "rebuilt \(fileName(path))") }
-            for path in recovery.removedFiles { out.line(style.green("  done: ") + "removed \(fileName(path))") }
-            if let tail = recovery.truncatedTail { out.line(style.green("  done: ") + "cut \(tail.bytes) bytes from \(fileName(tail.path))") }
+            outcome = try SegmentLog.applyRepair(plan, lock: lock) { step in
+                out.line(style.green("  done: ") + step.summary)
+                out.flush()
+            }
         } catch {
             out.flush()
-            throw CLIError("the repaired log does not open for writing: \(error)", exitCode: ExitStatus.failure)
+            throw CLIError(error.description, exitCode: ExitStatus.failure)
         }
-        let after = Verifier(listing: try LogDirectory.list(directory), writerLive: false).run()
-        if after.errors == 0 && plan.unrepairable.isEmpty {
+        let recovery = outcome.recovery
+        for path in recovery.rebuiltIndexes { out.line(style.green("  done: ") + "rebuilt \(fileName(path))") }
+        for path in recovery.removedFiles { out.line(style.green("  done: ") + "removed \(fileName(path))") }
+        if let tail = recovery.truncatedTail { out.line(style.green("  done: ") + "cut \(tail.bytes) bytes from \(fileName(tail.path))") }
+        let after = outcome.after
+        if outcome.isRepaired {
             out.line("Result: " + style.green("repaired") + "; `signallog verify \(directory)` reports it clean" + (after.warnings > 0 ? " with \(after.warnings) warning\(after.warnings == 1 ? "" : "s")" : "") + ".")
             out.flush()
         } else {

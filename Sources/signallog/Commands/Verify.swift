@@ -1,7 +1,5 @@
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-#endif
+import SegmentLog
 
 /// `signallog verify DIR`: a full consistency check, read-only.
 struct Verify: AsyncParsableCommand {
@@ -36,31 +34,37 @@ struct Verify: AsyncParsableCommand {
     func run() async throws {
         let listing = try LogDirectory.list(directory)
         let writer = listing.writerPID()
-        let report = Verifier(listing: listing, writerLive: writer != nil).run()
-        if let unusable = report.unusable { throw CLIError.unusable(unusable) }
+        let report: VerifyReport
+        do {
+            report = try SegmentLog.verify(directory: directory, writerIsLive: writer != nil)
+        } catch {
+            throw CLIError.verifyFailure(error, directory: directory)
+        }
         let failed = report.errors > 0 || (strict && report.warnings > 0)
-        let status = report.errors > 0 ? "corrupt" : (report.warnings > 0 ? "warnings" : "clean")
+        let status = report.status.rawValue
         let out = OutputBuffer()
         if json {
+            let problems: [JSON] = report.problems.map { problem in
+                let offset: JSON = problem.offset.map { JSON.int($0) } ?? .null
+                return .object([
+                    ("severity", .string(problem.severity.rawValue)),
+                    ("code", .string(problem.code.rawValue)),
+                    ("file", .string(problem.file)),
+                    ("offset", offset),
+                    ("message", .string(problem.message)),
+                ])
+            }
             let document = JSON.object([
                 ("directory", .string(directory)),
                 ("status", .string(status)),
                 ("writer_pid", writer.map { .int(Int64($0)) } ?? .null),
                 ("segments", .int(report.segments.count)),
-                ("batches", .int(report.batches)),
+                ("batches", .uint(report.batches)),
                 ("records", .uint(report.records)),
                 ("bytes", .int(report.bytes)),
                 ("errors", .int(report.errors)),
                 ("warnings", .int(report.warnings)),
-                ("problems", .array(report.problems.map { problem in
-                    .object([
-                        ("severity", .string(problem.severity.rawValue)),
-                        ("code", .string(problem.code)),
-                        ("file", .string(problem.file)),
-                        ("offset", problem.offset.map(JSON.int) ?? .null),
-                        ("message", .string(problem.message)),
-                    ])
-                })),
+                ("problems", .array(problems)),
             ])
             out.line(document.pretty)
         } else {

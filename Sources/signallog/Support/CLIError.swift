@@ -16,6 +16,17 @@ struct CLIError: Error, CustomStringConvertible {
     /// Unusable input: missing directory, not a log, unreadable file.
     static func unusable(_ message: String) -> CLIError { CLIError(message, exitCode: ExitStatus.unusable) }
 
+    /// A failure of `verify` or of planning a repair: the log cannot be
+    /// inspected at all (damage is never thrown; it is in the report).
+    static func verifyFailure(_ error: SegmentLogError, directory: String) -> CLIError {
+        switch error {
+        case .unexpectedFile(let path, let reason):
+            return .unusable("\(directory) is not a usable log: \(path) \(reason)")
+        default:
+            return .unusable("\(error)")
+        }
+    }
+
     /// Maps an engine error to a message and status.
     static func from(_ error: SegmentLogError, directory: String) -> CLIError {
         switch error {
