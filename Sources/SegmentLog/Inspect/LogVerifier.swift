@@ -207,7 +207,10 @@ struct LogVerifier {
                         }
                     }
                 } else {
-                    let mismatches = IndexComparison(index: index, scan: scan, base: base, length: size).mismatches()
+                    // A sealed segment is exactly as long as its index says; the
+                    // active one's index covers its readable batches (a torn
+                    // tail after them is reported above).
+                    let mismatches = IndexComparison(index: index, scan: scan, base: base, length: isLast ? scan.index.length : size).mismatches()
                     if mismatches.isEmpty {
                         verdict.index = .matches
                     } else {
