@@ -157,6 +157,18 @@ struct DamagedReadTests {
         #expect(cat.stderr.contains("73"), "the gap's sequences are named: \(cat.stderr)")
     }
 
+    @Test func lastSegmentsDeletedWithAnIndexLeftBehindAreDamageForEveryCommand() throws {
+        let temp = TemporaryDirectory()
+        let log = try copyFixture("basic", into: temp)
+        // 111.seg and the active 156.seg are gone; 111.idx still describes 45 records.
+        try FileManager.default.removeItem(atPath: log + "/00000000000000000111.seg")
+        try FileManager.default.removeItem(atPath: log + "/00000000000000000156.seg")
+        try expectEveryCommandReports(log, naming: "00000000000000000111.seg")
+        let verify = try signallog(["verify", log, "--json"])
+        let problems = try #require((try verify.json() as? [String: Any])?["problems"] as? [[String: Any]])
+        #expect(problems.contains { $0["code"] as? String == "sequence-gap" && $0["severity"] as? String == "error" }, "\(problems)")
+    }
+
     /// Rewrites the first sequence of the batch at `offset` and its checksum:
     /// a batch that passes its CRC but breaks the sequence order.
     private func forgeFirstSequence(_ path: String, batchAt offset: Int, to sequence: UInt64) throws {

@@ -45,8 +45,19 @@ struct LogVerifier {
                 message: "leftover of an interrupted write (removed at the next writable open or by repair)"))
         }
         for base in listing.orphanIndexes {
+            // As a writable open judges it: a readable index describing records
+            // before the first or after the last segment is the only trace of a
+            // lost segment (between two segments, the sequence gap reports it).
+            if case .success(let index) = files.readIndex(base: base, limits: options.limits), !index.isEmpty,
+               !(listing.segments.first.map { $0 < base } == true && listing.segments.last.map { base < $0 } == true) {
+                let missing = base..<index.nextSequence
+                report.problems.append(VerifyProblem(code: .sequenceGap, file: SegmentFormat.segmentName(base), offset: nil,
+                    message: "segment file is missing, but its index \(SegmentFormat.indexName(base)) describes \(index.recordCount) records (sequences \(missing.lowerBound)…\(missing.upperBound - 1)); a writable open refuses the log",
+                    missingSequences: missing))
+                continue
+            }
             report.problems.append(VerifyProblem(code: .orphanIndex, file: SegmentFormat.indexName(base), offset: nil,
-                message: "index without its segment (left by interrupted retention; removed at the next writable open or by repair)"))
+                message: "index without its segment that describes no readable records (a leftover; removed at the next writable open or by repair)"))
         }
         let indexed = Set(listing.indexes)
         var expectedBase: UInt64? = nil
