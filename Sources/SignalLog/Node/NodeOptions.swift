@@ -61,6 +61,12 @@ public struct SignalNodeOptions: Sendable {
     /// Signals a node holds accepted-but-unprocessed; `receive` refuses with
     /// backpressure at this depth, `send` at the refusal threshold (default 10 000).
     public var queueCapacity: Int = 10_000
+    /// Pending signals a node holds in memory (default 4096): accepted
+    /// signals beyond them stay in the log only and are read back, in
+    /// order, as workers make room (docs/signals.md, "Pending work"). This
+    /// bounds the node's memory however many signals are pending; a
+    /// smaller window reads back more often.
+    public var pendingWindow: Int = 4096
     public var flowControl = FlowControlThresholds()
     /// Above this many dead letters the node logs a warning (default 100).
     /// Dead letters are never dropped.
