@@ -65,6 +65,35 @@ func runPendingMemory(_ arguments: [String]) async {
     writeOut("PEAK \(peakResidentKilobytes())\n")
 }
 
+/// `--drain <log-directory> <type>`: processes everything pending in a log
+/// with default options and a handler that does nothing (see main.swift).
+func runDrain(_ arguments: [String]) async {
+    guard arguments.count >= 2 else {
+        writeOut("usage: slog-node-child --drain <log-directory> <type>\n")
+        exit(2)
+    }
+    var options = SignalNodeOptions()
+    var logger = Logger(label: "slog-node-child")
+    logger.logLevel = .error
+    options.logger = logger
+    let processed = Atomic<Int>(0)
+    do {
+        let node = try SignalNode.open(nodeID: "drain", directory: arguments[0], options: options, handlers: [
+            arguments[1]: { _ in processed.add(1, ordering: .relaxed) },
+        ])
+        writeOut("OPENED pending=\(node.startup.pendingSignals) scanned=\(node.startup.recordsScanned)\n")
+        while node.queueDepth > 0 {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        await node.gracefulShutdown(timeout: .seconds(60))
+    } catch {
+        writeOut("ERROR \(error)\n")
+        exit(1)
+    }
+    writeOut("DONE \(processed.load(ordering: .relaxed))\n")
+    writeOut("PEAK \(peakResidentKilobytes())\n")
+}
+
 /// VmHWM from /proc/self/status, in kB (0 where it cannot be read).
 func peakResidentKilobytes() -> Int {
     guard let file = fopen("/proc/self/status", "r") else { return 0 }

@@ -22,6 +22,12 @@
 // `PEAK <kB>`, the process's peak resident set (VmHWM): pending work is
 // held in the log, so it must not grow with <signals>.
 //
+//   slog-node-child --drain <log-directory> <type>
+//
+// opens the log with a processing node (default options, a handler that
+// does nothing for <type>), waits until nothing is pending, shuts down and
+// prints `DONE <processed>` and `PEAK <kB>` (tools/bench/pending-memory.sh).
+//
 // SLOG_PENDING_WINDOW=<n> sets the crash mode's pendingWindow.
 //
 // Handlers take a little time, so there is always accepted-but-unprocessed
@@ -52,6 +58,10 @@ func writeOut(_ text: String) {
 let arguments = CommandLine.arguments
 if arguments.count >= 2, arguments[1] == "--bench" {
     await runBenchmark(Array(arguments.dropFirst(2)))
+    exit(0)
+}
+if arguments.count >= 2, arguments[1] == "--drain" {
+    await runDrain(Array(arguments.dropFirst(2)))
     exit(0)
 }
 if arguments.count >= 2, arguments[1] == "--pending-memory" {
