@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SegmentLog
 import Testing
 @testable import SignalLog
@@ -33,23 +34,35 @@ struct PendingWorkTests {
         defer { removeDirectory(directory) }
         var options = testOptions()
         options.pendingWindow = 16
-        options.queueCapacity = 100_000
-        let gate = Gate()
+        options.queueCapacity = 16
+        var acceptOnly = options
+        acceptOnly.processing = false
+        acceptOnly.queueCapacity = Int.max / 2
+        let sent = Self.signals(0..<3000, partitions: 7)
+        do {
+            let node = try SignalNode.open(nodeID: "fill", directory: directory, options: acceptOnly)
+            for start in stride(from: 0, to: sent.count, by: 250) {
+                _ = try node.receive(batch: Array(sent[start..<start + 250]))
+                #expect(node.work.withLock { $0.queues.inMemory } <= 16, "memory holds at most the window")
+            }
+            #expect(node.queueDepth == 3000)
+            _ = await node.gracefulShutdown(timeout: .zero)
+        }
         let recorder = Recorder()
+        let held = Mutex(0)
+        let box = Mutex<SignalNode?>(nil)
         let node = try SignalNode.open(nodeID: "w", directory: directory, options: options, handlers: ["work": { signal in
-            await gate.wait()
+            if let node = box.withLock({ $0 }) {
+                let inMemory = node.work.withLock { $0.queues.inMemory }
+                held.withLock { $0 = max($0, inMemory) }
+            }
             recorder.add(signal)
         }])
-        let sent = Self.signals(0..<3000, partitions: 7)
-        for start in stride(from: 0, to: sent.count, by: 250) {
-            _ = try node.receive(batch: Array(sent[start..<start + 250]))
-            #expect(node.work.withLock { $0.queues.inMemory } <= 16, "memory holds at most the window while handlers wait")
-        }
-        #expect(node.queueDepth == 3000)
-        gate.release()
+        box.withLock { $0 = node }
         #expect(await eventually { node.queueDepth == 0 })
         #expect(await node.gracefulShutdown(timeout: patience))
         Self.expectInOrder(recorder.signals, sent)
+        #expect(held.withLock { $0 } <= 16, "memory held at most the window while processing")
     }
 
     @Test func pendingSignalsBeyondTheWindowSurviveARestartAndACheckpoint() async throws {
@@ -93,6 +106,7 @@ struct PendingWorkTests {
         }
         var processing = testOptions(clock: clock)
         processing.pendingWindow = 8
+        processing.queueCapacity = 8
         let recorder = Recorder()
         let node = try SignalNode.open(nodeID: "c", directory: directory, options: processing, handlers: ["work": { recorder.add($0) }])
         #expect(node.startup.pendingSignals == 1000)
@@ -112,7 +126,7 @@ struct PendingWorkTests {
             acknowledged += try runChildAndKill(directory: directory, firstIndex: round * 1_000_000, acks: wanted, window: 16)
             var options = testOptions()
             options.clock = SystemClock()
-            options.queueCapacity = 1_000_000
+            options.queueCapacity = 16
             options.pendingWindow = 16
             let recorder = Recorder()
             let node = try SignalNode.open(nodeID: "parent", directory: directory, options: options, handlers: ["work": { recorder.add($0) }])

@@ -144,7 +144,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         }
         startup = rebuilt.1
         var projections = rebuilt.0
-        projections.queues.window = max(1, options.pendingWindow)
+        projections.queues.window = options.memoryWindow
         state = LockedValue(NodeState(dedupe: projections.dedupe, deadLetters: projections.deadLetters, totals: projections.totals))
         work = LockedValue(WorkState(queues: projections.queues))
     }
