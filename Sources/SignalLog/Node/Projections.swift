@@ -7,6 +7,9 @@ struct Projections: Sendable {
     var dedupe = DedupeSet()
     var deadLetters: [String: DeadLetter] = [:]
     var totals = SignalTotals()
+    /// The dedupe window's keys alone, when a rebuild collects only those
+    /// (``RebuildMode/dedupeKeysOnly``; `dedupe` then stays empty).
+    var dedupeKeys: Set<String> = []
 
     /// The projections in comparable form; the pending signals left in the
     /// log are read back from `log` (nil: only those in memory are listed).

@@ -51,12 +51,12 @@ public struct SignalLogInspection: Sendable {
                 scope: Scope = .everything) throws {
         let ttl = micros(dedupeTTL)
         let (projections, report) = try Startup.rebuild(log: log, now: now, ttl: ttl,
-                                                        mode: RebuildMode(lenient: true, deadLettersOnly: scope == .deadLetters))
+                                                        mode: RebuildMode(lenient: true, deadLettersOnly: scope == .deadLetters, dedupeKeysOnly: true))
         self.report = report
         pending = PendingWork(queues: projections.queues)
         deadLetters = projections.deadLetters
         totals = projections.totals
-        dedupeKeys = Set(projections.dedupe.unexpired(now: now, ttl: ttl).keys)
+        dedupeKeys = projections.dedupeKeys
         self.dedupeTTL = dedupeTTL
         self.now = now
     }

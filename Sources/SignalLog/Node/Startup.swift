@@ -35,6 +35,10 @@ struct RebuildMode: Sendable {
     /// Read only the dead-letter moves and resolutions after the newest
     /// marker (enough for the dead letter queue; the rest stays partial).
     var deadLettersOnly = false
+    /// Collect only the idempotency keys of the dedupe window
+    /// (``Projections/dedupeKeys``), decoding signal records up to the key:
+    /// for inspection, which reports the window but never deduplicates.
+    var dedupeKeysOnly = false
 }
 
 /// Rebuilds a node's projections from its log: the newest marker (found
@@ -102,6 +106,10 @@ enum Startup {
         func after(_ sequence: UInt64) -> Bool { sequence >= afterMarker }
         func remember(_ signal: Signal, at timestamp: Int64) {
             guard timestamp > cutoff else { return }
+            if mode.dedupeKeysOnly {
+                projections.dedupeKeys.insert(signal.idempotencyKey)
+                return
+            }
             projections.dedupe.remember(HashedString(signal.idempotencyKey),
                                         entry: DedupeEntry(signalID: signal.id, fingerprint: DedupeEntry.fingerprint(of: signal), acceptedAt: timestamp),
                                         ttl: ttl)
@@ -125,6 +133,11 @@ enum Startup {
             while let record = try reader.next() {
                 report.recordsScanned += 1
                 do {
+                    if mode.dedupeKeysOnly {
+                        let header = try SignalRecord.decodeKey(record.payload)
+                        if header.carriedFrom == nil, record.timestamp > cutoff { projections.dedupeKeys.insert(header.idempotencyKey) }
+                        continue
+                    }
                     let decoded = try SignalRecord.decode(record.payload)
                     if decoded.carriedFrom == nil { remember(decoded.signal, at: record.timestamp) }
                 } catch {
@@ -148,6 +161,14 @@ enum Startup {
             guard let kind = SignalRecordKind(rawValue: record.kind) else { continue }
             do {
                 switch kind {
+                case .signal where mode.dedupeKeysOnly && !legacy:
+                    let header = try SignalRecord.decodeKey(record.payload)
+                    guard header.carriedFrom == nil else { continue }
+                    if record.timestamp > cutoff { projections.dedupeKeys.insert(header.idempotencyKey) }
+                    if after(record.sequence) {
+                        projections.totals.received += 1
+                        cursors[HashedString(record.partition), default: BacklogCursor(minimumOrder: afterMarker)].count += 1
+                    }
                 case .signal:
                     let decoded = try SignalRecord.decode(record.payload)
                     let signal = decoded.signal
@@ -245,7 +266,7 @@ enum Startup {
         projections.queues = queues
         report.pendingSignals = queues.depth
         report.deadLetters = projections.deadLetters.count
-        report.dedupeKeys = projections.dedupe.count
+        report.dedupeKeys = mode.dedupeKeysOnly ? projections.dedupeKeys.count : projections.dedupe.count
         report.batchesDecoded = statistics.batchesDecoded
         report.bytesRead = statistics.bytesRead
         return (projections, report)

@@ -131,6 +131,29 @@ public struct SignalRecord: Sendable, Equatable {
             retryCount: Int(retryCount), createdAt: createdAt, traceparent: traceparent, extraFields: extra)
         return SignalRecord(signal: signal, carriedFrom: carried)
     }
+
+    /// The idempotency key and `carried_from` of an encoded signal record,
+    /// read without the content (both come before it): what counting the
+    /// dedupe window and pending work needs.
+    public static func decodeKey(_ payload: [UInt8]) throws(SignalRecordError) -> (idempotencyKey: String, carriedFrom: UInt64?) {
+        var reader = ByteReader(payload)
+        let version = try reader.u8("version")
+        guard version == Self.version else { throw .unsupportedVersion(kind: SignalRecordKind.signal.rawValue, version: version) }
+        let flags = try reader.u8("flags")
+        _ = try reader.f64("urgency")
+        _ = try reader.i64("created_at")
+        _ = try reader.varint("retry_count")
+        _ = try reader.string("id")
+        _ = try reader.string("signal_type")
+        _ = try reader.string("source_id")
+        let key = try reader.string("idempotency_key")
+        guard flags & 8 != 0 else { return (key, nil) }
+        _ = try reader.string("partition_key")
+        _ = try reader.string("correlation_id")
+        _ = try reader.string("schema_version")
+        if flags & 2 != 0 { _ = try reader.string("traceparent") }
+        return (key, try reader.varint("carried_from"))
+    }
 }
 
 /// An attempt record (kind 2): one processing attempt and how it ended.
