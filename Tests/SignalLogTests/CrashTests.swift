@@ -38,10 +38,17 @@ struct Ack: Hashable {
 
 /// Runs the child until it has acknowledged at least `acks` signals, kills it
 /// with SIGKILL and returns every acknowledgement it wrote.
-func runChildAndKill(directory: String, firstIndex: Int, acks wanted: Int) throws -> [Ack] {
+/// Runs slog-node-child until it has acknowledged `wanted` signals, then
+/// kills it; `window` sets the child's ``SignalNodeOptions/pendingWindow``.
+func runChildAndKill(directory: String, firstIndex: Int, acks wanted: Int, window: Int? = nil) throws -> [Ack] {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: try nodeChildPath())
     process.arguments = [directory, String(firstIndex), "4", "25"]
+    if let window {
+        var environment = ProcessInfo.processInfo.environment
+        environment["SLOG_PENDING_WINDOW"] = String(window)
+        process.environment = environment
+    }
     let pipe = Pipe()
     process.standardOutput = pipe
     try process.run()

@@ -141,9 +141,9 @@ struct RebuildTests {
         let now = clock.nowMicroseconds()
         let first = try Startup.rebuild(log: log, now: now, ttl: 300_000_000)
         let second = try Startup.rebuild(log: log, now: now, ttl: 300_000_000)
+        let snapshotA = first.0.snapshot(now: now, ttl: 300_000_000, log: log)
+        let snapshotB = second.0.snapshot(now: now, ttl: 300_000_000, log: log)
         try log.close()
-        let snapshotA = first.0.snapshot(now: now, ttl: 300_000_000)
-        let snapshotB = second.0.snapshot(now: now, ttl: 300_000_000)
         #expect(snapshotA == snapshotB)
         #expect(snapshotA == live)
         #expect(first.1 == second.1)
@@ -164,9 +164,9 @@ struct RebuildTests {
         // Read the log while the node still holds it: no marker has been written.
         let log = try SegmentLog.openReadOnly(directory: directory)
         let rebuilt = try Startup.rebuild(log: log, now: clock.nowMicroseconds(), ttl: 300_000_000)
-        try log.close()
         #expect(rebuilt.1.markerSequence == nil)
-        #expect(rebuilt.0.snapshot(now: clock.nowMicroseconds(), ttl: 300_000_000) == live)
+        #expect(rebuilt.0.snapshot(now: clock.nowMicroseconds(), ttl: 300_000_000, log: log) == live)
+        try log.close()
         await node.gracefulShutdown(timeout: patience)
     }
 }

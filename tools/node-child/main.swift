@@ -15,6 +15,21 @@
 // measures `receive` with a trivial handler against appending the same
 // signal records straight to a SegmentLog (see docs/signals.md).
 //
+//   slog-node-child --pending-memory <empty-directory> <signals>
+//
+// accepts <signals> signals of about 350 bytes with an accept-only node,
+// shuts it down, processes them all with a processing node, and prints
+// `PEAK <kB>`, the process's peak resident set (VmHWM): pending work is
+// held in the log, so it must not grow with <signals>.
+//
+//   slog-node-child --drain <log-directory> <type>
+//
+// opens the log with a processing node (default options, a handler that
+// does nothing for <type>), waits until nothing is pending, shuts down and
+// prints `DONE <processed>` and `PEAK <kB>` (tools/bench/pending-memory.sh).
+//
+// SLOG_PENDING_WINDOW=<n> sets the crash mode's pendingWindow.
+//
 // Handlers take a little time, so there is always accepted-but-unprocessed
 // work when the parent kills the process.
 
@@ -45,6 +60,14 @@ if arguments.count >= 2, arguments[1] == "--bench" {
     await runBenchmark(Array(arguments.dropFirst(2)))
     exit(0)
 }
+if arguments.count >= 2, arguments[1] == "--drain" {
+    await runDrain(Array(arguments.dropFirst(2)))
+    exit(0)
+}
+if arguments.count >= 2, arguments[1] == "--pending-memory" {
+    await runPendingMemory(Array(arguments.dropFirst(2)))
+    exit(0)
+}
 guard arguments.count >= 3, let first = Int(arguments[2]) else {
     writeOut("usage: slog-node-child <log-directory> <first-index> [partitions] [batch]\n")
     exit(2)
@@ -56,6 +79,9 @@ let batchSize = arguments.count > 4 ? max(1, Int(arguments[4]) ?? 20) : 20
 var options = SignalNodeOptions()
 options.queueCapacity = 1_000_000
 options.checkpointInterval = 500
+if let value = getenv("SLOG_PENDING_WINDOW"), let window = Int(String(cString: value)) {
+    options.pendingWindow = window
+}
 var logger = Logger(label: "slog-node-child")
 logger.logLevel = .error
 options.logger = logger

@@ -61,6 +61,14 @@ public struct SignalNodeOptions: Sendable {
     /// Signals a node holds accepted-but-unprocessed; `receive` refuses with
     /// backpressure at this depth, `send` at the refusal threshold (default 10 000).
     public var queueCapacity: Int = 10_000
+    /// Pending signals a node holds in memory (default 4096): pending
+    /// signals beyond them stay in the log only and are read back, in
+    /// order, as workers make room (docs/signals.md, "Pending work"). A
+    /// processing node holds up to ``queueCapacity`` if that is larger — what
+    /// live producers may queue before they are refused — so only work left
+    /// from before an open, or accepted by an accept-only node (whose
+    /// capacity may be unbounded), is read back.
+    public var pendingWindow: Int = 4096
     public var flowControl = FlowControlThresholds()
     /// Above this many dead letters the node logs a warning (default 100).
     /// Dead letters are never dropped.
@@ -93,6 +101,10 @@ public struct SignalNodeOptions: Sendable {
     public var metricsFactory: (any MetricsFactory)? = nil
 
     public init() {}
+
+    /// How many pending signals the node holds in memory: the window, or a
+    /// processing node's queue capacity if larger.
+    var memoryWindow: Int { max(1, processing ? max(pendingWindow, queueCapacity) : pendingWindow) }
 }
 
 /// Supported schema versions with upcasters from older to newer versions,

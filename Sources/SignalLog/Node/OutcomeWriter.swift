@@ -180,6 +180,8 @@ extension SignalNode {
         }
         recorded.queueDepth = work.withLock { $0.queues.depth }
         recorded.deadLetterCount = state.deadLetters.count
+        // Finished signals made room: read more back from the log.
+        if recorded.count > 0 { scheduleRefill() }
         return recorded
     }
 

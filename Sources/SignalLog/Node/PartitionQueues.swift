@@ -19,10 +19,19 @@ public struct PendingSignal: Sendable, Equatable {
     }
 }
 
+/// Where a partition's pending work stands: the head of it in memory
+/// (`items`) and the rest in the log (`cursor`), read back in order by
+/// ``PendingBacklog`` as the window empties.
 struct PartitionQueue: Sendable {
+    /// The first pending signals of the partition, in processing order.
     var items: Deque<PendingSignal> = []
+    /// The partition's pending signals after `items`, still in the log only.
+    var cursor = BacklogCursor()
     /// A worker task is draining this partition.
     var running = false
+
+    /// Pending signals in memory and in the log.
+    var pending: Int { items.count + cursor.count }
 
     /// Removes up to `count` items from the head; returns the sum of their
     /// acceptance times.
@@ -35,27 +44,78 @@ struct PartitionQueue: Sendable {
     }
 }
 
-/// The pending signals of every partition, in processing order, with the
-/// running totals that queue metrics read.
+/// How to find a partition's pending signals that are not in memory: every
+/// signal record of the partition at or after the node's backlog frontier
+/// whose order (``PendingSignal/order``) is at least `minimumOrder` is one,
+/// except the first `finishedAhead` of them, which were finished by records
+/// the startup scan read after the newest checkpoint.
+struct BacklogCursor: Sendable, Equatable {
+    /// Pending signals of the partition left in the log.
+    var count = 0
+    /// Records with a lower order are finished, or already in memory.
+    var minimumOrder: UInt64 = 0
+    /// Records at the cursor (order ≥ `minimumOrder`) already finished: skipped when read.
+    var finishedAhead = 0
+}
+
+/// The pending signals of every partition, in processing order: at most
+/// `window` of them in memory (plus what a legacy rebuild loaded), the rest
+/// left in the log from `frontier` on, with the running totals that queue
+/// metrics and flow control read (docs/signals.md, "Pending work").
 struct PartitionQueues: Sendable {
     /// Keyed by partition key, hashed once when a signal is accepted.
     var partitions: [HashedString: PartitionQueue] = [:]
-    /// Pending signals in all partitions.
+    /// Pending signals in all partitions, in memory and in the log.
     var depth = 0
-    /// Sum of acceptedAt over queued signals (for the mean age).
+    /// Pending signals held in memory.
+    var inMemory = 0
+    /// Pending signals left in the log (the sum of the cursors' counts).
+    var backlog = 0
+    /// Every pending signal record at or after this sequence is not in memory
+    /// (records before it are in memory or finished).
+    var frontier: UInt64 = 0
+    /// Records below this are accounted for (in memory, counted in a
+    /// cursor, or not pending); a refill reads `frontier ..< backlogEnd`.
+    var backlogEnd: UInt64 = 0
+    /// How many pending signals acceptance keeps in memory before it leaves
+    /// the rest in the log.
+    var window = Int.max
+    /// Bumped when retention moves records, so a refill read before it is discarded.
+    var generation = 0
+    /// A refill is under way (one at a time).
+    var refilling = false
+    /// Retention is moving pending records: refills wait (see ``SignalNode/carryForward(from:)``).
+    var moving = false
+    /// Sum of acceptedAt over the signals in memory (for the mean age).
     var acceptedAtSum: Double = 0
 
-    /// Queues `item`; true when its partition had no worker (the caller
-    /// starts one: the partition is marked running).
-    /// `key` is the signal's partition key.
+    /// Queues a signal just accepted (its record is the newest in the log):
+    /// in memory while nothing is left in the log and the window has room,
+    /// else counted in its partition's cursor. True when its partition had
+    /// no worker and now has work in memory (the caller starts one: the
+    /// partition is marked running).
     mutating func enqueue(_ item: PendingSignal, key: HashedString) -> Bool {
         depth += 1
-        acceptedAtSum += Double(item.acceptedAt)
-        return Self.append(item, to: &partitions[key, default: PartitionQueue()])
+        var queue = partitions.removeValue(forKey: key) ?? PartitionQueue(cursor: BacklogCursor(minimumOrder: item.order))
+        defer { partitions[key] = queue }
+        backlogEnd = max(backlogEnd, item.sequence + 1)
+        guard backlog == 0, inMemory < window else {
+            if backlog == 0 { frontier = item.sequence }
+            backlog += 1
+            queue.cursor.count += 1
+            return false
+        }
+        frontier = max(frontier, item.sequence + 1)
+        return hold(item, in: &queue)
     }
 
-    private static func append(_ item: PendingSignal, to queue: inout PartitionQueue) -> Bool {
+    /// Adds `item` to the end of a queue's memory; true when the caller
+    /// must start the partition's worker.
+    mutating func hold(_ item: PendingSignal, in queue: inout PartitionQueue) -> Bool {
+        inMemory += 1
+        acceptedAtSum += Double(item.acceptedAt)
         queue.items.append(item)
+        queue.cursor.minimumOrder = max(queue.cursor.minimumOrder, item.order + 1)
         if queue.running { return false }
         queue.running = true
         return true
@@ -65,25 +125,42 @@ struct PartitionQueues: Sendable {
     mutating func removeFinished(_ count: Int, from key: HashedString) {
         guard count > 0, let removedSum = partitions[key]?.removeFirst(count) else { return }
         depth -= min(count, depth)
+        inMemory -= min(count, inMemory)
         acceptedAtSum -= removedSum
-        if depth == 0 { acceptedAtSum = 0 }
+        if inMemory == 0 { acceptedAtSum = 0 }
     }
 
-    /// Lowest sequence of any signal record still needed for pending work.
-    func lowWaterSequence(default next: UInt64) -> UInt64 {
-        var low = next
+    /// Whether a refill should run: work is left in the log and the memory
+    /// is at most half full.
+    var wantsRefill: Bool { backlog > 0 && !refilling && inMemory <= window / 2 }
+
+    /// Lowest sequence of any signal record still needed for pending work:
+    /// where a rebuild starts reading it.
+    func resumeSequence(default next: UInt64) -> UInt64 {
+        var low = backlog > 0 ? min(frontier, next) : next
         for queue in partitions.values {
             for item in queue.items where item.sequence < low { low = item.sequence }
         }
         return low
     }
 
-    /// Partition → pending signal ids in processing order.
-    var pendingIDs: [String: [String]] {
-        var pending: [String: [String]] = [:]
-        for (key, queue) in partitions where !queue.items.isEmpty {
-            pending[key.text] = queue.items.map(\.signal.id)
+    /// The checkpoint's account of pending work: per partition with any,
+    /// the order of its first unfinished signal, how many are pending and
+    /// how many records at its cursor are known finished.
+    func checkpointEntries() -> [MarkerRecord.PendingPartition] {
+        var entries: [MarkerRecord.PendingPartition] = []
+        for (key, queue) in partitions where queue.pending > 0 {
+            let head = queue.items.first?.order ?? queue.cursor.minimumOrder
+            entries.append(MarkerRecord.PendingPartition(partition: key.text, headOrder: head, count: UInt64(queue.pending),
+                                                          finishedAhead: UInt64(queue.items.isEmpty ? queue.cursor.finishedAhead : 0)))
         }
-        return pending
+        return entries.sorted { $0.partition < $1.partition }
+    }
+
+    /// Pending signals per partition key.
+    var countsByPartition: [String: Int] {
+        var counts: [String: Int] = [:]
+        for (key, queue) in partitions where queue.pending > 0 { counts[key.text] = queue.pending }
+        return counts
     }
 }

@@ -444,23 +444,61 @@ extension SignalNode {
 
     /// Re-appends pending and dead-lettered signals whose records lie in
     /// `range`, then a checkpoint; true when done.
+    ///
+    /// Pending work is carried as a whole: when any pending signal's record
+    /// lies in `range`, every pending signal (those in memory, then the
+    /// backlog read from the log) is appended again in processing order, so
+    /// each partition's pending records stay in the log in its order and the
+    /// backlog can still be read forward from one position. Retention that
+    /// reaches pending work thus copies all of it once.
     func carryForward(from range: ClosedRange<UInt64>) throws -> Bool {
-        try state.withLock { (state) throws -> Bool in
+        let done = try state.withLock { (state) throws -> Bool in
             guard state.phase != .closed else { return false }
-            var records: [OutRecord] = []
-            var next = log.nextSequence
-            var moved: [(partition: HashedString, index: Int, sequence: UInt64)] = []
-            // Queue heads leave only when outcomes are written, under the
-            // state lock held here, so these indices stay valid until the update.
-            let queues = work.withLock { $0.queues }
-            for (key, queue) in queues.partitions {
-                for (index, item) in queue.items.enumerated() where range.contains(item.sequence) {
-                    records.append(.signal(item.signal, carriedFrom: item.order))
-                    moved.append((key, index, next))
-                    next += 1
+            // Acceptance and outcome writes wait for the state lock held
+            // here, so the queues change only by refills, which wait too.
+            let queues = work.withLock { work -> PartitionQueues in
+                work.queues.moving = true
+                return work.queues
+            }
+            defer {
+                work.withLock { work in
+                    work.queues.moving = false
+                    work.queues.generation += 1
                 }
             }
+            var records: [OutRecord] = []
+            func flush() throws {
+                guard !records.isEmpty else { return }
+                let expected = log.nextSequence
+                let result = try append(records, writer: &state.writer)
+                precondition(result.firstSequence == expected, "appends outside the node lock")
+                records.removeAll(keepingCapacity: true)
+            }
+            var moved: [(partition: HashedString, index: Int, sequence: UInt64)] = []
+            var frontier: UInt64?
+            if queues.depth > 0, queues.resumeSequence(default: log.nextSequence) <= range.upperBound {
+                var next = log.nextSequence
+                for (key, queue) in queues.partitions.sorted(by: { $0.key.text < $1.key.text }) {
+                    for (index, item) in queue.items.enumerated() {
+                        records.append(.signal(item.signal, carriedFrom: item.order))
+                        moved.append((key, index, next))
+                        next += 1
+                        if records.count >= Self.outcomeBatchRecords { try flush() }
+                    }
+                }
+                try flush()
+                frontier = log.nextSequence
+                var backlog = PendingBacklog(queues)
+                var statistics = ReadStatistics()
+                try backlog.read(in: log, statistics: &statistics) { item, _ in
+                    records.append(.signal(item.signal, carriedFrom: item.order))
+                    if records.count >= Self.outcomeBatchRecords { try flush() }
+                    return true
+                }
+                try flush()
+            }
             var movedDead: [(String, UInt64)] = []
+            var next = log.nextSequence
             for entry in state.deadLetters.values.sorted(by: { $0.sequence < $1.sequence }) where range.contains(entry.sequence) {
                 let copy = next
                 records.append(.signal(entry.signal, carriedFrom: entry.sequence))
@@ -471,16 +509,22 @@ extension SignalNode {
                 movedDead.append((entry.signal.id, copy))
                 next += 2
             }
-            if !records.isEmpty {
-                let result = try append(records, writer: &state.writer)
-                precondition(result.firstSequence == log.nextSequence - UInt64(records.count), "appends outside the node lock")
-                work.withLock { work in
-                    for entry in moved { work.queues.partitions[entry.partition]!.items[entry.index].sequence = entry.sequence }
+            try flush()
+            work.withLock { work in
+                for entry in moved { work.queues.partitions[entry.partition]!.items[entry.index].sequence = entry.sequence }
+                if let frontier {
+                    // The backlog now starts at its copies; the records it
+                    // skipped as finished were not copied.
+                    work.queues.frontier = frontier
+                    work.queues.backlogEnd = log.nextSequence
+                    for key in Array(work.queues.partitions.keys) { work.queues.partitions[key]!.cursor.finishedAhead = 0 }
                 }
-                for (id, sequence) in movedDead { state.deadLetters[id]!.sequence = sequence }
             }
+            for (id, sequence) in movedDead { state.deadLetters[id]!.sequence = sequence }
             guard writeCheckpoint(&state, type: .checkpoint) else { return false }
             return true
         }
+        scheduleRefill()
+        return done
     }
 }

@@ -1,3 +1,5 @@
+import SegmentLog
+
 /// The state a node rebuilds from its log at open: pending signals per
 /// partition, the dedupe set, the dead letter queue and metric totals.
 struct Projections: Sendable {
@@ -5,9 +7,26 @@ struct Projections: Sendable {
     var dedupe = DedupeSet()
     var deadLetters: [String: DeadLetter] = [:]
     var totals = SignalTotals()
+    /// The dedupe window's keys alone, when a rebuild collects only those
+    /// (``RebuildMode/dedupeKeysOnly``; `dedupe` then stays empty).
+    var dedupeKeys: Set<String> = []
 
-    func snapshot(now: Int64, ttl: Int64) -> ProjectionSnapshot {
-        ProjectionSnapshot(pending: queues.pendingIDs, dedupe: dedupe.unexpired(now: now, ttl: ttl), deadLetters: deadLetters, totals: totals)
+    /// The projections in comparable form; the pending signals left in the
+    /// log are read back from `log` (nil: only those in memory are listed).
+    func snapshot(now: Int64, ttl: Int64, log: SegmentLog?) -> ProjectionSnapshot {
+        var pending: [String: [String]] = [:]
+        for (key, queue) in queues.partitions where !queue.items.isEmpty {
+            pending[key.text] = queue.items.map(\.signal.id)
+        }
+        if let log {
+            var backlog = PendingBacklog(queues)
+            var statistics = ReadStatistics()
+            try? backlog.read(in: log, lenient: true, statistics: &statistics) { item, key in
+                pending[key.text, default: []].append(item.signal.id)
+                return true
+            }
+        }
+        return ProjectionSnapshot(pending: pending, dedupe: dedupe.unexpired(now: now, ttl: ttl), deadLetters: deadLetters, totals: totals)
     }
 }
 

@@ -15,6 +15,11 @@ import SegmentLog
 /// let state = try SignalLogInspection(log: log)
 /// print(state.report.cleanShutdown, state.pending.count, state.deadLetters.count)
 /// ```
+///
+/// Pending work comes out as counts per partition (from the newest
+/// checkpoint and the records after it), not as signals: reading the
+/// pending signals themselves (``forEachPending(in:_:)``) streams them from
+/// the log.
 public struct SignalLogInspection: Sendable {
     /// What to rebuild.
     public enum Scope: Sendable {
@@ -27,8 +32,8 @@ public struct SignalLogInspection: Sendable {
 
     /// Marker, clean-shutdown flag and what the rebuild read.
     public var report: StartupReport
-    /// Accepted-but-unfinished signals, in processing order within each partition.
-    public var pending: [PendingSignal]
+    /// Accepted-but-unfinished signals: how many, per partition.
+    public var pending: PendingWork
     /// Unresolved dead letters by signal id.
     public var deadLetters: [String: DeadLetter]
     /// Every counter since the log began.
@@ -46,12 +51,12 @@ public struct SignalLogInspection: Sendable {
                 scope: Scope = .everything) throws {
         let ttl = micros(dedupeTTL)
         let (projections, report) = try Startup.rebuild(log: log, now: now, ttl: ttl,
-                                                        mode: RebuildMode(lenient: true, deadLettersOnly: scope == .deadLetters))
+                                                        mode: RebuildMode(lenient: true, deadLettersOnly: scope == .deadLetters, dedupeKeysOnly: true))
         self.report = report
-        pending = projections.queues.partitions.values.flatMap(\.items).sorted { $0.order < $1.order }
+        pending = PendingWork(queues: projections.queues)
         deadLetters = projections.deadLetters
         totals = projections.totals
-        dedupeKeys = Set(projections.dedupe.unexpired(now: now, ttl: ttl).keys)
+        dedupeKeys = projections.dedupeKeys
         self.dedupeTTL = dedupeTTL
         self.now = now
     }
@@ -63,9 +68,63 @@ public struct SignalLogInspection: Sendable {
     public var sortedDeadLetters: [DeadLetter] { deadLetters.values.sorted { ($0.time, $0.sequence) < ($1.time, $1.sequence) } }
 
     /// Pending signals per partition key.
-    public var pendingByPartition: [String: Int] {
-        var counts: [String: Int] = [:]
-        for item in pending { counts[item.signal.partitionKey, default: 0] += 1 }
+    public var pendingByPartition: [String: Int] { pending.byPartition }
+
+    /// Calls `body` with every pending signal, each partition's in
+    /// processing order, reading them from `log` (the log this inspection
+    /// was made from, still open) a batch at a time: memory stays bounded
+    /// however many are pending. Undecodable records are skipped.
+    public func forEachPending(in log: SegmentLog, _ body: (PendingSignal) throws -> Void) throws {
+        // A legacy rebuild (a marker without the pending table) holds them.
+        var held: [PendingSignal] = []
+        for queue in pending.queues.partitions.values { held.append(contentsOf: queue.items) }
+        for item in held.sorted(by: { $0.order < $1.order }) { try body(item) }
+        var backlog = PendingBacklog(pending.queues)
+        var statistics = ReadStatistics()
+        try backlog.read(in: log, lenient: true, statistics: &statistics) { item, _ in
+            try body(item)
+            return true
+        }
+    }
+
+    /// Every pending signal (see ``forEachPending(in:_:)``), in memory at once:
+    /// for small logs and tests.
+    public func pendingSignals(in log: SegmentLog) throws -> [PendingSignal] {
+        var all: [PendingSignal] = []
+        try forEachPending(in: log) { all.append($0) }
+        return all
+    }
+
+    /// Pending signals whose records each segment of `log` holds, by the
+    /// segment's base sequence (segments holding none are left out): what
+    /// retention would carry forward. Reads the pending signals once.
+    public func pendingCountsBySegment(in log: SegmentLog) throws -> [UInt64: Int] {
+        let bases = log.segments().map(\.baseSequence)
+        var counts: [UInt64: Int] = [:]
+        try forEachPending(in: log) { item in
+            // The last segment starting at or before the record.
+            var low = 0, high = bases.count
+            while low < high {
+                let middle = (low + high) / 2
+                if bases[middle] <= item.sequence { low = middle + 1 } else { high = middle }
+            }
+            guard low > 0 else { return }
+            counts[bases[low - 1], default: 0] += 1
+        }
         return counts
     }
+}
+
+/// How much work is pending in a log, per partition, without the signals
+/// (``SignalLogInspection/forEachPending(in:_:)`` reads those).
+public struct PendingWork: Sendable {
+    let queues: PartitionQueues
+
+    init(queues: PartitionQueues) { self.queues = queues }
+
+    /// Pending signals in all partitions.
+    public var count: Int { queues.depth }
+    public var isEmpty: Bool { queues.depth == 0 }
+    /// Pending signals per partition key (partitions with none are left out).
+    public var byPartition: [String: Int] { queues.countsByPartition }
 }

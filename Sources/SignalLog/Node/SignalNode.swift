@@ -105,7 +105,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         /// its (written) outcomes.
         mutating func forgetIfIdle(_ key: HashedString) {
             if let queue = queues.partitions[key] {
-                guard queue.items.isEmpty, !queue.running else { return }
+                guard queue.items.isEmpty, queue.cursor.count == 0, !queue.running else { return }
                 queues.partitions.removeValue(forKey: key)
             }
             outcomes.removeValue(forKey: key)
@@ -143,7 +143,8 @@ public final class SignalNode: Sendable, SignalTarget, Service {
             throw error
         }
         startup = rebuilt.1
-        let projections = rebuilt.0
+        var projections = rebuilt.0
+        projections.queues.window = options.memoryWindow
         state = LockedValue(NodeState(dedupe: projections.dedupe, deadLetters: projections.deadLetters, totals: projections.totals))
         work = LockedValue(WorkState(queues: projections.queues))
     }
@@ -168,6 +169,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
             return keys.sorted { $0.text < $1.text }
         }
         node.startWorkers(keys)
+        node.scheduleRefill()
         node.updateGauges()
         return node
     }
@@ -179,7 +181,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
 
     // MARK: Flow control
 
-    /// Accepted-but-unfinished signals.
+    /// Accepted-but-unfinished signals, in memory and left in the log.
     public var queueDepth: Int { work.withLock { $0.queues.depth } }
     public var queueCapacity: Int { options.queueCapacity }
 
@@ -236,13 +238,16 @@ public final class SignalNode: Sendable, SignalTarget, Service {
             let queues = work.withLock { $0.queues }
             var byPartition: [String: Int] = [:]
             var oldest = Int64.max
-            for (key, queue) in queues.partitions where !queue.items.isEmpty {
-                byPartition[key.text] = queue.items.count
-                oldest = min(oldest, queue.items.first!.acceptedAt)
+            for (key, queue) in queues.partitions where queue.pending > 0 {
+                byPartition[key.text] = queue.pending
+                if let head = queue.items.first { oldest = min(oldest, head.acceptedAt) }
             }
             let depth = queues.depth
-            let maxAge = depth == 0 ? 0 : Double(max(0, now - oldest)) / 1e6
-            let meanAge = depth == 0 ? 0 : max(0, Double(now) - queues.acceptedAtSum / Double(depth)) / 1e6
+            // Ages cover the signals held in memory: the heads of the
+            // partitions, the oldest work (the rest is read back later).
+            let held = queues.inMemory
+            let maxAge = held == 0 || oldest == .max ? 0 : Double(max(0, now - oldest)) / 1e6
+            let meanAge = held == 0 ? 0 : max(0, Double(now) - queues.acceptedAtSum / Double(held)) / 1e6
             let totals = state.totals
             let finished = totals.processed + totals.failedAttempts
             return QueueMetrics(
@@ -277,7 +282,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     func projectionSnapshot() -> ProjectionSnapshot {
         state.withLock { state in
             let projections = Projections(queues: work.withLock { $0.queues }, dedupe: state.dedupe, deadLetters: state.deadLetters, totals: state.totals)
-            return projections.snapshot(now: clock.nowMicroseconds(), ttl: ttl)
+            return projections.snapshot(now: clock.nowMicroseconds(), ttl: ttl, log: log)
         }
     }
 
@@ -332,9 +337,9 @@ public final class SignalNode: Sendable, SignalTarget, Service {
             MarkerRecord.DeadLetterRef(signalID: entry.signal.id, signalSequence: entry.sequence, reason: entry.reason, time: entry.time,
                                        retryCount: entry.signal.retryCount, nodeID: entry.nodeID, error: entry.error)
         }
-        return MarkerRecord(type: type, time: clock.nowMicroseconds(), nodeID: nodeID,
-                            lowWaterSequence: work.withLock { $0.queues.lowWaterSequence(default: next) },
-                            totals: state.totals, deadLetters: refs)
+        let (resume, pending) = work.withLock { ($0.queues.resumeSequence(default: next), $0.queues.checkpointEntries()) }
+        return MarkerRecord(type: type, time: clock.nowMicroseconds(), nodeID: nodeID, lowWaterSequence: resume,
+                            totals: state.totals, deadLetters: refs, pending: pending)
     }
 
     func maybeCheckpoint(_ state: inout NodeState) {

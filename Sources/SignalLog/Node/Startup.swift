@@ -35,11 +35,24 @@ struct RebuildMode: Sendable {
     /// Read only the dead-letter moves and resolutions after the newest
     /// marker (enough for the dead letter queue; the rest stays partial).
     var deadLettersOnly = false
+    /// Collect only the idempotency keys of the dedupe window
+    /// (``Projections/dedupeKeys``), decoding signal records up to the key:
+    /// for inspection, which reports the window but never deduplicates.
+    var dedupeKeysOnly = false
 }
 
 /// Rebuilds a node's projections from its log: the newest marker (found
 /// through the segment summaries, searching back from the tail), then the
-/// records after `min(low-water mark, now − TTL, marker)`.
+/// records after it, and the signal records within the dedupe TTL before it.
+///
+/// Pending work comes out as positions and counts (``BacklogCursor``), not
+/// signals: the marker's table says where each partition's pending work
+/// begins and how much there is, and the records after the marker add what
+/// was accepted and take off what was finished. Finishing is in partition
+/// order, so the finished signals are always the first ones of their
+/// partition: counting them is enough. Only a marker without the table
+/// (written before markers carried it) makes the rebuild read every signal
+/// record from the marker's low-water mark and hold the pending ones.
 enum Startup {
     static func rebuild(log: SegmentLog, now: Int64, ttl: Int64, mode: RebuildMode = RebuildMode()) throws -> (Projections, StartupReport) {
         var report = StartupReport()
@@ -58,14 +71,21 @@ enum Startup {
         let ttlStart = try ttlReader.next()?.sequence ?? end
         add(ttlReader.statistics, to: &statistics)
 
-        var start = log.firstSequence
-        var lowWater = log.firstSequence
-        var markerSequence: UInt64? = nil
+        let first = log.firstSequence
+        let afterMarker = max(first, marker.map { $0.sequence + 1 } ?? first)
+        // A marker without the pending table: hold every pending signal, found by id.
+        let legacy = marker.map { $0.record.pending == nil } ?? false
+        var lowWater = first
+        var cursors: [HashedString: BacklogCursor] = [:]
+        var frontier = afterMarker
         if let marker {
-            markerSequence = marker.sequence
             lowWater = marker.record.lowWaterSequence
-            start = max(log.firstSequence, min(lowWater, ttlStart, marker.sequence + 1))
             projections.totals = marker.record.totals
+            for entry in marker.record.pending ?? [] {
+                cursors[HashedString(entry.partition)] = BacklogCursor(count: Int(clamping: entry.count), minimumOrder: entry.headOrder,
+                                                                       finishedAhead: Int(clamping: entry.finishedAhead))
+            }
+            if !(marker.record.pending ?? []).isEmpty { frontier = max(first, min(frontier, lowWater)) }
             for ref in marker.record.deadLetters {
                 guard var signal = try readSignal(at: ref.signalSequence, in: log, statistics: &statistics, lenient: mode.lenient)
                     ?? placeholder(ref.signalID, lenient: mode.lenient) else {
@@ -76,18 +96,63 @@ enum Startup {
                                                                    nodeID: ref.nodeID, sequence: ref.signalSequence)
             }
         }
+        let start = max(first, min(legacy ? lowWater : afterMarker, ttlStart, afterMarker))
         report.scannedFrom = start
 
-        // Signals accepted and not yet finished, by id (a pending signal is
-        // one reference to its signal: the table and the sort move small values).
+        // Legacy rebuilds only: signals accepted and not yet finished, by id
+        // (a pending signal is one reference to its signal: the table and
+        // the sort move small values).
         var candidates: [HashedString: PendingSignal] = [:]
-        func after(_ sequence: UInt64) -> Bool { markerSequence.map { sequence > $0 } ?? true }
+        func after(_ sequence: UInt64) -> Bool { sequence >= afterMarker }
+        func remember(_ signal: Signal, at timestamp: Int64) {
+            guard timestamp > cutoff else { return }
+            if mode.dedupeKeysOnly {
+                projections.dedupeKeys.insert(signal.idempotencyKey)
+                return
+            }
+            projections.dedupe.remember(HashedString(signal.idempotencyKey),
+                                        entry: DedupeEntry(signalID: signal.id, fingerprint: DedupeEntry.fingerprint(of: signal), acceptedAt: timestamp),
+                                        ttl: ttl)
+        }
+        /// A record after the marker finished the first pending signal of `partition`.
+        func finish(_ partition: String, id: String) {
+            if legacy {
+                candidates.removeValue(forKey: HashedString(id))
+                return
+            }
+            let key = HashedString(partition)
+            guard var cursor = cursors[key], cursor.count > 0 else { return }
+            cursor.count -= 1
+            cursor.finishedAhead += 1
+            cursors[key] = cursor
+        }
 
-        var query = LogQuery(fromSequence: start)
+        if !legacy, !mode.deadLettersOnly, start < afterMarker {
+            // Before the marker only the dedupe window is needed.
+            let reader = log.read(LogQuery(fromSequence: start, throughSequence: afterMarker - 1, kinds: [SignalRecordKind.signal.rawValue]))
+            while let record = try reader.next() {
+                report.recordsScanned += 1
+                do {
+                    if mode.dedupeKeysOnly {
+                        let header = try SignalRecord.decodeKey(record.payload)
+                        if header.carriedFrom == nil, record.timestamp > cutoff { projections.dedupeKeys.insert(header.idempotencyKey) }
+                        continue
+                    }
+                    let decoded = try SignalRecord.decode(record.payload)
+                    if decoded.carriedFrom == nil { remember(decoded.signal, at: record.timestamp) }
+                } catch {
+                    guard mode.lenient else { throw SignalNodeError.badRecord(sequence: record.sequence, reason: error.description) }
+                    report.undecodableRecords += 1
+                }
+            }
+            add(reader.statistics, to: &statistics)
+        }
+
+        var query = LogQuery(fromSequence: legacy ? start : afterMarker)
         if mode.deadLettersOnly {
             // Moves and resolutions after the marker are all the queue needs;
             // the signals of new moves are read one by one through the index.
-            query = LogQuery(fromSequence: markerSequence.map { $0 + 1 } ?? log.firstSequence,
+            query = LogQuery(fromSequence: afterMarker,
                              kinds: [SignalRecordKind.deadLetterMove.rawValue, SignalRecordKind.deadLetterResolve.rawValue])
         }
         let reader = log.read(query)
@@ -96,32 +161,45 @@ enum Startup {
             guard let kind = SignalRecordKind(rawValue: record.kind) else { continue }
             do {
                 switch kind {
+                case .signal where mode.dedupeKeysOnly && !legacy:
+                    let header = try SignalRecord.decodeKey(record.payload)
+                    guard header.carriedFrom == nil else { continue }
+                    if record.timestamp > cutoff { projections.dedupeKeys.insert(header.idempotencyKey) }
+                    if after(record.sequence) {
+                        projections.totals.received += 1
+                        cursors[HashedString(record.partition), default: BacklogCursor(minimumOrder: afterMarker)].count += 1
+                    }
                 case .signal:
                     let decoded = try SignalRecord.decode(record.payload)
                     let signal = decoded.signal
                     if decoded.carriedFrom == nil {
-                        if record.timestamp > cutoff {
-                            projections.dedupe.remember(HashedString(signal.idempotencyKey),
-                                                 entry: DedupeEntry(signalID: signal.id, fingerprint: DedupeEntry.fingerprint(of: signal), acceptedAt: record.timestamp),
-                                                 ttl: ttl)
+                        remember(signal, at: record.timestamp)
+                        if after(record.sequence) {
+                            projections.totals.received += 1
+                            if !legacy {
+                                let key = HashedString(record.partition)
+                                cursors[key, default: BacklogCursor(minimumOrder: afterMarker)].count += 1
+                            }
                         }
-                        if after(record.sequence) { projections.totals.received += 1 }
                     }
-                    if record.sequence >= lowWater {
+                    if legacy, record.sequence >= lowWater {
                         let id = HashedString(signal.id)
                         if candidates[id] != nil {
                             candidates[id]!.sequence = record.sequence
                         } else {
                             candidates[id] = PendingSignal(signal: signal, sequence: record.sequence,
-                                                                  order: decoded.carriedFrom ?? record.sequence, acceptedAt: record.timestamp)
+                                                           order: decoded.carriedFrom ?? record.sequence, acceptedAt: record.timestamp)
                         }
                     }
                 case .attempt:
                     let attempt = try AttemptRecord.decode(record.payload).attempt
-                    if case .processed = attempt.outcome { candidates.removeValue(forKey: HashedString(attempt.signalID)) }
+                    if legacy, case .processed = attempt.outcome { candidates.removeValue(forKey: HashedString(attempt.signalID)) }
                     guard after(record.sequence) else { continue }
                     switch attempt.outcome {
-                    case .processed: projections.totals.processed += 1
+                    case .processed:
+                        projections.totals.processed += 1
+                        // A reprocessed dead letter was not pending.
+                        if projections.deadLetters[attempt.signalID] == nil { finish(record.partition, id: attempt.signalID) }
                     case .failed: projections.totals.failedAttempts += 1
                     case .duplicate: projections.totals.duplicates += 1
                     case .conflict: projections.totals.conflicts += 1
@@ -131,6 +209,9 @@ enum Startup {
                     let move = try DeadLetterMoveRecord.decode(record.payload)
                     let candidate = candidates.removeValue(forKey: HashedString(move.signalID))
                     guard after(record.sequence) else { continue }
+                    // The first move of a signal finishes it; later ones (a
+                    // failed reprocess, a carried dead letter) do not.
+                    if projections.deadLetters[move.signalID] == nil, !legacy { finish(record.partition, id: move.signalID) }
                     var signal: Signal
                     if let candidate {
                         signal = candidate.signal
@@ -162,12 +243,30 @@ enum Startup {
         }
         add(reader.statistics, to: &statistics)
 
-        for candidate in candidates.values.sorted(by: { $0.order < $1.order }) {
-            _ = projections.queues.enqueue(candidate, key: HashedString(candidate.signal.partitionKey))
+        var queues = PartitionQueues()
+        queues.frontier = frontier
+        queues.backlogEnd = end
+        if legacy {
+            queues.frontier = end
+            for candidate in candidates.values.sorted(by: { $0.order < $1.order }) {
+                let key = HashedString(candidate.signal.partitionKey)
+                var queue = queues.partitions[key] ?? PartitionQueue()
+                _ = queues.hold(candidate, in: &queue)
+                queue.running = false
+                queues.partitions[key] = queue
+                queues.depth += 1
+            }
+        } else if !mode.deadLettersOnly {
+            for (key, cursor) in cursors where cursor.count > 0 {
+                queues.partitions[key] = PartitionQueue(cursor: cursor)
+                queues.depth += cursor.count
+                queues.backlog += cursor.count
+            }
         }
-        report.pendingSignals = projections.queues.depth
+        projections.queues = queues
+        report.pendingSignals = queues.depth
         report.deadLetters = projections.deadLetters.count
-        report.dedupeKeys = projections.dedupe.count
+        report.dedupeKeys = mode.dedupeKeysOnly ? projections.dedupeKeys.count : projections.dedupe.count
         report.batchesDecoded = statistics.batchesDecoded
         report.bytesRead = statistics.bytesRead
         return (projections, report)

@@ -131,6 +131,29 @@ public struct SignalRecord: Sendable, Equatable {
             retryCount: Int(retryCount), createdAt: createdAt, traceparent: traceparent, extraFields: extra)
         return SignalRecord(signal: signal, carriedFrom: carried)
     }
+
+    /// The idempotency key and `carried_from` of an encoded signal record,
+    /// read without the content (both come before it): what counting the
+    /// dedupe window and pending work needs.
+    public static func decodeKey(_ payload: [UInt8]) throws(SignalRecordError) -> (idempotencyKey: String, carriedFrom: UInt64?) {
+        var reader = ByteReader(payload)
+        let version = try reader.u8("version")
+        guard version == Self.version else { throw .unsupportedVersion(kind: SignalRecordKind.signal.rawValue, version: version) }
+        let flags = try reader.u8("flags")
+        _ = try reader.f64("urgency")
+        _ = try reader.i64("created_at")
+        _ = try reader.varint("retry_count")
+        _ = try reader.string("id")
+        _ = try reader.string("signal_type")
+        _ = try reader.string("source_id")
+        let key = try reader.string("idempotency_key")
+        guard flags & 8 != 0 else { return (key, nil) }
+        _ = try reader.string("partition_key")
+        _ = try reader.string("correlation_id")
+        _ = try reader.string("schema_version")
+        if flags & 2 != 0 { _ = try reader.string("traceparent") }
+        return (key, try reader.varint("carried_from"))
+    }
 }
 
 /// An attempt record (kind 2): one processing attempt and how it ended.
@@ -349,24 +372,53 @@ public struct MarkerRecord: Sendable, Equatable {
         }
     }
 
+    /// One partition's pending work as a checkpoint records it: a position
+    /// and counts, never the signals (they are read back from the log).
+    public struct PendingPartition: Sendable, Equatable {
+        public var partition: String
+        /// The order (original acceptance sequence) of the partition's first
+        /// unfinished signal: its signal records of lower order are finished.
+        public var headOrder: UInt64
+        /// Pending signals of the partition.
+        public var count: UInt64
+        /// Signal records at the head (order ≥ `headOrder`) that are finished
+        /// although no record after this marker says so (their outcomes were
+        /// before an earlier marker): skipped when read back.
+        public var finishedAhead: UInt64
+
+        public init(partition: String, headOrder: UInt64, count: UInt64, finishedAhead: UInt64 = 0) {
+            self.partition = partition
+            self.headOrder = headOrder
+            self.count = count
+            self.finishedAhead = finishedAhead
+        }
+    }
+
     public var type: MarkerType
     /// Microseconds since the epoch.
     public var time: Int64
     public var nodeID: String
     /// Every signal record below this sequence was finished (processed or
-    /// dead-lettered) when the marker was written.
+    /// dead-lettered) when the marker was written; pending work is read back
+    /// from here.
     public var lowWaterSequence: UInt64
     /// Metric totals, in ``SignalTotals`` field order.
     public var totals: SignalTotals
     public var deadLetters: [DeadLetterRef]
+    /// Pending work per partition (those with none are left out); nil in a
+    /// marker written before markers carried it, which a rebuild then
+    /// reconstructs by reading every signal record from the low-water mark.
+    public var pending: [PendingPartition]?
 
-    public init(type: MarkerType, time: Int64, nodeID: String, lowWaterSequence: UInt64, totals: SignalTotals, deadLetters: [DeadLetterRef]) {
+    public init(type: MarkerType, time: Int64, nodeID: String, lowWaterSequence: UInt64, totals: SignalTotals, deadLetters: [DeadLetterRef],
+                pending: [PendingPartition]? = nil) {
         self.type = type
         self.time = time
         self.nodeID = nodeID
         self.lowWaterSequence = lowWaterSequence
         self.totals = totals
         self.deadLetters = deadLetters
+        self.pending = pending
     }
 
     public func encode() -> [UInt8] {
@@ -388,6 +440,17 @@ public struct MarkerRecord: Sendable, Equatable {
             writer.varint(entry.retryCount)
             writer.string(entry.nodeID)
             writer.string(entry.error)
+        }
+        // Appended after the fields of the first revision, so decoders
+        // that predate it read the rest of the marker unchanged.
+        if let pending {
+            writer.varint(pending.count)
+            for entry in pending {
+                writer.string(entry.partition)
+                writer.varint(entry.headOrder)
+                writer.varint(entry.count)
+                writer.varint(entry.finishedAhead)
+            }
         }
         return writer.bytes
     }
@@ -418,7 +481,22 @@ public struct MarkerRecord: Sendable, Equatable {
             let error = try reader.string("dead_letter.error")
             entries.append(DeadLetterRef(signalID: id, signalSequence: sequence, reason: reason, time: time, retryCount: Int(min(retry, UInt64(Int32.max))), nodeID: node, error: error))
         }
-        return MarkerRecord(type: type, time: time, nodeID: nodeID, lowWaterSequence: lowWater, totals: SignalTotals(fields: counters), deadLetters: entries)
+        var pending: [PendingPartition]?
+        if reader.remaining > 0 {
+            let count = try reader.count("pending_partition_count", minimumElementBytes: 4)
+            var table: [PendingPartition] = []
+            table.reserveCapacity(count)
+            for _ in 0..<count {
+                let partition = try reader.string("pending.partition")
+                let head = try reader.varint("pending.head_order")
+                let pendingCount = try reader.varint("pending.count")
+                let finished = try reader.varint("pending.finished_ahead")
+                table.append(PendingPartition(partition: partition, headOrder: head, count: pendingCount, finishedAhead: finished))
+            }
+            pending = table
+        }
+        return MarkerRecord(type: type, time: time, nodeID: nodeID, lowWaterSequence: lowWater, totals: SignalTotals(fields: counters),
+                            deadLetters: entries, pending: pending)
     }
 }
 

@@ -89,8 +89,10 @@ struct Vacuum: AsyncParsableCommand {
         let segments = log.segments()
         // Without knowing the unresolved work, nothing may be removed.
         let inspection: SignalLogInspection
+        let pendingBySegment: [UInt64: Int]
         do {
             inspection = try SignalLogInspection(log: log, now: now, dedupeTTL: .seconds(dedupeTTL))
+            pendingBySegment = try inspection.pendingCountsBySegment(in: log)
         } catch {
             try? log.close()
             throw CLIError("cannot read the unresolved work in \(directory): \(error); nothing was removed (run `signallog verify \(directory)`)", exitCode: ExitStatus.failure)
@@ -108,7 +110,7 @@ struct Vacuum: AsyncParsableCommand {
             let oversized = policy.maxTotalBytes.map { total > $0 } ?? false
             guard expired || oversized else { break }
             let range = segment.baseSequence...(segment.lastSequence ?? segment.baseSequence)
-            let pending = inspection.pending.filter { range.contains($0.sequence) }.count
+            let pending = pendingBySegment[segment.baseSequence] ?? 0
             let dead = inspection.deadLetters.values.filter { range.contains($0.sequence) }.count
             let keep = hasSignals && (segment.timeRange.map { $0.upperBound >= ttlCutoff } ?? false)
             candidates.append(Candidate(segment: segment, pending: pending, deadLetters: dead, keptForTTL: keep))

@@ -4,8 +4,12 @@ import SignalLog
 /// The node `ingest` and `vacuum` open: accept-only
 /// (``SignalNodeOptions/processing`` off), so signals it accepts or carries
 /// forward, and work already pending in the log, stay pending for the
-/// service that owns the log and its handlers.
+/// service that owns the log and its handlers. Its capacity is unbounded:
+/// pending work beyond the node's window stays in the log, not in memory.
 enum AcceptOnlyNode {
+    /// Records between the periodic checkpoints of an ingest.
+    static let checkpointInterval = 100_000
+
     /// - Parameter writerLock: the log's writer lock when the caller took it
     ///   before reading the log (vacuum); nil to let the open take it.
     static func open(directory: String, dedupeTTL: Duration, writerLock: WriterLock? = nil) throws(CLIError) -> SignalNode {
@@ -14,7 +18,10 @@ enum AcceptOnlyNode {
         options.processing = false
         options.queueCapacity = Int.max / 2
         options.dedupeTTL = dedupeTTL
-        options.checkpointInterval = Int.max / 2
+        // Checkpoints record pending work as positions and counts, so one
+        // every so often keeps `info` and the next open reading only the
+        // tail; gracefulShutdown writes the last one (docs/signals.md).
+        options.checkpointInterval = Self.checkpointInterval
         options.logger.logLevel = .critical
         do {
             return try SignalNode.open(nodeID: "signallog-cli", directory: directory, options: options)
