@@ -7,6 +7,25 @@ import Foundation
 // (or JSON). Exits 1 when a workload does not run correctly, 2 on a bad
 // command line; timing never makes it fail.
 
+// Two helper modes of tools/bench/ingest-path.sh (the user's path):
+// `--generate-ndjson N FILE` writes its input, `--sqlite-import FILE DB`
+// is its SQLite column.
+let helperArguments = Array(CommandLine.arguments.dropFirst())
+if let mode = helperArguments.first, mode == "--generate-ndjson" || mode == "--sqlite-import" {
+    do {
+        if mode == "--generate-ndjson" {
+            try NDJSONGenerator.run(Array(helperArguments.dropFirst()))
+        } else {
+            try NDJSONSQLiteImport.run(Array(helperArguments.dropFirst()))
+        }
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("signallog-bench: \(error)\n".utf8))
+        if case .usage? = error as? BenchFailure { exit(2) }
+        exit(1)
+    }
+}
+
 let options: BenchOptions
 do {
     guard let parsed = try BenchOptions.parse(Array(CommandLine.arguments.dropFirst())) else {
