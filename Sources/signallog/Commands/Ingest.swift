@@ -361,23 +361,10 @@ struct Ingest: AsyncParsableCommand {
         }
     }
 
-    /// A signal from one JSON line: a signal object, a CloudEvent, or a `cat` record object.
+    /// A signal from one JSON line: a signal object, a CloudEvent, or a `cat`
+    /// record object (``SignalLineDecoder``).
     static func decode(_ bytes: UnsafeRawBufferPointer) throws(SignalJSONError) -> Signal {
-        var deepest = 0
-        let value = try JSONValue.parse(bytes, deepest: &deepest)
-        guard case .object(let object) = value else { throw .notAnObject(found: value.typeName) }
-        if case .string("signal")? = object["kind"], let inner = object["signal"], case .object = inner, object["sequence"] != nil,
-           object["specversion"] == nil {
-            return try SignalJSON.decode(inner)
-        }
-        // `cat -o ndjson` prints a signal one level down, inside a record
-        // object: a signal or CloudEvent line may use all levels but that one.
-        if deepest >= JSONValue.maxNesting - 1 {
-            let (field, member) = object.max { $0.value.nesting < $1.value.nesting }!
-            throw .invalidValue(field: field, reason: "nests \(member.nesting) levels deep, the line \(member.nesting + 1); a signal line may nest at most \(JSONValue.maxNesting - 1) levels, one fewer than JSON is read to, as `cat -o ndjson` prints it inside a record object")
-        }
-        if object["specversion"] != nil { return try CloudEvent.decode(value).signal() }
-        return try SignalJSON.decode(value)
+        try SignalLineDecoder.decode(bytes)
     }
 
     /// The target must be a log, an empty directory, or not exist yet.
