@@ -223,17 +223,27 @@ struct Ingest: AsyncParsableCommand {
         do {
             // Parsing the next chunk of lines (on another core) overlaps with
             // accepting the previous one.
-            var inFlight: Task<ParsedChunk, Never>? = nil
+            // The parse task hands its chunk back, and the next read refills
+            // it: the chunk's memory is allocated (and faulted in) once.
+            var inFlight: Task<(ParsedChunk, RawChunk), Never>? = nil
+            var spare = RawChunk()
             while stopped == nil {
-                let chunk = try RawChunk.read(from: reader, lines: batchSize)
+                var chunk = spare
+                spare = RawChunk()
+                try chunk.refill(from: reader, lines: batchSize)
                 counts.lines += chunk.count
-                let parsing: Task<ParsedChunk, Never>? = chunk.count > 0 ? Task.detached { ParsedChunk(chunk, limits: limits) } : nil
-                if let inFlight { try take(await inFlight.value) }
+                let parsing: Task<(ParsedChunk, RawChunk), Never>? = chunk.count > 0
+                    ? Task.detached { [chunk] in (ParsedChunk(chunk, limits: limits), chunk) } : nil
+                if let inFlight {
+                    let (parsed, used) = await inFlight.value
+                    spare = used
+                    try take(parsed)
+                }
                 inFlight = parsing
                 progress.update(done: reader.bytesRead, items: counts.accepted + batch.count)
                 if parsing == nil { break }
             }
-            if stopped == nil, let inFlight { try take(await inFlight.value) }
+            if stopped == nil, let inFlight { try take(await inFlight.value.0) }
             // Signals before a --strict stop are accepted; the import ends there.
             try flush()
         } catch let error as LineReader.Failure {
@@ -247,6 +257,9 @@ struct Ingest: AsyncParsableCommand {
         }
         progress.finish()
         await node.gracefulShutdown(timeout: .zero)
+        // The node is closed; releasing its in-memory pending work (every
+        // signal accepted) would only cost time before the process exits.
+        ProcessLifetime.keepUntilExit(node)
         let elapsed = Monotonic.now() - started
 
         let out = OutputBuffer()
@@ -307,20 +320,24 @@ struct Ingest: AsyncParsableCommand {
         /// do not make a chunk of `lines` lines hold gigabytes.
         static let byteBudget = 4 << 20
 
-        static func read(from reader: LineReader, lines limit: Int) throws -> RawChunk {
-            var chunk = RawChunk()
-            chunk.ranges.reserveCapacity(limit)
-            chunk.lines.reserveCapacity(limit)
-            while chunk.count < limit, chunk.bytes.count < byteBudget, try reader.next({ line, number in
-                let start = chunk.bytes.count
+        /// Empties the chunk, keeping its memory, and reads up to `limit`
+        /// lines (fewer at the end of the input or past ``byteBudget``).
+        mutating func refill(from reader: LineReader, lines limit: Int) throws {
+            bytes.removeAll(keepingCapacity: true)
+            ranges.removeAll(keepingCapacity: true)
+            lines.removeAll(keepingCapacity: true)
+            tooLong.removeAll()
+            ranges.reserveCapacity(limit)
+            lines.reserveCapacity(limit)
+            while count < limit, bytes.count < Self.byteBudget, try reader.next({ line, number in
+                let start = bytes.count
                 switch line {
-                case .text(let text): chunk.bytes.append(contentsOf: text)
-                case .tooLong(let length): chunk.tooLong[chunk.count] = length
+                case .text(let text): bytes.append(contentsOf: text)
+                case .tooLong(let length): tooLong[count] = length
                 }
-                chunk.ranges.append(start..<chunk.bytes.count)
-                chunk.lines.append(number)
+                ranges.append(start..<bytes.count)
+                lines.append(number)
             }) {}
-            return chunk
         }
     }
 
