@@ -50,7 +50,8 @@ public enum SignalLineDecoder {
         // `cat -o ndjson` prints a signal one level down, inside a record
         // object: a signal or CloudEvent line may use all levels but that one.
         if deepest >= JSONValue.maxNesting - 1 {
-            let (field, member) = object.max { $0.value.nesting < $1.value.nesting }!
+            // The deepest member; of several as deep, the first by name.
+            let (field, member) = object.max { ($0.value.nesting, $1.key) < ($1.value.nesting, $0.key) }!
             throw .invalidValue(field: field, reason: "nests \(member.nesting) levels deep, the line \(member.nesting + 1); a signal line may nest at most \(JSONValue.maxNesting - 1) levels, one fewer than JSON is read to, as `cat -o ndjson` prints it inside a record object")
         }
         if object["specversion"] != nil { return try CloudEvent.decode(value).signal() }
