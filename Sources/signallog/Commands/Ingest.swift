@@ -223,27 +223,23 @@ struct Ingest: AsyncParsableCommand {
         do {
             // Parsing the next chunk of lines (on another core) overlaps with
             // accepting the previous one.
-            // The parse task hands its chunk back, and the next read refills
-            // it: the chunk's memory is allocated (and faulted in) once.
-            var inFlight: Task<(ParsedChunk, RawChunk), Never>? = nil
-            var spare = RawChunk()
+            // Reading and parsing the next chunk of lines (one task, on
+            // another core) overlaps with accepting the previous one here.
+            // One chunk is read ahead at most, and the reader is handed to
+            // the next task only once the last one has finished with it.
+            // The chunk's memory goes back and forth between the two, so it
+            // is allocated (and faulted in) once.
+            var ahead = ChunkStep.start(reader: reader, chunk: RawChunk(), lines: batchSize, limits: limits)
             while stopped == nil {
-                var chunk = spare
-                spare = RawChunk()
-                try chunk.refill(from: reader, lines: batchSize)
-                counts.lines += chunk.count
-                let parsing: Task<(ParsedChunk, RawChunk), Never>? = chunk.count > 0
-                    ? Task.detached { [chunk] in (ParsedChunk(chunk, limits: limits), chunk) } : nil
-                if let inFlight {
-                    let (parsed, used) = await inFlight.value
-                    spare = used
-                    try take(parsed)
-                }
-                inFlight = parsing
-                progress.update(done: reader.bytesRead, items: counts.accepted + batch.count)
-                if parsing == nil { break }
+                let step = try await ahead.value
+                counts.lines += step.raw.count
+                if step.raw.count == 0 { break }
+                ahead = ChunkStep.start(reader: reader, chunk: step.raw, lines: batchSize, limits: limits)
+                try take(step.parsed)
+                progress.update(done: step.bytesRead, items: counts.accepted + batch.count)
             }
-            if stopped == nil, let inFlight { try take(await inFlight.value.0) }
+            // After a --strict stop, the chunk read ahead counts as read.
+            if stopped != nil { counts.lines += try await ahead.value.raw.count }
             // Signals before a --strict stop are accepted; the import ends there.
             try flush()
         } catch let error as LineReader.Failure {
@@ -304,6 +300,24 @@ struct Ingest: AsyncParsableCommand {
         }
         out.flush()
         if stopped != nil { throw ExitCode(ExitStatus.failure) }
+    }
+
+    /// One chunk read and parsed off the accepting task.
+    struct ChunkStep: Sendable {
+        /// The chunk's lines as read (handed back to be refilled by the next step).
+        var raw: RawChunk
+        var parsed: ParsedChunk
+        /// Input bytes read by the end of this chunk (for progress).
+        var bytesRead: Int64
+
+        /// Refills `chunk` from `reader` and parses it, in a task of its own.
+        static func start(reader: LineReader, chunk: RawChunk, lines: Int, limits: IngestLimits) -> Task<ChunkStep, any Error> {
+            Task.detached {
+                var raw = chunk
+                try raw.refill(from: reader, lines: lines)
+                return ChunkStep(raw: raw, parsed: ParsedChunk(raw, limits: limits), bytesRead: reader.bytesRead)
+            }
+        }
     }
 
     /// Lines read from the input, copied so another task can parse them.
