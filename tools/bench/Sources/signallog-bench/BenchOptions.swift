@@ -62,6 +62,8 @@ struct BenchOptions: Sendable {
                                line, 1,000 partitions, every line distinct)
           --sqlite-import FILE DB   import an NDJSON file of signals into SQLite (parsed
                                with JSONSerialization, one transaction per 1,000 rows)
+          --decode-lines FILE [--repeats R]  time decoding every line of an import file,
+                               the JSONValue tree path against SignalLineDecoder
         """
 
     /// Parses `arguments` (without the program name).

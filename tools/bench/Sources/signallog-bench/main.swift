@@ -7,16 +7,16 @@ import Foundation
 // (or JSON). Exits 1 when a workload does not run correctly, 2 on a bad
 // command line; timing never makes it fail.
 
-// Two helper modes of tools/bench/ingest-path.sh (the user's path):
+// Helper modes for the user's path (tools/bench/ingest-path.sh):
 // `--generate-ndjson N FILE` writes its input, `--sqlite-import FILE DB`
-// is its SQLite column.
+// is its SQLite column, `--decode-lines FILE` times line decoding alone.
 let helperArguments = Array(CommandLine.arguments.dropFirst())
-if let mode = helperArguments.first, mode == "--generate-ndjson" || mode == "--sqlite-import" {
+if let mode = helperArguments.first, ["--generate-ndjson", "--sqlite-import", "--decode-lines"].contains(mode) {
     do {
-        if mode == "--generate-ndjson" {
-            try NDJSONGenerator.run(Array(helperArguments.dropFirst()))
-        } else {
-            try NDJSONSQLiteImport.run(Array(helperArguments.dropFirst()))
+        switch mode {
+        case "--generate-ndjson": try NDJSONGenerator.run(Array(helperArguments.dropFirst()))
+        case "--sqlite-import": try NDJSONSQLiteImport.run(Array(helperArguments.dropFirst()))
+        default: try LineDecodeBenchmark.run(Array(helperArguments.dropFirst()))
         }
         exit(0)
     } catch {
