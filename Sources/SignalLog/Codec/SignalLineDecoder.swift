@@ -62,8 +62,11 @@ public enum SignalLineDecoder {
 
     /// The members of one object, sorted by ``SignalLineField`` as they are read.
     private struct Members {
-        /// One slot per ``SignalLineField``, by raw value (scoped storage of the caller).
-        let slots: UnsafeMutableBufferPointer<ScannedValue?>
+        /// One slot per ``SignalLineField``, by raw value. (A plain array:
+        /// scoped temporary storage went through the generic value witnesses
+        /// to set up and tear down its slots, which cost more than its
+        /// allocation saved.)
+        var slots = [ScannedValue?](repeating: nil, count: SignalLineField.count)
         /// The fields present, to refuse a repeated name.
         var present: UInt64 = 0
         /// Members with names no form knows, in line order.
@@ -96,26 +99,20 @@ public enum SignalLineDecoder {
     /// Reads the object at the cursor and decodes it: at the top level as
     /// any of the three forms, inside a record object as a signal.
     private static func decodeObject(_ reader: inout JSONByteReader, depth: Int, topLevel: Bool) throws(JSONFastPathDeclined) -> Signal {
-        try withUnsafeTemporaryAllocation(of: ScannedValue?.self, capacity: SignalLineField.count) { slots in
-            slots.initialize(repeating: nil)
-            defer { _ = slots.deinitialize() }
-            return Result { () throws(JSONFastPathDeclined) in
-                var members = Members(slots: slots)
-                try scan(&reader, into: &members, depth: depth, topLevel: topLevel)
-                guard topLevel else { return try signalForm(members) }
-                if members[.specVersion] != nil {
-                    guard members.innerSignal == nil else { throw JSONFastPathDeclined() }
-                    return try cloudEvent(members)
-                }
-                if let inner = members.innerSignal {
-                    // A record object: its other members are read and checked, not kept.
-                    guard case .string("signal")? = members[.kind], members[.sequence] != nil else { throw JSONFastPathDeclined() }
-                    _ = try members.extraFields(excluding: ~0)
-                    return inner
-                }
-                return try signalForm(members)
-            }
-        }.get()
+        var members = Members()
+        try scan(&reader, into: &members, depth: depth, topLevel: topLevel)
+        guard topLevel else { return try signalForm(members) }
+        if members[.specVersion] != nil {
+            guard members.innerSignal == nil else { throw JSONFastPathDeclined() }
+            return try cloudEvent(members)
+        }
+        if let inner = members.innerSignal {
+            // A record object: its other members are read and checked, not kept.
+            guard case .string("signal")? = members[.kind], members[.sequence] != nil else { throw JSONFastPathDeclined() }
+            _ = try members.extraFields(excluding: ~0)
+            return inner
+        }
+        return try signalForm(members)
     }
 
     /// Reads an object's members into `members`: known names into their
