@@ -21,7 +21,7 @@ if let mode = helperArguments.first, ["--generate-ndjson", "--sqlite-import", "-
         exit(0)
     } catch {
         FileHandle.standardError.write(Data("signallog-bench: \(error)\n".utf8))
-        if case .usage? = error as? BenchFailure { exit(2) }
+        if case .usage = error { exit(2) }
         exit(1)
     }
 }
