@@ -1,6 +1,6 @@
 #!/bin/sh
 # Full run of reliability.md #10: an hour of fuzzing split over the segment,
-# index and batch targets; inputs that add coverage are merged into the kept
+# index, batch and signal-line targets; inputs that add coverage are merged into the kept
 # corpus (fixtures/fuzz-corpus), which CI replays.
 # Usage: tools/faults/full-fuzz.sh [seconds]
 set -eu

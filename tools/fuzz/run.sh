@@ -1,20 +1,20 @@
 #!/bin/sh
 # Runs the libFuzzer targets for a chosen time (reliability.md #10).
-# Usage: tools/fuzz/run.sh SECONDS [segment index batch]
-#   SECONDS is split evenly over the targets named (all three by default).
+# Usage: tools/fuzz/run.sh SECONDS [segment index batch signal-line]
+#   SECONDS is split evenly over the targets named (all four by default).
 #   FUZZ_KEEP=1 merges inputs that add coverage into fixtures/fuzz-corpus/.
 # The working corpus lives in .build-fuzz/corpus/<target>, seeded from the
 # kept corpus; crashes, leaks and out-of-memory inputs are written to
 # .build-fuzz/artifacts/ and make the script fail.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
-seconds=${1:?usage: tools/fuzz/run.sh SECONDS [segment index batch]}
+seconds=${1:?usage: tools/fuzz/run.sh SECONDS [segment index batch signal-line]}
 shift
-targets=${*:-segment index batch}
+targets=${*:-segment index batch signal-line}
 count=$(echo "$targets" | wc -w)
 each=$((seconds / count))
 out=${FUZZ_OUT:-$root/.build-fuzz}
-[ -x "$out/fuzz-batch" ] || "$root/tools/fuzz/build.sh"
+[ -x "$out/fuzz-signal-line" ] || "$root/tools/fuzz/build.sh"
 mkdir -p "$out/artifacts"
 status=0
 # The Swift runtime's own crash reporter fights AddressSanitizer; libFuzzer reports.

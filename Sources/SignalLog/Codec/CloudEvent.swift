@@ -130,13 +130,12 @@ public struct CloudEvent: Sendable, Equatable {
         }
         let known: Set<String> = ["urgency", "requiresresponse", "idempotencykey", "correlationid", "schemaversion", "retrycount", "traceparent"]
         var extra: [String: JSONValue] = [:]
-        for (key, value) in extensions where !known.contains(key) {
-            // Kept as an extra field, it would be overwritten by the signal
-            // field of that name in the signal's JSON form.
-            guard !SignalJSON.knownFields.contains(key) else {
-                throw .invalidValue(field: key, reason: "an extension attribute cannot be named like a signal field (a signal's JSON form could not carry it)")
-            }
-            extra[key] = value
+        for (key, value) in extensions where !known.contains(key) { extra[key] = value }
+        // Kept as an extra field, such an extension would be overwritten by
+        // the signal field of that name in the signal's JSON form. The first
+        // by name is reported, so one event always gets one message.
+        if let clash = extra.keys.filter({ SignalJSON.knownFields.contains($0) }).min() {
+            throw .invalidValue(field: clash, reason: "an extension attribute cannot be named like a signal field (a signal's JSON form could not carry it)")
         }
         return Signal(
             content: content, type: type, urgency: urgency, sourceID: source,

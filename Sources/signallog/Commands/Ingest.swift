@@ -223,17 +223,23 @@ struct Ingest: AsyncParsableCommand {
         do {
             // Parsing the next chunk of lines (on another core) overlaps with
             // accepting the previous one.
-            var inFlight: Task<ParsedChunk, Never>? = nil
+            // Reading and parsing the next chunk of lines (one task, on
+            // another core) overlaps with accepting the previous one here.
+            // One chunk is read ahead at most, and the reader is handed to
+            // the next task only once the last one has finished with it.
+            // The chunk's memory goes back and forth between the two, so it
+            // is allocated (and faulted in) once.
+            var ahead = ChunkStep.start(reader: reader, chunk: RawChunk(), lines: batchSize, limits: limits)
             while stopped == nil {
-                let chunk = try RawChunk.read(from: reader, lines: batchSize)
-                counts.lines += chunk.count
-                let parsing: Task<ParsedChunk, Never>? = chunk.count > 0 ? Task.detached { ParsedChunk(chunk, limits: limits) } : nil
-                if let inFlight { try take(await inFlight.value) }
-                inFlight = parsing
-                progress.update(done: reader.bytesRead, items: counts.accepted + batch.count)
-                if parsing == nil { break }
+                let step = try await ahead.value
+                counts.lines += step.raw.count
+                if step.raw.count == 0 { break }
+                ahead = ChunkStep.start(reader: reader, chunk: step.raw, lines: batchSize, limits: limits)
+                try take(step.parsed)
+                progress.update(done: step.bytesRead, items: counts.accepted + batch.count)
             }
-            if stopped == nil, let inFlight { try take(await inFlight.value) }
+            // After a --strict stop, the chunk read ahead counts as read.
+            if stopped != nil { counts.lines += try await ahead.value.raw.count }
             // Signals before a --strict stop are accepted; the import ends there.
             try flush()
         } catch let error as LineReader.Failure {
@@ -247,6 +253,9 @@ struct Ingest: AsyncParsableCommand {
         }
         progress.finish()
         await node.gracefulShutdown(timeout: .zero)
+        // The node is closed; releasing its in-memory pending work (every
+        // signal accepted) would only cost time before the process exits.
+        ProcessLifetime.keepUntilExit(node)
         let elapsed = Monotonic.now() - started
 
         let out = OutputBuffer()
@@ -293,6 +302,24 @@ struct Ingest: AsyncParsableCommand {
         if stopped != nil { throw ExitCode(ExitStatus.failure) }
     }
 
+    /// One chunk read and parsed off the accepting task.
+    struct ChunkStep: Sendable {
+        /// The chunk's lines as read (handed back to be refilled by the next step).
+        var raw: RawChunk
+        var parsed: ParsedChunk
+        /// Input bytes read by the end of this chunk (for progress).
+        var bytesRead: Int64
+
+        /// Refills `chunk` from `reader` and parses it, in a task of its own.
+        static func start(reader: LineReader, chunk: RawChunk, lines: Int, limits: IngestLimits) -> Task<ChunkStep, any Error> {
+            Task.detached {
+                var raw = chunk
+                try raw.refill(from: reader, lines: lines)
+                return ChunkStep(raw: raw, parsed: ParsedChunk(raw, limits: limits), bytesRead: reader.bytesRead)
+            }
+        }
+    }
+
     /// Lines read from the input, copied so another task can parse them.
     struct RawChunk: Sendable {
         var bytes: [UInt8] = []
@@ -307,20 +334,24 @@ struct Ingest: AsyncParsableCommand {
         /// do not make a chunk of `lines` lines hold gigabytes.
         static let byteBudget = 4 << 20
 
-        static func read(from reader: LineReader, lines limit: Int) throws -> RawChunk {
-            var chunk = RawChunk()
-            chunk.ranges.reserveCapacity(limit)
-            chunk.lines.reserveCapacity(limit)
-            while chunk.count < limit, chunk.bytes.count < byteBudget, try reader.next({ line, number in
-                let start = chunk.bytes.count
+        /// Empties the chunk, keeping its memory, and reads up to `limit`
+        /// lines (fewer at the end of the input or past ``byteBudget``).
+        mutating func refill(from reader: LineReader, lines limit: Int) throws {
+            bytes.removeAll(keepingCapacity: true)
+            ranges.removeAll(keepingCapacity: true)
+            lines.removeAll(keepingCapacity: true)
+            tooLong.removeAll()
+            ranges.reserveCapacity(limit)
+            lines.reserveCapacity(limit)
+            while count < limit, bytes.count < Self.byteBudget, try reader.next({ line, number in
+                let start = bytes.count
                 switch line {
-                case .text(let text): chunk.bytes.append(contentsOf: text)
-                case .tooLong(let length): chunk.tooLong[chunk.count] = length
+                case .text(let text): bytes.append(contentsOf: text)
+                case .tooLong(let length): tooLong[count] = length
                 }
-                chunk.ranges.append(start..<chunk.bytes.count)
-                chunk.lines.append(number)
+                ranges.append(start..<bytes.count)
+                lines.append(number)
             }) {}
-            return chunk
         }
     }
 
@@ -361,23 +392,10 @@ struct Ingest: AsyncParsableCommand {
         }
     }
 
-    /// A signal from one JSON line: a signal object, a CloudEvent, or a `cat` record object.
+    /// A signal from one JSON line: a signal object, a CloudEvent, or a `cat`
+    /// record object (``SignalLineDecoder``).
     static func decode(_ bytes: UnsafeRawBufferPointer) throws(SignalJSONError) -> Signal {
-        var deepest = 0
-        let value = try JSONValue.parse(bytes, deepest: &deepest)
-        guard case .object(let object) = value else { throw .notAnObject(found: value.typeName) }
-        if case .string("signal")? = object["kind"], let inner = object["signal"], case .object = inner, object["sequence"] != nil,
-           object["specversion"] == nil {
-            return try SignalJSON.decode(inner)
-        }
-        // `cat -o ndjson` prints a signal one level down, inside a record
-        // object: a signal or CloudEvent line may use all levels but that one.
-        if deepest >= JSONValue.maxNesting - 1 {
-            let (field, member) = object.max { $0.value.nesting < $1.value.nesting }!
-            throw .invalidValue(field: field, reason: "nests \(member.nesting) levels deep, the line \(member.nesting + 1); a signal line may nest at most \(JSONValue.maxNesting - 1) levels, one fewer than JSON is read to, as `cat -o ndjson` prints it inside a record object")
-        }
-        if object["specversion"] != nil { return try CloudEvent.decode(value).signal() }
-        return try SignalJSON.decode(value)
+        try SignalLineDecoder.decode(bytes)
     }
 
     /// The target must be a log, an empty directory, or not exist yet.

@@ -7,7 +7,11 @@ import Glibc
 /// Memory follows the longest line it hands out, not the input: a line over
 /// ``maxLineBytes`` is not held, only counted while it is read past, and
 /// handed out as ``Line/tooLong(bytes:)`` with its line number.
-final class LineReader {
+///
+/// Not safe for concurrent use: `ingest` reads it from one task at a time,
+/// starting the task for the next chunk only after the last one has ended,
+/// which is what its `Sendable` conformance stands for.
+final class LineReader: @unchecked Sendable {
     let fd: Int32
     let name: String
     private var buffer: [UInt8] = []

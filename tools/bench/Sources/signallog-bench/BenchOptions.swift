@@ -56,6 +56,14 @@ struct BenchOptions: Sendable {
           --writers N          threads in the concurrent always/FULL ingest (default 4; 1 skips it)
           --processing-signals N  signals received in the processing workload (default 200,000)
           -h, --help           this text
+
+        helper modes of tools/bench/ingest-path.sh:
+          --generate-ndjson N FILE [--seed S]  write N signals as NDJSON (about 350 bytes a
+                               line, 1,000 partitions, every line distinct)
+          --sqlite-import FILE DB   import an NDJSON file of signals into SQLite (parsed
+                               with JSONSerialization, one transaction per 1,000 rows)
+          --decode-lines FILE [--repeats R]  time decoding every line of an import file,
+                               the JSONValue tree path against SignalLineDecoder
         """
 
     /// Parses `arguments` (without the program name).

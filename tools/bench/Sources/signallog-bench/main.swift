@@ -7,6 +7,25 @@ import Foundation
 // (or JSON). Exits 1 when a workload does not run correctly, 2 on a bad
 // command line; timing never makes it fail.
 
+// Helper modes for the user's path (tools/bench/ingest-path.sh):
+// `--generate-ndjson N FILE` writes its input, `--sqlite-import FILE DB`
+// is its SQLite column, `--decode-lines FILE` times line decoding alone.
+let helperArguments = Array(CommandLine.arguments.dropFirst())
+if let mode = helperArguments.first, ["--generate-ndjson", "--sqlite-import", "--decode-lines"].contains(mode) {
+    do {
+        switch mode {
+        case "--generate-ndjson": try NDJSONGenerator.run(Array(helperArguments.dropFirst()))
+        case "--sqlite-import": try NDJSONSQLiteImport.run(Array(helperArguments.dropFirst()))
+        default: try LineDecodeBenchmark.run(Array(helperArguments.dropFirst()))
+        }
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("signallog-bench: \(error)\n".utf8))
+        if case .usage = error { exit(2) }
+        exit(1)
+    }
+}
+
 let options: BenchOptions
 do {
     guard let parsed = try BenchOptions.parse(Array(CommandLine.arguments.dropFirst())) else {
