@@ -95,8 +95,10 @@ struct SignalViewTests {
     @Test func infoReportsProcessingState() async throws {
         let temp = TemporaryDirectory()
         let fixture = try await makeSignalLog(temp.child(), signals: 12)
-        let json = try #require(try signallog(["info", fixture.directory, "--json"]).json() as? [String: Any])
+        // A day's dedupe window: the keys are inside it however long the suite takes to get here.
+        let json = try #require(try signallog(["info", fixture.directory, "--json", "--dedupe-ttl", "86400"]).json() as? [String: Any])
         let processing = try #require(json["processing"] as? [String: Any])
+        #expect((processing["dedupe_window"] as? [String: Any])?["ttl_seconds"] as? Int == 86400)
         #expect(processing["clean_shutdown"] as? Bool == true)
         #expect(processing["dead_letters"] as? Int == 2)
         #expect(processing["pending_signals"] as? Int == 0)

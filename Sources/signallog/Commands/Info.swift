@@ -23,10 +23,14 @@ struct Info: AsyncParsableCommand {
     @Flag(name: .long, help: "Print JSON (documented in docs/cli.md) instead of text.")
     var json = false
 
+    @Option(name: .customLong("dedupe-ttl"), help: ArgumentHelp("The dedupe window of the log's nodes, in seconds (for the keys still inside it).", valueName: "seconds"))
+    var dedupeTTL: Int = 300
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
         if top < 0 { throw ValidationError("--top must be 0 or more") }
+        if dedupeTTL < 0 { throw ValidationError("--dedupe-ttl must be 0 or more") }
     }
 
     func run() async throws {
@@ -36,7 +40,7 @@ struct Info: AsyncParsableCommand {
         var summary = LogSummary(listing: listing, log: log, top: top)
         var processing: ProcessingSummary? = nil
         do {
-            processing = try await ProcessingSummary.load(directory: directory, log: log)
+            processing = try await ProcessingSummary.load(directory: directory, log: log, dedupeTTL: .seconds(dedupeTTL))
         } catch let error as CLIError {
             // The storage summary is still worth showing; the failure is reported below.
             summary.processingError = error.message

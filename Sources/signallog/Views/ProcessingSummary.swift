@@ -7,14 +7,16 @@ import SignalLog
 struct ProcessingSummary {
     var inspection: SignalLogInspection
 
-    static func load(directory: String, log: SegmentLog) async throws -> ProcessingSummary? {
+    /// - Parameter dedupeTTL: the dedupe window of the log's nodes, for
+    ///   counting the keys still inside it as of now.
+    static func load(directory: String, log: SegmentLog, dedupeTTL: Duration = .seconds(300)) async throws -> ProcessingSummary? {
         let hasSignalKinds = log.segments().contains { segment in
             (1...5).contains { segment.recordsByKind[UInt8($0)] != nil }
         }
         guard hasSignalKinds else { return nil }
         let inspection: SignalLogInspection
         do {
-            inspection = try SignalLogInspection(log: log)
+            inspection = try SignalLogInspection(log: log, dedupeTTL: dedupeTTL)
         } catch {
             throw CLIError("\(error) (run `signallog verify \(directory)`)", exitCode: ExitStatus.failure)
         }
