@@ -57,10 +57,10 @@ let package = Package(
         .executableTarget(name: "slog-crash-child", dependencies: ["SegmentLog", "TestSupport"], path: "tools/crash-child"),
         .executableTarget(name: "slog-fixture-gen", dependencies: ["SegmentLog"], path: "tools/fixture-gen"),
         .executableTarget(name: "slog-node-child", dependencies: ["SignalLog", "SegmentLog"], path: "tools/node-child"),
-        .testTarget(name: "SegmentLogTests", dependencies: ["SegmentLog", "CCRC32C"], path: "Tests/SegmentLogTests"),
+        .testTarget(name: "SegmentLogTests", dependencies: ["SegmentLog", "CCRC32C", "TestSupport"], path: "Tests/SegmentLogTests"),
         .testTarget(name: "FaultTests", dependencies: ["SegmentLog", "TestSupport", "slog-crash-child"], path: "Tests/FaultTests"),
-        .testTarget(name: "SignalLogTests", dependencies: ["SignalLog", "SegmentLog", "slog-node-child"], path: "Tests/SignalLogTests"),
-        .testTarget(name: "CLITests", dependencies: ["signallog"], path: "Tests/CLITests"),
+        .testTarget(name: "SignalLogTests", dependencies: ["SignalLog", "SegmentLog", "TestSupport", "slog-node-child"], path: "Tests/SignalLogTests"),
+        .testTarget(name: "CLITests", dependencies: ["signallog", "TestSupport"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v6]
 )

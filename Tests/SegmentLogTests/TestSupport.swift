@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Synchronization
 @testable import SegmentLog
 
@@ -18,18 +19,9 @@ final class TemporaryDirectory {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// Deterministic bytes for payloads, seeded so failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// Deterministic values for payloads and choices, seeded so failures
+/// reproduce: the tests' one SplitMix64 (tools/test-support).
+typealias SeededGenerator = SplitMix64
 
 func payload(_ seed: Int, size: Int) -> [UInt8] {
     var generator = SeededGenerator(seed: UInt64(seed))

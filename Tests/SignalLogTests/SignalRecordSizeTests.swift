@@ -1,18 +1,14 @@
+import TestSupport
 import Testing
 @testable import SignalLog
 
 @Suite("Signal record size")
 struct SignalRecordSizeTests {
-    /// A deterministic generator (SplitMix64), so a failure repeats.
+    /// A deterministic generator over the tests' SplitMix64, so a failure repeats.
     struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        private var random: SplitMix64
+        init(state: UInt64) { random = SplitMix64(seed: state) }
+        mutating func next() -> UInt64 { random.next() }
         mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
         mutating func text(_ maxLength: Int) -> String {
             let pieces = ["a", "é", "€", "😀", "\u{0}", "\n", "\"", "\\", "漢", String(repeating: "z", count: 200)]

@@ -1,3 +1,4 @@
+import TestSupport
 /// Seeded JSON texts for the decoder tests: values of every kind spelled
 /// in the ways RFC 8259 allows (whitespace, every escape, surrogate pairs,
 /// raw UTF-8, numbers at the edges of `Double`), deep nesting and repeated
@@ -5,17 +6,11 @@
 /// UTF-8, bad numbers, cut texts, stray bytes). SplitMix64, so a failure
 /// reproduces from the seed in the test.
 struct JSONTextGenerator {
-    private var state: UInt64
+    private var random: SplitMix64
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { random = SplitMix64(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { random.next() }
 
     /// A number in `0..<bound`.
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
