@@ -102,7 +102,14 @@ import SignalLogJetStream
         options.replicas = 3
         options.maxInFlight = 16
         options.ackTimeout = .seconds(2)
-        let running = Task { try await LogMirror(log: log, jetStream: js, options: options).run() }
+        let running = Task {
+            do {
+                return try await LogMirror(log: log, jetStream: js, options: options).run()
+            } catch {
+                print("cluster: the mirror stopped: \(error)")
+                throw error
+            }
+        }
 
         let victim = Int(random.next() % 3)
         let survivors = nodes.indices.filter { $0 != victim }.map { nodes[$0].address }

@@ -45,7 +45,21 @@ func readAll(_ path: String) throws -> [LogRecord] {
 /// The log sequences of the stream's messages for `subjects`, in stream order
 /// (read with a pull consumer, so a duplicate or a gap shows).
 func streamSequences(_ js: JetStream, stream: String, subjects: LogSubjects) async throws -> [UInt64] {
-    let consumer = try await js.createConsumer(stream: stream, ConsumerConfig(deliverPolicy: .all, ackPolicy: .none, filterSubject: subjects.all))
+    // In a cluster that just lost a node, the API answers once a new
+    // leader is elected: retry (each try is its own round trip) for a while.
+    let config = ConsumerConfig(deliverPolicy: .all, ackPolicy: .none, filterSubject: subjects.all)
+    let start = ContinuousClock.now
+    var made: PullConsumer?
+    while made == nil {
+        do {
+            made = try await js.createConsumer(stream: stream, config)
+        } catch {
+            guard ContinuousClock.now - start < .seconds(60) else { throw error }
+            if case .api(_, _, let code, _, _) = error, code != 503 { throw error }
+            await js.client.waitUntilConnected()
+        }
+    }
+    let consumer = made!
     defer { consumer.close() }
     var sequences: [UInt64] = []
     let total = consumer.info.numPending

@@ -97,15 +97,13 @@ public final class LogMirror: Sendable {
                 }
                 // Only an unbroken run of acks moves the resume point.
                 guard entry.sequence == state.nextSequence else { return nil }
-                if ack.duplicate {
-                    state.duplicates += 1
-                } else {
-                    if ack.sequence <= lastStreamSequence {
-                        return .fatal(.outOfOrder(stream: options.stream, logSequence: entry.sequence, streamSequence: ack.sequence, previousStreamSequence: lastStreamSequence))
-                    }
-                    lastStreamSequence = ack.sequence
-                    state.shipped += 1
+                // A duplicate's ack names the stored original: it too must
+                // come after the record before it.
+                if ack.sequence <= lastStreamSequence {
+                    return .fatal(.outOfOrder(stream: options.stream, logSequence: entry.sequence, streamSequence: ack.sequence, previousStreamSequence: lastStreamSequence))
                 }
+                lastStreamSequence = ack.sequence
+                if ack.duplicate { state.duplicates += 1 } else { state.shipped += 1 }
                 state.nextSequence = entry.sequence + 1
                 return nil
             } catch {
