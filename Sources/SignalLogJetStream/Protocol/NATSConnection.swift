@@ -45,6 +45,13 @@ final class NATSConnection: Sendable {
             ready.fail(NATSError.connectionFailed(servers: [server], reason: "\(error)"))
             throw .connectionFailed(servers: [server], reason: "\(error)")
         }
+        // A peer that accepts the connection but never completes the
+        // handshake (not a NATS server) fails like one that refuses it.
+        let handshake = channel.eventLoop.scheduleTask(in: .nanoseconds(connectTimeout.nanoseconds)) {
+            ready.fail(NATSError.connectionFailed(servers: [server], reason: "no NATS handshake within \(connectTimeout.seconds)s"))
+            channel.close(promise: nil)
+        }
+        defer { handshake.cancel() }
         do {
             let info = try await ready.futureResult.get()
             return NATSConnection(address: address, info: info, channel: channel)

@@ -63,7 +63,9 @@ struct Mirror: AsyncParsableCommand {
         let listing = try LogDirectory.list(directory, requireSegments: false)
         let log = try listing.openReadOnly()
         defer { try? log.close() }
-        let client = try await nats.connect(servers)
+        // Like a lost connection, a server that is not up yet is waited for.
+        let waitLimit: Duration? = giveUpAfter.map { .milliseconds(Int64($0 * 1000)) } ?? (follow ? nil : .seconds(60))
+        let client = try await nats.connect(servers, retryFor: waitLimit)
         let id = logID ?? URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
         var options = MirrorOptions(stream: stream, subjects: LogSubjects(prefix: prefix, logID: id))
         options.follow = follow

@@ -33,13 +33,28 @@ struct NATSServerOptions: ParsableArguments {
         return options
     }
 
-    /// Connects, or fails with exit status 1 naming every server.
-    func connect(_ urls: String) async throws(CLIError) -> NATSClient {
+    /// Connects, or fails with exit status 1 naming every server. With
+    /// `retryFor`, keeps trying (pausing 50 ms, doubling up to 2 s) that long
+    /// before failing; nil retries for ever.
+    func connect(_ urls: String, retryFor: Duration? = .zero) async throws(CLIError) -> NATSClient {
         let options = try options(urls)
-        do {
-            return try await NATSClient.connect(options)
-        } catch {
-            throw CLIError("\(error)", exitCode: ExitStatus.failure)
+        let start = ContinuousClock.now
+        var pause = Duration.milliseconds(50)
+        var announced = false
+        while true {
+            do {
+                return try await NATSClient.connect(options)
+            } catch {
+                if let retryFor, ContinuousClock.now - start + pause > retryFor {
+                    throw CLIError("\(error)", exitCode: ExitStatus.failure)
+                }
+                if !announced {
+                    StandardError.line("signallog: \(error); retrying")
+                    announced = true
+                }
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(2))
+            }
         }
     }
 }
