@@ -14,7 +14,7 @@ import SignalLogJetStream
 
     @Test func createPublishDedupeAndGet() async throws {
         let (server, client, js) = try await open()
-        _ = server
+        defer { server.kill() }
         let info = try await js.createStream(StreamConfig(name: "ORDERS", subjects: ["orders.>"]))
         #expect(info.config.name == "ORDERS")
         #expect(info.state.messages == 0)
@@ -44,6 +44,7 @@ import SignalLogJetStream
 
     @Test func errorsNameServerSubjectAndText() async throws {
         let (server, client, js) = try await open()
+        defer { server.kill() }
         do {
             _ = try await js.streamInfo("MISSING")
             Issue.record("found a missing stream")
@@ -64,7 +65,7 @@ import SignalLogJetStream
 
     @Test func pullConsumersFetchAndAck() async throws {
         let (server, client, js) = try await open()
-        _ = server
+        defer { server.kill() }
         _ = try await js.createStream(StreamConfig(name: "S", subjects: ["s.>"]))
         for i in 0..<25 { _ = try await js.publish("s.\(i % 2 == 0 ? "even" : "odd")", payload: Array("\(i)".utf8)) }
 

@@ -11,13 +11,20 @@ import SignalLogJetStream
         let seed = testSeed(20_261_207, "sigkill")
         var random = SeededRandom(seed: seed)
         let server = try NATSServerProcess()
+        // Kept alive to the end of the test (the last use would otherwise let it go).
+        defer { server.kill() }
         try await server.start()
         let scratch = TemporaryDirectory()
         let path = scratch.child("killed")
         let records = try writeSampleLog(at: path, count: 4_000, seed: seed)
         let client = try await connectClient([server.address])
         let js = JetStream(client: client)
-        let arguments = ["mirror", path, server.url, "--stream", "KILLS", "--max-in-flight", "32"]
+        // The seed picks record or batch mode for every run. (Switching modes
+        // between runs is not covered: docs/jetstream.md, "Guarantees".)
+        let mode = random.next() % 2 == 0 ? "record" : "batch"
+        print("sigkill: mode \(mode)")
+        let arguments = ["mirror", path, server.url, "--stream", "KILLS", "--max-in-flight", "8", "--mode", mode]
+        let subjects = LogSubjects(logID: "killed")
         var kills = 0
         var target: UInt64 = 0
         for _ in 0..<6 {
@@ -25,7 +32,9 @@ import SignalLogJetStream
             let mirror = try startTool(arguments)
             // Kill it once the stream holds `target` messages (or it has finished).
             while mirror.isRunning {
-                let held = (try? await js.streamInfo("KILLS").state.messages) ?? 0
+                // Records held, whatever the mode: one past the last message's last sequence.
+                let last = try? await js.lastMessage(stream: "KILLS", subject: subjects.all)
+                let held = last.flatMap { subjects.lastSequence(in: $0.headers) }.map { $0 + 1 } ?? 0
                 if held >= target {
                     kill(mirror.processIdentifier, SIGKILL)
                     kills += 1
@@ -38,13 +47,15 @@ import SignalLogJetStream
         print("sigkill: \(kills) kills")
         let last = try runTool(arguments)
         #expect(last.status == 0, "\(last.output)")
-        let sequences = try await streamSequences(js, stream: "KILLS", subjects: LogSubjects(logID: "killed"))
-        #expect(sequences == records.map(\.sequence), "seed \(seed)")
+        let sequences = try await streamSequences(js, stream: "KILLS", subjects: subjects)
+        #expect(firstDifference(sequences, records.map(\.sequence)) == nil, "seed \(seed)")
         await client.close()
     }
 
     @Test func serverRestartDuringMirroring() async throws {
         let server = try NATSServerProcess()
+        // Kept alive to the end of the test (the last use would otherwise let it go).
+        defer { server.kill() }
         try await server.start()
         let scratch = TemporaryDirectory()
         let path = scratch.child("restart")
@@ -72,7 +83,7 @@ import SignalLogJetStream
         let progress = try await running.value
         #expect(progress.nextSequence == UInt64(records.count))
         if heldAtKill < UInt64(records.count) { #expect(progress.retries > 0) }
-        #expect(try await streamSequences(watch, stream: "RESTART", subjects: options.subjects) == records.map(\.sequence))
+        #expect(firstDifference(try await streamSequences(watch, stream: "RESTART", subjects: options.subjects), records.map(\.sequence)) == nil)
         try log.close()
         await client.close()
         await watcher.close()
@@ -89,6 +100,7 @@ import SignalLogJetStream
                 "-n", "node\(i)", "--cluster_name", "mirror-test", "--cluster", "nats://127.0.0.1:\(routePorts[i])", "--routes", routes,
             ])
         }
+        defer { for node in nodes { node.kill() } }
         for node in nodes { try await node.start() }
         let scratch = TemporaryDirectory()
         let path = scratch.child("clustered")
@@ -119,7 +131,7 @@ import SignalLogJetStream
         nodes[victim].kill()
         let progress = try await running.value
         #expect(progress.nextSequence == UInt64(records.count))
-        #expect(try await streamSequences(watch, stream: "R3", subjects: options.subjects) == records.map(\.sequence), "seed \(seed)")
+        #expect(firstDifference(try await streamSequences(watch, stream: "R3", subjects: options.subjects), records.map(\.sequence)) == nil, "seed \(seed)")
         try log.close()
         await client.close()
         await watcher.close()

@@ -8,6 +8,8 @@ import SignalLogJetStream
 @Suite struct MirrorRestoreTests {
     @Test func roundTripEqualsTheOriginal() async throws {
         let server = try NATSServerProcess()
+        // Kept alive to the end of the test (the last use would otherwise let it go).
+        defer { server.kill() }
         try await server.start()
         let scratch = TemporaryDirectory()
         let original = try writeSampleLog(at: scratch.child("node-a"), count: 3_000, seed: testSeed(17, "roundTrip"))
@@ -40,6 +42,8 @@ import SignalLogJetStream
 
     @Test func cliMirrorAndRestoreOfALogWhoseOldestRecordsWereRemoved() async throws {
         let server = try NATSServerProcess()
+        // Kept alive to the end of the test (the last use would otherwise let it go).
+        defer { server.kill() }
         try await server.start()
         let scratch = TemporaryDirectory()
         let path = scratch.child("node-b")
@@ -71,6 +75,8 @@ import SignalLogJetStream
 
     @Test func followsALiveWriter() async throws {
         let server = try NATSServerProcess()
+        // Kept alive to the end of the test (the last use would otherwise let it go).
+        defer { server.kill() }
         try await server.start()
         let scratch = TemporaryDirectory()
         let path = scratch.child("live")
@@ -101,6 +107,8 @@ import SignalLogJetStream
 
     @Test func refusesAStreamThatDoesNotCaptureTheLog() async throws {
         let server = try NATSServerProcess()
+        // Kept alive to the end of the test (the last use would otherwise let it go).
+        defer { server.kill() }
         try await server.start()
         let scratch = TemporaryDirectory()
         try writeSampleLog(at: scratch.child("x"), count: 10, seed: 1)

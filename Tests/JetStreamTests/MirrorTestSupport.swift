@@ -43,7 +43,8 @@ func readAll(_ path: String) throws -> [LogRecord] {
 }
 
 /// The log sequences of the stream's messages for `subjects`, in stream order
-/// (read with a pull consumer, so a duplicate or a gap shows).
+/// (read with a pull consumer, so a duplicate or a gap shows); a batch
+/// message counts as each of its records.
 func streamSequences(_ js: JetStream, stream: String, subjects: LogSubjects) async throws -> [UInt64] {
     // In a cluster that just lost a node, the API answers once a new
     // leader is elected: retry (each try is its own round trip) for a while.
@@ -67,10 +68,12 @@ func streamSequences(_ js: JetStream, stream: String, subjects: LogSubjects) asy
         let batch = try await consumer.fetch(batch: 2048, expires: .seconds(1))
         if batch.isEmpty { throw TestError("the stream stopped delivering after \(sequences.count) of \(total) messages") }
         for message in batch {
-            guard let sequence = message.headers[LogSubjects.Header.sequence].flatMap({ UInt64($0) }) else {
+            guard let sequence = message.headers[LogSubjects.Header.sequence].flatMap({ UInt64($0) }),
+                  let last = subjects.lastSequence(in: message.headers), last >= sequence else {
                 throw TestError("message \(message.streamSequence) has no sequence header")
             }
-            sequences.append(sequence)
+            // A batch message stands for all its records.
+            sequences.append(contentsOf: sequence...last)
         }
     }
     return sequences
@@ -156,4 +159,14 @@ func waitForMessages(_ js: JetStream, stream: String, atLeast count: UInt64, dea
         try? await js.client.flush()
     }
     throw TestError("stream \(stream) did not reach \(count) messages in \(deadline)")
+}
+
+/// Where two sequence lists first differ ("at index i: found x, expected y",
+/// or a length difference), or nil when they are equal: a short message
+/// instead of thousands of numbers.
+func firstDifference(_ found: [UInt64], _ expected: [UInt64]) -> String? {
+    for (index, (a, b)) in zip(found, expected).enumerated() where a != b {
+        return "at index \(index): found \(a), expected \(b) (\(found.count) found, \(expected.count) expected)"
+    }
+    return found.count == expected.count ? nil : "\(found.count) found, \(expected.count) expected"
 }

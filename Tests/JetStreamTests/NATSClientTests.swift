@@ -13,6 +13,8 @@ import SignalLogJetStream
 
     @Test func publishSubscribeWithHeaders() async throws {
         let server = try NATSServerProcess()
+        // Kept alive to the end of the test (the last use would otherwise let it go).
+        defer { server.kill() }
         try await server.start()
         let client = try await connect(server)
         let subscription = try client.subscribe("demo.*")
@@ -36,6 +38,8 @@ import SignalLogJetStream
 
     @Test func requestReplyAndNoResponders() async throws {
         let server = try NATSServerProcess()
+        // Kept alive to the end of the test (the last use would otherwise let it go).
+        defer { server.kill() }
         try await server.start()
         let client = try await connect(server)
         let service = try client.subscribe("echo")
@@ -56,6 +60,8 @@ import SignalLogJetStream
 
     @Test func tokenAndUserAuthentication() async throws {
         let tokenServer = try NATSServerProcess(extraArguments: ["--auth", "s3cret"], clientAuth: .token("s3cret"))
+        // Kept alive to the end of the test (the last use would otherwise let it go).
+        defer { tokenServer.kill() }
         try await tokenServer.start()
         let client = try await connect(tokenServer, auth: .token("s3cret"))
         try await client.flush()
@@ -69,6 +75,8 @@ import SignalLogJetStream
             #expect(reason.contains("Authorization Violation"), "\(reason)")
         }
         let userServer = try NATSServerProcess(extraArguments: ["--user", "mirror", "--pass", "pw"], clientAuth: .user("mirror", password: "pw"))
+        // Kept alive to the end of the test (the last use would otherwise let it go).
+        defer { userServer.kill() }
         try await userServer.start()
         let userClient = try await connect(userServer, auth: .user("mirror", password: "pw"))
         try await userClient.flush()
@@ -78,6 +86,8 @@ import SignalLogJetStream
 
     @Test func reconnectsToARestartedServerAndResubscribes() async throws {
         let server = try NATSServerProcess()
+        // Kept alive to the end of the test (the last use would otherwise let it go).
+        defer { server.kill() }
         try await server.start()
         let client = try await connect(server)
         let subscription = try client.subscribe("after.restart")
@@ -108,6 +118,8 @@ import SignalLogJetStream
 
     @Test func oversizedPayloadIsRefusedBeforeSending() async throws {
         let server = try NATSServerProcess()
+        // Kept alive to the end of the test (the last use would otherwise let it go).
+        defer { server.kill() }
         try await server.start()
         let client = try await connect(server)
         let limit = client.serverInfo!.maxPayload

@@ -6,7 +6,8 @@ import SegmentLog
 /// One message per record (record mode): subject
 /// `<prefix>.<log>.<kind>.<partition token>`, message id `<log>:<sequence>`,
 /// the record's sequence, time, kind and partition in headers, the payload
-/// as the body. A run starts after the last record the stream holds for the
+/// as the body; or one per log batch (batch mode): subject
+/// `<prefix>.<log>.batch`, the batch's bytes as on disk. A run starts after the last record the stream holds for the
 /// log (asked of the stream, never kept locally), keeps at most
 /// ``MirrorOptions/maxInFlight`` publishes unacknowledged, and after any
 /// failure backs off and resends from the first unacknowledged record: the
@@ -84,26 +85,28 @@ public final class LogMirror: Sendable {
     /// and returns the failure.
     private func ship(through last: UInt64, state: inout MirrorProgress, lastStreamSequence: inout UInt64) async throws(PassFailure) {
         let reader = log.read(LogQuery(fromSequence: state.nextSequence, throughSequence: last))
-        var window: [(sequence: UInt64, ack: JetStreamPendingAck)] = []
+        var window: [(first: UInt64, sequence: UInt64, ack: JetStreamPendingAck)] = []
         window.reserveCapacity(options.maxInFlight)
         var head = 0
         var failure: PassFailure?
 
-        func settle(_ entry: (sequence: UInt64, ack: JetStreamPendingAck), state: inout MirrorProgress) async -> PassFailure? {
+        func settle(_ entry: (first: UInt64, sequence: UInt64, ack: JetStreamPendingAck), state: inout MirrorProgress) async -> PassFailure? {
             do {
                 let ack = try await entry.ack.value()
                 guard ack.stream == options.stream else {
                     return .fatal(.streamDoesNotCapture(stream: options.stream, subject: entry.ack.subject, subjects: ["(stored by stream \(ack.stream))"]))
                 }
-                // Only an unbroken run of acks moves the resume point.
-                guard entry.sequence == state.nextSequence else { return nil }
+                // Only an unbroken run of acks moves the resume point
+                // (`entry.sequence` is the message's last log sequence).
+                guard entry.first == state.nextSequence else { return nil }
                 // A duplicate's ack names the stored original: it too must
                 // come after the record before it.
                 if ack.sequence <= lastStreamSequence {
                     return .fatal(.outOfOrder(stream: options.stream, logSequence: entry.sequence, streamSequence: ack.sequence, previousStreamSequence: lastStreamSequence))
                 }
                 lastStreamSequence = ack.sequence
-                if ack.duplicate { state.duplicates += 1 } else { state.shipped += 1 }
+                let records = Int(entry.sequence - entry.first + 1)
+                if ack.duplicate { state.duplicates += records } else { state.shipped += records }
                 state.nextSequence = entry.sequence + 1
                 return nil
             } catch {
@@ -111,20 +114,39 @@ public final class LogMirror: Sendable {
             }
         }
 
+        var pending: [LogRecord] = []
+        var pendingHead = 0
+        var nextFirst = state.nextSequence
         while failure == nil {
-            let record: LogRecord?
+            // The next message: a record, or (batch mode) a whole batch. A
+            // batch that began before the resume point (the stream's last
+            // run was in record mode) goes out as its remaining records.
+            let subject: String, payload: [UInt8], headers: NATSHeaders, lastSequence: UInt64
             do {
-                record = try reader.next()
+                if pendingHead < pending.count {
+                    let record = pending[pendingHead]
+                    pendingHead += 1
+                    (subject, payload, headers, lastSequence) = recordMessage(record)
+                } else if options.mode == .batch {
+                    guard let batch = try reader.nextBatch() else { break }
+                    if batch.firstSequence < state.nextSequence || batch.lastSequence > last {
+                        pending = try StoredBatch.decode(batch.bytes).records.filter { $0.sequence >= state.nextSequence && $0.sequence <= last }
+                        pendingHead = 0
+                        continue
+                    }
+                    (subject, payload, headers, lastSequence) = (options.subjects.batchSubject, batch.bytes, options.subjects.headers(for: batch), batch.lastSequence)
+                } else {
+                    guard let record = try reader.next() else { break }
+                    (subject, payload, headers, lastSequence) = recordMessage(record)
+                }
             } catch {
                 failure = .fatal(.log(error))
                 break
             }
-            guard let record else { break }
             do {
-                let ack = try jetStream.startPublish(
-                    options.subjects.subject(kind: record.kind, partition: record.partition), payload: record.payload,
-                    headers: options.subjects.headers(for: record), timeout: options.ackTimeout)
-                window.append((record.sequence, ack))
+                let ack = try jetStream.startPublish(subject, payload: payload, headers: headers, timeout: options.ackTimeout)
+                window.append((nextFirst, lastSequence, ack))
+                nextFirst = lastSequence + 1
             } catch {
                 failure = Self.classify(error)
                 break
@@ -147,6 +169,11 @@ public final class LogMirror: Sendable {
             head += 1
         }
         if let failure { throw failure }
+    }
+
+    private func recordMessage(_ record: LogRecord) -> (String, [UInt8], NATSHeaders, UInt64) {
+        (options.subjects.subject(kind: record.kind, partition: record.partition), record.payload,
+         options.subjects.headers(for: record), record.sequence)
     }
 
     static func classify(_ error: JetStreamError) -> PassFailure {
@@ -200,7 +227,7 @@ public final class LogMirror: Sendable {
             throw Self.classify(error)
         }
         guard let last else { return log.firstSequence }
-        guard let sequence = last.headers[LogSubjects.Header.sequence].flatMap({ UInt64($0) }) else {
+        guard let sequence = options.subjects.lastSequence(in: last.headers) else {
             throw .fatal(.foreignMessage(stream: options.stream, subject: last.subject, streamSequence: last.sequence))
         }
         return sequence + 1

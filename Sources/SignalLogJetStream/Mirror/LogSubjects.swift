@@ -22,6 +22,10 @@ public struct LogSubjects: Sendable, Equatable {
         public static let partition = "SignalLog-Partition"
         /// The server's de-duplication id.
         public static let messageID = "Nats-Msg-Id"
+        /// Batch mode: the batch's last sequence (``sequence`` is its first).
+        public static let lastSequence = "SignalLog-Last-Sequence"
+        /// Batch mode: how many records the batch holds.
+        public static let records = "SignalLog-Records"
     }
 
     public init(prefix: String = "signallog", logID: String) {
@@ -39,6 +43,26 @@ public struct LogSubjects: Sendable, Equatable {
     /// `<prefix>.<log>.<kind>.<partition token>`.
     public func subject(kind: UInt8, partition: String) -> String {
         "\(prefix).\(logToken).\(kind).\(SubjectToken.token(partition))"
+    }
+
+    /// `<prefix>.<log>.batch`: batch mode's one subject per log.
+    public var batchSubject: String { "\(prefix).\(logToken).batch" }
+
+    /// The headers of a batch's message (``Header/time`` is its newest append time).
+    public func headers(for batch: StoredBatch) -> NATSHeaders {
+        NATSHeaders([
+            (Header.messageID, "\(logToken):\(batch.firstSequence)-\(batch.lastSequence)"),
+            (Header.sequence, String(batch.firstSequence)),
+            (Header.lastSequence, String(batch.lastSequence)),
+            (Header.records, String(batch.recordCount)),
+            (Header.time, String(batch.maxTimestamp)),
+        ])
+    }
+
+    /// The last log sequence a stored message carries: a batch's last, or a record's own.
+    public func lastSequence(in headers: NATSHeaders) -> UInt64? {
+        if let last = headers[Header.lastSequence] { return UInt64(last) }
+        return headers[Header.sequence].flatMap { UInt64($0) }
     }
 
     /// `<log>:<sequence>`: the message id the server de-duplicates on.

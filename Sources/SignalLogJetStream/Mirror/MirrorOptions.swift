@@ -1,5 +1,14 @@
+/// What one message of a mirror carries.
+public enum MirrorMode: String, Sendable, CaseIterable {
+    /// One message per record, on `<prefix>.<log>.<kind>.<partition>`.
+    case record
+    /// One message per log batch, its bytes as on disk, on `<prefix>.<log>.batch`.
+    case batch
+}
+
 /// What a ``LogMirror`` ships where.
 public struct MirrorOptions: Sendable {
+    public var mode: MirrorMode = .record
     /// The stream that receives the records.
     public var stream: String
     /// How the log's records are named (prefix and log id).
@@ -35,7 +44,7 @@ public struct MirrorProgress: Sendable, Equatable {
     public var nextSequence: UInt64
     /// Records the stream stored in this run.
     public var shipped: Int = 0
-    /// Publishes the stream acknowledged as duplicates (retries of records it had).
+    /// Records whose publish the stream acknowledged as a duplicate (a resend of what it had).
     public var duplicates: Int = 0
     /// Times the mirror backed off and resent after a failure.
     public var retries: Int = 0

@@ -93,30 +93,47 @@ public struct LogRestore: Sendable {
             emptyPulls = 0
             for message in messages {
                 received += 1
-                guard let record = options.subjects.record(from: message.headers, payload: message.payload) else {
-                    throw .malformedMessage(stream: options.stream, subject: message.subject, streamSequence: message.streamSequence)
-                }
-                if let expectedNext = next {
-                    if record.sequence < expectedNext { continue }  // the log has it already
-                    if record.sequence > expectedNext {
-                        throw .gap(logID: options.subjects.logID, stream: options.stream, expected: expectedNext,
-                                   found: record.sequence, streamSequence: message.streamSequence)
+                // A record message holds one record; a batch message a whole
+                // log batch, whose boundaries the restored log keeps.
+                let records: [LogRecord]
+                let isBatch = message.headers[LogSubjects.Header.lastSequence] != nil
+                if isBatch {
+                    guard let first = message.headers[LogSubjects.Header.sequence].flatMap({ UInt64($0) }),
+                          let decoded = try? StoredBatch.decode(message.payload), decoded.batch.firstSequence == first else {
+                        throw .malformedMessage(stream: options.stream, subject: message.subject, streamSequence: message.streamSequence)
                     }
-                }
-                if draft.count > 0 && (record.timestamp != draftTime || draft.count >= options.maxBatchRecords) {
+                    records = decoded.records
                     try flush()
+                } else {
+                    guard let record = options.subjects.record(from: message.headers, payload: message.payload) else {
+                        throw .malformedMessage(stream: options.stream, subject: message.subject, streamSequence: message.streamSequence)
+                    }
+                    records = [record]
                 }
-                if draft.count == 0 {
-                    draftFirst = record.sequence
-                    draftTime = record.timestamp
+                for record in records {
+                    if let expectedNext = next {
+                        if record.sequence < expectedNext { continue }  // the log has it already
+                        if record.sequence > expectedNext {
+                            throw .gap(logID: options.subjects.logID, stream: options.stream, expected: expectedNext,
+                                       found: record.sequence, streamSequence: message.streamSequence)
+                        }
+                    }
+                    if draft.count > 0 && (record.timestamp != draftTime || (!isBatch && draft.count >= options.maxBatchRecords)) {
+                        try flush()
+                    }
+                    if draft.count == 0 {
+                        draftFirst = record.sequence
+                        draftTime = record.timestamp
+                    }
+                    do {
+                        try draft.add(kind: record.kind, partition: record.partition, payload: record.payload)
+                    } catch {
+                        throw .log(error)
+                    }
+                    summary.records += 1
+                    next = record.sequence + 1
                 }
-                do {
-                    try draft.add(kind: record.kind, partition: record.partition, payload: record.payload)
-                } catch {
-                    throw .log(error)
-                }
-                summary.records += 1
-                next = record.sequence + 1
+                if isBatch { try flush() }
             }
             if let last = messages.last {
                 do {

@@ -11,7 +11,8 @@ struct Mirror: AsyncParsableCommand {
         discussion: """
             Opens the log read-only (a live writer is never held up) and publishes one message per \
             record to <prefix>.<log>.<kind>.<partition>, with message id <log>:<sequence>, so the \
-            server drops a resent record. A run resumes after the last record the stream holds for \
+            server drops a resent record (--mode batch: one message per log batch, its bytes as on \
+            disk, to <prefix>.<log>.batch). A run resumes after the last record the stream holds for \
             the log, asked of the stream. Creates the stream (capturing <prefix>.>) if it is missing. \
             While no server answers it backs off and retries (with --give-up-after, only that long).
 
@@ -35,7 +36,7 @@ struct Mirror: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The first subject token.", valueName: "prefix"))
     var prefix = "signallog"
 
-    @Option(name: .long, help: ArgumentHelp("One message per record (record); batch mode is not available yet.", valueName: "mode"))
+    @Option(name: .long, help: ArgumentHelp("record: one message per record; batch: one per log batch, bytes as on disk.", valueName: "mode"))
     var mode = "record"
 
     @Flag(name: [.short, .long], help: "Keep shipping as a writer appends (until interrupted).")
@@ -53,7 +54,7 @@ struct Mirror: AsyncParsableCommand {
     @OptionGroup var nats: NATSServerOptions
 
     func validate() throws {
-        if mode != "record" { throw ValidationError("--mode \(mode): only record mode is available") }
+        if MirrorMode(rawValue: mode) == nil { throw ValidationError("--mode must be record or batch, not \(mode)") }
         if maxInFlight < 1 { throw ValidationError("--max-in-flight must be at least 1") }
         if ![1, 3, 5].contains(replicas) { throw ValidationError("--replicas must be 1, 3 or 5") }
         if let giveUpAfter, giveUpAfter <= 0 { throw ValidationError("--give-up-after must be positive") }
@@ -69,6 +70,7 @@ struct Mirror: AsyncParsableCommand {
         let id = logID ?? URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
         var options = MirrorOptions(stream: stream, subjects: LogSubjects(prefix: prefix, logID: id))
         options.follow = follow
+        options.mode = MirrorMode(rawValue: mode) ?? .record
         options.replicas = replicas
         options.maxInFlight = maxInFlight
         if let giveUpAfter {
