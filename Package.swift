@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "SegmentLog", targets: ["SegmentLog"]),
         .library(name: "SignalLog", targets: ["SignalLog"]),
+        .library(name: "SignalLogJetStream", targets: ["SignalLogJetStream"]),
         .executable(name: "signallog", targets: ["signallog"]),
     ],
     dependencies: [
@@ -16,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(
@@ -43,11 +45,23 @@ let package = Package(
             ],
             path: "Sources/SignalLog"
         ),
+        // Mirror and restore through NATS JetStream; the only target on SwiftNIO,
+        // so users of SegmentLog and SignalLog never build it.
+        .target(
+            name: "SignalLogJetStream",
+            dependencies: [
+                "SegmentLog",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/SignalLogJetStream"
+        ),
         .executableTarget(
             name: "signallog",
             dependencies: [
                 "SegmentLog",
                 "SignalLog",
+                "SignalLogJetStream",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/signallog"
@@ -61,6 +75,7 @@ let package = Package(
         .testTarget(name: "FaultTests", dependencies: ["SegmentLog", "TestSupport", "slog-crash-child"], path: "Tests/FaultTests"),
         .testTarget(name: "SignalLogTests", dependencies: ["SignalLog", "SegmentLog", "TestSupport", "slog-node-child"], path: "Tests/SignalLogTests"),
         .testTarget(name: "CLITests", dependencies: ["signallog", "TestSupport"], path: "Tests/CLITests"),
+        .testTarget(name: "JetStreamTests", dependencies: ["SignalLogJetStream", "SegmentLog", "signallog"], path: "Tests/JetStreamTests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -201,7 +201,7 @@ public final class SegmentLog: Sendable {
         state.withLock { $0.lastTimestamp == .min ? nil : $0.lastTimestamp }
     }
 
-    private func writable(_ state: LogState) throws(SegmentLogError) {
+    func writable(_ state: LogState) throws(SegmentLogError) {
         if isReadOnly { throw .readOnly(path: directory) }
         if state.closed { throw .closed(path: directory) }
         if let failure = state.failure { throw failure }
@@ -209,7 +209,7 @@ public final class SegmentLog: Sendable {
 
     /// Frames `encoder`'s records and writes them to the active segment,
     /// sealing it first when the batch would overflow it or it is too old.
-    private func write(_ state: inout LogState, encoder: BatchEncoder, pending: [PendingRecord], timestamp: Int64,
+    func write(_ state: inout LogState, encoder: BatchEncoder, pending: [PendingRecord], timestamp: Int64,
                        now: Int64) throws(SegmentLogError) -> AppendResult {
         if let active = state.active, !active.index.isEmpty {
             let estimate = Int64(encoder.framedBound)

@@ -26,6 +26,10 @@ public final class LogReader {
     /// Damage inside the current segment's planned span, reported when the reader reaches it.
     private var damageAhead: [DamagedRange] = []
     private var ready: [LogRecord] = []
+    /// Set by ``nextBatch()``: whole batches are collected instead of records.
+    private var batchMode = false
+    private var readyBatches: [StoredBatch] = []
+    private var batchPosition = 0
     /// The read buffer holds the file bytes from `bufferOffset` of `bufferPath`;
     /// batches before `cursor` are done.
     private var bufferOffset: Int64 = 0
@@ -65,6 +69,25 @@ public final class LogReader {
             if finished { return nil }
             ready.removeAll(keepingCapacity: true)
             readyPosition = 0
+            try fill()
+        }
+    }
+
+    /// The next batch, whole and as stored, that holds a record within the
+    /// query's sequence and time bounds, or nil at the end of the snapshot.
+    /// Partition and kind filters only narrow which blocks are read: the
+    /// batches returned may hold other records too. Checks, damage reporting
+    /// and the snapshot are as for ``next()``; use one or the other on a reader.
+    public func nextBatch() throws(SegmentLogError) -> StoredBatch? {
+        batchMode = true
+        while true {
+            if batchPosition < readyBatches.count {
+                defer { batchPosition += 1 }
+                return readyBatches[batchPosition]
+            }
+            if finished { return nil }
+            readyBatches.removeAll(keepingCapacity: true)
+            batchPosition = 0
             try fill()
         }
     }
@@ -139,7 +162,7 @@ public final class LogReader {
     /// just before the next block's first sequence (or the segment's end).
     private func decodeBuffered() throws(SegmentLogError) {
         let bytes = UnsafeRawBufferPointer(start: buffer.base, count: buffer.count)
-        while cursor < bytes.count && ready.isEmpty {
+        while cursor < bytes.count && ready.isEmpty && readyBatches.isEmpty {
             let at = bufferOffset + Int64(cursor)
             let rest = UnsafeRawBufferPointer(rebasing: bytes[cursor...])
             let header: BatchHeader
@@ -162,6 +185,10 @@ public final class LogReader {
             if let through = query.throughSequence, header.firstSequence > through { finish(); return }
             if header.lastSequence < query.fromSequence { continue }
             if let since = query.since, header.maxTimestamp < since { continue }
+            if batchMode {
+                readyBatches.append(StoredBatch(header: header, bytes: Array(batch)))
+                continue
+            }
             statistics.batchesDecoded += 1
             switch BatchDecoder.records(of: batch, header: header, scratch: scratch) {
             case .failure(let failure):

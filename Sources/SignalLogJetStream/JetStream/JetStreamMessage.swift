@@ -1,0 +1,36 @@
+/// A message a pull consumer delivered, with what its ack subject says.
+public struct JetStreamMessage: Sendable, Equatable {
+    public var subject: String
+    public var headers: NATSHeaders
+    public var payload: [UInt8]
+    /// The message's sequence in the stream.
+    public var streamSequence: UInt64
+    /// Its sequence among this consumer's deliveries.
+    public var consumerSequence: UInt64
+    /// How many times it has been delivered (1 the first time).
+    public var deliveries: UInt64
+    /// Messages still pending for the consumer after this one.
+    public var pending: UInt64
+    /// Where an ack goes (`$JS.ACK....`).
+    public var ackSubject: String
+
+    /// Reads the metadata of a delivered message from its reply subject:
+    /// `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>`,
+    /// or the longer form with a domain and account hash before the stream. Nil if it is neither.
+    init?(_ message: NATSMessage) {
+        guard let reply = message.replyTo, reply.hasPrefix("$JS.ACK.") else { return nil }
+        let tokens = reply.split(separator: ".", omittingEmptySubsequences: false)
+        let base: Int
+        if tokens.count == 9 { base = 4 } else if tokens.count >= 12 { base = 6 } else { return nil }
+        guard let delivered = UInt64(tokens[base]), let streamSequence = UInt64(tokens[base + 1]),
+              let consumerSequence = UInt64(tokens[base + 2]), let pending = UInt64(tokens[base + 4]) else { return nil }
+        self.subject = message.subject
+        self.headers = message.headers
+        self.payload = message.payload
+        self.streamSequence = streamSequence
+        self.consumerSequence = consumerSequence
+        self.deliveries = delivered
+        self.pending = pending
+        self.ackSubject = reply
+    }
+}
