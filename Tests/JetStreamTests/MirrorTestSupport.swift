@@ -1,6 +1,7 @@
 import Foundation
 import SegmentLog
 import SignalLogJetStream
+import TestSupport
 
 /// Writes a log of `count` records in batches of 1–`maxBatch` records over
 /// a handful of partitions (some that need escaping in a subject, one too
@@ -84,18 +85,8 @@ func connectClient(_ servers: [NATSServerAddress]) async throws -> NATSClient {
     try await NATSClient.connect(NATSOptions(servers: servers))
 }
 
-/// A small deterministic generator (SplitMix64) so that every run with a seed is the same.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The tests' one seeded generator (tools/test-support), so that every run with a seed is the same.
+typealias SeededRandom = SplitMix64
 
 /// The seed for randomized tests: `JETSTREAM_SEED` when set, else `fallback`; printed so a failure can be replayed.
 func testSeed(_ fallback: UInt64, _ name: String) -> UInt64 {
