@@ -1,7 +1,8 @@
 /// Append times (microseconds since the Unix epoch) as RFC 3339 UTC text
-/// with microseconds, for the messages of `verify` and `repair`.
-enum TimeText {
-    static func rfc3339(_ micros: Int64) -> String {
+/// with microseconds (`2024-05-01T10:00:00.123456Z`), for the messages of
+/// `verify` and `repair` and for the times the JetStream API reads.
+package enum TimeText {
+    package static func rfc3339(_ micros: Int64) -> String {
         let (seconds, fraction) = micros.quotientAndRemainder(dividingBy: 1_000_000)
         var secs = seconds, frac = fraction
         if frac < 0 { secs -= 1; frac += 1_000_000 }
