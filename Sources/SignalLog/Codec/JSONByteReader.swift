@@ -198,27 +198,20 @@ package struct JSONByteReader {
             guard scan < count else { throw JSONFastPathDeclined() }
             let escape = byte(scan)
             scan += 1
+            if let simple = JSONEscape.byte(for: escape) { out.append(simple); continue }
             switch escape {
-            case UInt8(ascii: "\""): out.append(0x22)
-            case UInt8(ascii: "\\"): out.append(0x5C)
-            case UInt8(ascii: "/"): out.append(0x2F)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
                 var scalar = try hex4(at: &scan)
-                if scalar >= 0xD800 && scalar < 0xDC00 {
+                if JSONEscape.isHighSurrogate(scalar) {
                     // A high surrogate must be followed by an escaped low one.
                     guard scan + 1 < count, byte(scan) == UInt8(ascii: "\\"), byte(scan + 1) == UInt8(ascii: "u") else {
                         throw JSONFastPathDeclined()
                     }
                     scan += 2
                     let low = try hex4(at: &scan)
-                    guard low >= 0xDC00 && low < 0xE000 else { throw JSONFastPathDeclined() }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                } else if scalar >= 0xDC00 && scalar < 0xE000 {
+                    guard JSONEscape.isLowSurrogate(low) else { throw JSONFastPathDeclined() }
+                    scalar = JSONEscape.combine(high: scalar, low: low)
+                } else if JSONEscape.isLowSurrogate(scalar) {
                     throw JSONFastPathDeclined()
                 }
                 Self.appendUTF8(scalar, to: &out)

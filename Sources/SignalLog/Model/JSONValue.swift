@@ -277,26 +277,19 @@ struct JSONParser {
             position += 1
             guard let escape = current else { throw .syntax(offset: start, message: "unterminated string") }
             position += 1
+            if let simple = JSONEscape.byte(for: escape) { out.append(simple); continue }
             switch escape {
-            case UInt8(ascii: "\""): out.append(0x22)
-            case UInt8(ascii: "\\"): out.append(0x5C)
-            case UInt8(ascii: "/"): out.append(0x2F)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
                 var scalar = try hex4()
-                if scalar >= 0xD800 && scalar < 0xDC00 {
+                if JSONEscape.isHighSurrogate(scalar) {
                     guard current == UInt8(ascii: "\\"), position + 1 < bytes.count, bytes[position + 1] == UInt8(ascii: "u") else {
                         throw .syntax(offset: position, message: "unpaired UTF-16 surrogate in \\u escape")
                     }
                     position += 2
                     let low = try hex4()
-                    guard low >= 0xDC00 && low < 0xE000 else { throw .syntax(offset: position - 6, message: "invalid low surrogate in \\u escape") }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                } else if scalar >= 0xDC00 && scalar < 0xE000 {
+                    guard JSONEscape.isLowSurrogate(low) else { throw .syntax(offset: position - 6, message: "invalid low surrogate in \\u escape") }
+                    scalar = JSONEscape.combine(high: scalar, low: low)
+                } else if JSONEscape.isLowSurrogate(scalar) {
                     throw .syntax(offset: position - 6, message: "unpaired UTF-16 surrogate in \\u escape")
                 }
                 guard let unicode = Unicode.Scalar(scalar) else { throw .syntax(offset: position - 6, message: "invalid \\u escape") }
