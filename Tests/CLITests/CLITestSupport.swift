@@ -1,20 +1,11 @@
 import Foundation
+import TestSupport
 import SegmentLog
 import SignalLog
 import Testing
 
-/// The built `signallog` executable: it sits next to the test bundle in the build directory.
-let signallogPath: String = {
-    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
-    // On Linux the test binary is `<build>/<config>/SignalLogPackageTests.xctest`.
-    for _ in 0..<3 {
-        let candidate = directory.appendingPathComponent("signallog").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        directory = directory.deletingLastPathComponent()
-    }
-    return directory.appendingPathComponent("signallog").path
-}()
+/// The built `signallog` executable, next to the test bundle.
+let signallogPath = BuiltExecutable.path("signallog")
 
 /// The repository's fixtures directory.
 let fixturesPath: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("fixtures").path

@@ -96,16 +96,7 @@ func testSeed(_ fallback: UInt64, _ name: String) -> UInt64 {
 }
 
 /// The built `signallog` executable, next to the test bundle.
-let signallogPath: String = {
-    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
-    for _ in 0..<3 {
-        let candidate = directory.appendingPathComponent("signallog").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        directory = directory.deletingLastPathComponent()
-    }
-    return directory.appendingPathComponent("signallog").path
-}()
+let signallogPath = BuiltExecutable.path("signallog")
 
 /// Runs `signallog` to its end; status and combined output.
 func runTool(_ arguments: [String]) throws -> (status: Int32, output: String) {
