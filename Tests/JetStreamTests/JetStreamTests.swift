@@ -8,7 +8,7 @@ import SignalLogJetStream
     private func open() async throws -> (NATSServerProcess, NATSClient, JetStream) {
         let server = try NATSServerProcess()
         try await server.start()
-        let client = try await NATSClient.connect(NATSOptions(servers: [server.address]))
+        let client = try await NATSClient.connect(.forTests([server.address]))
         return (server, client, JetStream(client: client))
     }
 

@@ -82,7 +82,20 @@ func streamSequences(_ js: JetStream, stream: String, subjects: LogSubjects) asy
 
 /// Connects a client to `servers` (reconnecting).
 func connectClient(_ servers: [NATSServerAddress]) async throws -> NATSClient {
-    try await NATSClient.connect(NATSOptions(servers: servers))
+    try await NATSClient.connect(.forTests(servers))
+}
+
+extension NATSOptions {
+    /// Options for tests that do not test timeouts: the whole suite runs in
+    /// parallel on two cores beside crash and cluster tests, so a server's
+    /// answer can take far longer than the production defaults allow, and
+    /// such a wait must not fail a test about something else.
+    static func forTests(_ servers: [NATSServerAddress]) -> NATSOptions {
+        var options = NATSOptions(servers: servers)
+        options.requestTimeout = .seconds(60)
+        options.connectTimeout = .seconds(30)
+        return options
+    }
 }
 
 /// The tests' one seeded generator (tools/test-support), so that every run with a seed is the same.

@@ -6,7 +6,7 @@ import SignalLogJetStream
 /// request/reply, authentication, errors and reconnection.
 @Suite struct NATSClientTests {
     private func connect(_ server: NATSServerProcess, auth: NATSAuth = .none) async throws -> NATSClient {
-        var options = NATSOptions(servers: [server.address])
+        var options = NATSOptions.forTests([server.address])
         options.auth = auth
         return try await NATSClient.connect(options)
     }
@@ -24,8 +24,8 @@ import SignalLogJetStream
         try client.publish("demo.one", payload: Array("first".utf8), headers: headers)
         try client.publish("demo.two", payload: Array("second".utf8))
         try client.publish("other", payload: Array("not matched".utf8))
-        let first = await subscription.next(timeout: .seconds(5))
-        let second = await subscription.next(timeout: .seconds(5))
+        let first = await subscription.next(timeout: .seconds(60))
+        let second = await subscription.next(timeout: .seconds(60))
         #expect(first?.subject == "demo.one")
         #expect(first?.headers["Trace"] == "abc")
         #expect(first?.payload == Array("first".utf8))
@@ -52,7 +52,7 @@ import SignalLogJetStream
         let reply = try await client.request("echo", payload: Array("hi".utf8))
         #expect(reply.payload == Array("re: hi".utf8))
         await #expect(throws: NATSError.noResponders(server: server.address.description, subject: "nobody.home")) {
-            _ = try await client.request("nobody.home", timeout: .seconds(5))
+            _ = try await client.request("nobody.home", timeout: .seconds(60))
         }
         await client.close()
         _ = try await responder.value
@@ -100,7 +100,7 @@ import SignalLogJetStream
         await client.waitUntilConnected()
         try await client.flush()
         try client.publish("after.restart", payload: Array("back".utf8))
-        #expect(await subscription.next(timeout: .seconds(5))?.payload == Array("back".utf8))
+        #expect(await subscription.next(timeout: .seconds(60))?.payload == Array("back".utf8))
         await client.close()
     }
 

@@ -64,7 +64,7 @@ final class NATSServerProcess: @unchecked Sendable {
             throw TestError("nats-server on port \(port) did not start:\n\(output)")
         }
         // Then a client connection, the proof that it accepts them.
-        var options = NATSOptions(servers: [address])
+        var options = NATSOptions.forTests([address])
         options.reconnects = false
         options.auth = clientAuth
         let client = try await NATSClient.connect(options)
