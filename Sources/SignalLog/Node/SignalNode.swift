@@ -278,7 +278,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         metrics.circuitState.record(breaker.currentState.gaugeValue)
     }
 
-    /// The projections in comparable form (tests, reliability.md #17).
+    /// The projections in comparable form (tests, docs/reliability-tests.md #17).
     func projectionSnapshot() -> ProjectionSnapshot {
         state.withLock { state in
             let projections = Projections(queues: work.withLock { $0.queues }, dedupe: state.dedupe, deadLetters: state.deadLetters, totals: state.totals)
