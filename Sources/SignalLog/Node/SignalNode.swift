@@ -7,6 +7,7 @@ import Synchronization
 import Tracing
 
 /// Errors of node operations other than refusals (which are results).
+/// Failures of the log itself reach the caller as `SegmentLogError`.
 public enum SignalNodeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No dead letter with this signal id.
     case deadLetterNotFound(String)
@@ -14,8 +15,6 @@ public enum SignalNodeError: Error, Sendable, Equatable, CustomStringConvertible
     case deadLetterBusy(String)
     /// The node has been shut down.
     case closed
-    /// The log refused a write or read.
-    case storage(String)
     /// A record in the log could not be decoded.
     case badRecord(sequence: UInt64, reason: String)
 
@@ -24,7 +23,6 @@ public enum SignalNodeError: Error, Sendable, Equatable, CustomStringConvertible
         case .deadLetterNotFound(let id): return "no dead letter with signal id \(id)"
         case .deadLetterBusy(let id): return "dead letter \(id) is being reprocessed"
         case .closed: return "the node has been shut down"
-        case .storage(let text): return "storage error: \(text)"
         case let .badRecord(sequence, reason): return "record \(sequence) is unreadable: \(reason)"
         }
     }
