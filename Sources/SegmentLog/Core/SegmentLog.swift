@@ -175,9 +175,11 @@ public final class SegmentLog: Sendable {
     /// log's lock; the draft is compressed first if ``BatchDraft/compress()``
     /// has not run (call it beforehand to keep that out of your own lock too).
     ///
-    /// - Parameter timestamp: the append time to stamp, when the caller has
-    ///   read the clock already (see ``lastAppendTime``); the log still
-    ///   never stamps earlier than its last batch. Nil reads the clock.
+    /// - Parameters:
+    ///   - draft: records made by ``makeDraft()``; empty again on return.
+    ///   - timestamp: the append time to stamp, when the caller has
+    ///     read the clock already (see ``lastAppendTime``); the log still
+    ///     never stamps earlier than its last batch. Nil reads the clock.
     @discardableResult
     public func append(_ draft: BatchDraft, at timestamp: Int64? = nil) throws(SegmentLogError) -> AppendResult {
         guard draft.count > 0 else { throw .invalidArgument("an append needs at least one record") }

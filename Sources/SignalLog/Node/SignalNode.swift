@@ -45,7 +45,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     public let nodeID: String
     public let directory: String
     public let options: SignalNodeOptions
-    /// The node's log (read it with ``SegmentLog/read(_:)``; do not append to it).
+    /// The node's log (read it with `SegmentLog.read(_:)`; do not append to it).
     public let log: SegmentLog
     /// What rebuilding the projections at open read.
     public let startup: StartupReport
