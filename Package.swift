@@ -72,6 +72,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["SegmentLog"], path: "tools/test-support"),
         .executableTarget(name: "slog-crash-child", dependencies: ["SegmentLog", "TestSupport"], path: "tools/crash-child"),
         .executableTarget(name: "slog-fixture-gen", dependencies: ["SegmentLog"], path: "tools/fixture-gen"),
+        .executableTarget(name: "slog-signal-fixture-gen", dependencies: ["SignalLog"], path: "tools/signal-fixture-gen"),
         .executableTarget(name: "slog-node-child", dependencies: ["SignalLog", "SegmentLog"], path: "tools/node-child"),
         .testTarget(name: "SegmentLogTests", dependencies: ["SegmentLog", "CCRC32C", "TestSupport"], path: "Tests/SegmentLogTests"),
         .testTarget(name: "FaultTests", dependencies: ["SegmentLog", "TestSupport", "slog-crash-child"], path: "Tests/FaultTests"),
