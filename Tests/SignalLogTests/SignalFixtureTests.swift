@@ -196,3 +196,42 @@ enum DocumentedLayout {
         }
     }
 }
+
+/// The refusals docs/signals.md lists under "Encoding rules", on a
+/// dlq-resolve payload whose `time` is followed by a `signal_id` length
+/// spelled in each way.
+@Suite("Record decoding limits of docs/signals.md")
+struct RecordDecodingLimitTests {
+    /// version 1, resolution 1, time 0, then `length` bytes as the signal id's length.
+    private func resolve(length: [UInt8], tail: [UInt8] = []) -> [UInt8] {
+        [1, 1] + [UInt8](repeating: 0, count: 8) + length + tail
+    }
+
+    private func error(_ payload: [UInt8]) -> SignalRecordError? {
+        do { _ = try DeadLetterResolveRecord.decode(payload); return nil } catch { return error }
+    }
+
+    @Test func varintsLongerThanTenBytesOrPast64BitsAreRefused() {
+        // Ten bytes whose last is 0x02: the value needs a 65th bit.
+        let overflow = [UInt8](repeating: 0xFF, count: 9) + [0x02]
+        #expect(error(resolve(length: overflow)) == .invalid(field: "signal_id", reason: "varint overflows 64 bits"))
+        // A continuation bit on the tenth byte is the same fault: no eleventh byte is read.
+        let eleven = [UInt8](repeating: 0x80, count: 10) + [0x00]
+        #expect(error(resolve(length: eleven)) == .invalid(field: "signal_id", reason: "varint overflows 64 bits"))
+        #expect(error(resolve(length: [0x80, 0x80])) == .truncated(field: "signal_id"))
+    }
+
+    @Test func aLongerThanNeededVarintReadsAsItsValue() throws {
+        // Length 1 spelled in two bytes, then "a", then the node and correlation ids.
+        let payload = resolve(length: [0x81, 0x00], tail: Array("a".utf8) + [1] + Array("n".utf8) + [1] + Array("c".utf8))
+        let record = try DeadLetterResolveRecord.decode(payload)
+        #expect(record.signalID == "a" && record.nodeID == "n" && record.correlationID == "c")
+    }
+
+    @Test func aLengthBeyondTheBytesLeftIsRefusedBeforeAllocating() {
+        // 2^62 bytes of signal id claimed by a payload of a dozen bytes.
+        let huge: [UInt8] = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40]
+        #expect(error(resolve(length: huge)) != nil)
+        #expect(error(resolve(length: [5], tail: Array("abc".utf8))) != nil)
+    }
+}
