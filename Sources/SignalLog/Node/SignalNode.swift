@@ -50,7 +50,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     /// What rebuilding the projections at open read.
     public let startup: StartupReport
     let breaker: CircuitBreaker
-    let handlers: Mutex<[String: SignalHandler]>
+    let handlers: LockedValue<[String: SignalHandler]>
     /// Acceptance, the dead letter queue, totals and every log append
     /// (held across each append, so the log's order and the projections agree).
     let state: LockedValue<NodeState>
@@ -59,9 +59,9 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     /// `state`, then `work`, then a ``WorkerOutcomes``.
     let work: LockedValue<WorkState>
     let metrics: NodeMetrics
-    let flow = Mutex(FlowState())
+    let flow = LockedValue(FlowState())
     /// Partitions whose outcomes wait for the next outcome write.
-    let outbox = Mutex(Outbox())
+    let outbox = LockedValue(Outbox())
     /// Held by the one outcome write under way (see ``writeOutbox(unlessBusy:)``),
     /// and by shutdown while it writes the last outcomes. Lock order: this,
     /// then `state`.
@@ -131,7 +131,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         self.log = log
         ttl = micros(options.dedupeTTL)
         breaker = CircuitBreaker(configuration: options.circuitBreaker, clock: options.clock)
-        self.handlers = Mutex(handlers)
+        self.handlers = LockedValue(handlers)
         metrics = NodeMetrics(nodeID: nodeID, factory: options.metricsFactory ?? MetricsSystem.factory)
         let rebuilt: (Projections, StartupReport)
         do {
