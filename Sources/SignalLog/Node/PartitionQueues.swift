@@ -96,17 +96,20 @@ struct PartitionQueues: Sendable {
     /// partition is marked running).
     mutating func enqueue(_ item: PendingSignal, key: HashedString) -> Bool {
         depth += 1
-        var queue = partitions.removeValue(forKey: key) ?? PartitionQueue(cursor: BacklogCursor(minimumOrder: item.order))
-        defer { partitions[key] = queue }
         backlogEnd = max(backlogEnd, item.sequence + 1)
+        // The queue is changed where it lies in the table: one lookup per
+        // signal (taking it out and putting it back cost two, with a
+        // rehash of the key each).
         guard backlog == 0, inMemory < window else {
             if backlog == 0 { frontier = item.sequence }
             backlog += 1
-            queue.cursor.count += 1
+            partitions[key, default: PartitionQueue(cursor: BacklogCursor(minimumOrder: item.order))].cursor.count += 1
             return false
         }
         frontier = max(frontier, item.sequence + 1)
-        return hold(item, in: &queue)
+        inMemory += 1
+        acceptedAtSum += Double(item.acceptedAt)
+        return Self.append(item, to: &partitions[key, default: PartitionQueue(cursor: BacklogCursor(minimumOrder: item.order))])
     }
 
     /// Adds `item` to the end of a queue's memory; true when the caller
@@ -114,6 +117,12 @@ struct PartitionQueues: Sendable {
     mutating func hold(_ item: PendingSignal, in queue: inout PartitionQueue) -> Bool {
         inMemory += 1
         acceptedAtSum += Double(item.acceptedAt)
+        return Self.append(item, to: &queue)
+    }
+
+    /// The queue's part of ``hold(_:in:)``: appends the item, moves the
+    /// cursor past it, and marks the partition running (true when it was not).
+    private static func append(_ item: PendingSignal, to queue: inout PartitionQueue) -> Bool {
         queue.items.append(item)
         queue.cursor.minimumOrder = max(queue.cursor.minimumOrder, item.order + 1)
         if queue.running { return false }
