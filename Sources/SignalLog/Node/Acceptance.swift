@@ -109,18 +109,17 @@ extension SignalNode {
                 for entry in claimed { state.dedupe.setAcceptedAt(entry.key, result.timestamp) }
             }
             let expiresAt = result.timestamp + ttl
-            var pending: [PendingSignal] = []
-            pending.reserveCapacity(claimed.count)
             for entry in claimed {
-                let signal = signals[entry.position]
                 state.dedupe.noteAccepted(entry.key, acceptedAt: result.timestamp, expiresAt: expiresAt)
-                let sequence = result.firstSequence + UInt64(entry.position)
-                pending.append(PendingSignal(signal: signal, sequence: sequence, order: sequence, acceptedAt: result.timestamp))
             }
             work.withLock { work in
-                for (item, entry) in zip(pending, claimed) {
+                for entry in claimed {
                     let key = prepared.partitions[entry.position]!
-                    if work.queues.enqueue(item, key: key) { startKeys.append(key) }
+                    let sequence = result.firstSequence + UInt64(entry.position)
+                    // A signal past the memory window is only counted: no copy of it is made.
+                    if work.queues.enqueue(sequence: sequence, acceptedAt: result.timestamp, key: key, signal: signals[entry.position]) {
+                        startKeys.append(key)
+                    }
                 }
             }
             var output: [ReceiveResult] = []
