@@ -79,7 +79,8 @@ measure() {
             best_s=$seconds
             best_cpu=$(awk "BEGIN{print $user + $system}")
         fi
-        [ "$kb" -gt "$peak_kb" ] && peak_kb=$kb
+        # (an `if`: a false `[ ] &&` as the loop's last command would end the script under set -e)
+        if [ "$kb" -gt "$peak_kb" ]; then peak_kb=$kb; fi
     done
 }
 
