@@ -5,7 +5,7 @@
 # /usr/bin/time. Prints signals/s and each rate as a fraction of lz4's.
 #
 # Usage: tools/bench/ingest-path.sh [--quick] [--signals N] [--repeats R] [--dir PATH]
-#                                   [--no-build] [--no-sqlite] [--baseline BIN]
+#                                   [--no-build] [--no-sqlite] [--baseline BIN] [--save]
 #   --signals N   signals in the generated file (default 1,000,000; --quick: 20,000)
 #   --repeats R   runs of each row; the fastest is reported, with the largest peak RSS (default 1)
 #   --dir PATH    scratch directory on a real disk (default a new one under $TMPDIR or /tmp)
@@ -14,6 +14,7 @@
 #   --baseline BIN  another signallog binary (an older commit's release build):
 #                 its file, stdin and CloudEvents rows run right after this
 #                 build's, on the same files, for an A/B in one run
+#   --save        also write the table to tools/bench/results/<date>-<commit>[-dirty]-ingest-path.txt
 # Rows: lz4 -1 of the file; signallog ingest of the file; the same file on
 # standard input through a pipe; the same signals as CloudEvents NDJSON
 # (written by `signallog cat -o cloudevents` from the first log); SQLite.
@@ -21,7 +22,7 @@
 # because of timing.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-signals=1000000 quick=0 repeats=1 dir="" build=1 sqlite=1 baseline=""
+signals=1000000 quick=0 repeats=1 dir="" build=1 sqlite=1 baseline="" save=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=1 ;;
@@ -31,7 +32,8 @@ while [ $# -gt 0 ]; do
         --no-build) build=0 ;;
         --no-sqlite) sqlite=0 ;;
         --baseline) baseline=${2:?--baseline needs a signallog binary}; shift ;;
-        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --save) save=1 ;;
+        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "ingest-path.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -136,18 +138,30 @@ if [ "$sqlite" = 1 ]; then
     rm -f "$work/signals.db" "$work/signals.db-wal" "$work/signals.db-shm"
 fi
 
-# The time lz4 takes per signal also bounds the stdin and CloudEvents rows.
-echo "ingest path — $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- Sources tools 2>/dev/null || echo -dirty)"
-[ -n "$baseline" ] && echo "baseline: $baseline"
-echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $signals signals, $bytes bytes NDJSON ($((bytes / signals)) B/line), $event_bytes bytes CloudEvents; best of $repeats"
-printf '%-63s %8s %7s %11s %8s %9s %12s\n' "row" "wall s" "CPU s" "signals/s" "MB/s" "peak MiB" "of lz4 rate"
-printf '%-63s %8s %7s %11s %8s %9s %12s\n' "---" "------" "-----" "---------" "----" "--------" "-----------"
-for entry in "${rows[@]}"; do
-    IFS=';' read -r name seconds kb size cpu <<<"$entry"
-    awk -v name="$name" -v s="$seconds" -v cpu="$cpu" -v kb="$kb" -v size="$size" -v n="$signals" -v lz="$lz4_s" 'BEGIN {
-        if (s <= 0) s = 0.005; if (lz <= 0) lz = 0.005
-        rate = n / s
-        unit = rate >= 1e6 ? sprintf("%.2f M", rate / 1e6) : sprintf("%.1f k", rate / 1e3)
-        printf "%-63s %8.2f %7.2f %11s %8.1f %9.1f %12.3f\n", name, s, cpu, unit, size / s / 1e6, kb / 1024, lz / s
-    }'
-done
+# report: the table (stdout, and the results file with --save).
+report() {
+    # The time lz4 takes per signal also bounds the stdin and CloudEvents rows.
+    echo "ingest path — $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $commit"
+    [ -n "$baseline" ] && echo "baseline: $baseline"
+    echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $signals signals, $bytes bytes NDJSON ($((bytes / signals)) B/line), $event_bytes bytes CloudEvents; best of $repeats"
+    printf '%-63s %8s %7s %11s %8s %9s %12s\n' "row" "wall s" "CPU s" "signals/s" "MB/s" "peak MiB" "of lz4 rate"
+    printf '%-63s %8s %7s %11s %8s %9s %12s\n' "---" "------" "-----" "---------" "----" "--------" "-----------"
+    for entry in "${rows[@]}"; do
+        IFS=';' read -r name seconds kb size cpu <<<"$entry"
+        awk -v name="$name" -v s="$seconds" -v cpu="$cpu" -v kb="$kb" -v size="$size" -v n="$signals" -v lz="$lz4_s" 'BEGIN {
+            if (s <= 0) s = 0.005; if (lz <= 0) lz = 0.005
+            rate = n / s
+            unit = rate >= 1e6 ? sprintf("%.2f M", rate / 1e6) : sprintf("%.1f k", rate / 1e3)
+            printf "%-63s %8.2f %7.2f %11s %8.1f %9.1f %12.3f\n", name, s, cpu, unit, size / s / 1e6, kb / 1024, lz / s
+        }'
+    done
+}
+commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- Sources tools 2>/dev/null || echo -dirty)
+if [ "$save" = 1 ]; then
+    mkdir -p "$root/tools/bench/results"
+    results="$root/tools/bench/results/$(date -u +%Y-%m-%d)-$commit-ingest-path.txt"
+    report | tee "$results"
+    echo "saved $results" >&2
+else
+    report
+fi
