@@ -142,9 +142,6 @@ struct Ingest: AsyncParsableCommand {
         /// Problems found while a batch was in flight: listed after that
         /// batch's own, in the order a run without the pipeline lists them.
         var held: [Problem] = []
-        /// The last batch decided, released by the next prepare task: freeing
-        /// thousands of signals is work the deciding task need not do.
-        var decided: PreparedBatch? = nil
         let started = Monotonic.now()
 
         func list(_ problem: Problem) {
@@ -205,7 +202,6 @@ struct Ingest: AsyncParsableCommand {
             let prepared = await batch.prepared.value
             inFlight = nil
             try decide(prepared.signals, lines: batch.lines, prepared: prepared)
-            decided = consume prepared
             let waiting = held
             held.removeAll()
             for problem in waiting { list(problem) }
@@ -223,13 +219,7 @@ struct Ingest: AsyncParsableCommand {
                 try decide(signals, lines: lines, prepared: nil)
                 return
             }
-            let done = decided
-            decided = nil
-            let next = Task.detached {
-                let prepared = node.prepare(signals)
-                withExtendedLifetime(done) {}
-                return prepared
-            }
+            let next = Task.detached { node.prepare(signals) }
             try await land()
             inFlight = (next, lines)
         }
@@ -277,8 +267,6 @@ struct Ingest: AsyncParsableCommand {
             var ahead: [Task<ChunkStep, any Error>] = []
             var spare: [RawChunk] = []
             var inputEnded = false
-            /// The last chunk taken, released by the next parse task.
-            var taken: ParsedChunk? = nil
             /// Reads chunks until `chunksAhead` are being parsed. A read
             /// failure is queued after the chunks before it, so they are
             /// taken first, as they would be without the read-ahead.
@@ -293,8 +281,7 @@ struct Ingest: AsyncParsableCommand {
                         return
                     }
                     if raw.count == 0 { inputEnded = true; return }
-                    ahead.append(ChunkStep.parse(raw, bytesRead: reader.bytesRead, limits: limits, releasing: taken))
-                    taken = nil
+                    ahead.append(ChunkStep.parse(raw, bytesRead: reader.bytesRead, limits: limits))
                 }
             }
             while stopped == nil {
@@ -305,7 +292,6 @@ struct Ingest: AsyncParsableCommand {
                 spare.append(step.raw)
                 readAhead()
                 try await take(step.parsed)
-                taken = step.parsed
                 progress.update(done: step.bytesRead, items: counts.accepted + batch.count + (inFlight?.lines.count ?? 0))
             }
             // After a --strict stop, the chunk read ahead counts as read.
@@ -385,14 +371,9 @@ struct Ingest: AsyncParsableCommand {
         /// Input bytes read by the end of this chunk (for progress).
         var bytesRead: Int64
 
-        /// Parses `raw` in a task of its own, which also releases `done`
-        /// (a chunk already taken) off the accepting task.
-        static func parse(_ raw: RawChunk, bytesRead: Int64, limits: IngestLimits, releasing done: ParsedChunk?) -> Task<ChunkStep, any Error> {
-            Task.detached {
-                let step = ChunkStep(raw: raw, parsed: ParsedChunk(raw, limits: limits), bytesRead: bytesRead)
-                withExtendedLifetime(done) {}
-                return step
-            }
+        /// Parses `raw` in a task of its own.
+        static func parse(_ raw: RawChunk, bytesRead: Int64, limits: IngestLimits) -> Task<ChunkStep, any Error> {
+            Task.detached { ChunkStep(raw: raw, parsed: ParsedChunk(raw, limits: limits), bytesRead: bytesRead) }
         }
     }
 
