@@ -17,12 +17,33 @@ extension SignalNode {
     /// Throws only when the log cannot be written (then nothing was accepted).
     public func receive(batch signals: [Signal]) throws -> [ReceiveResult] {
         guard !signals.isEmpty else { return [] }
-        // Before taking the node lock, every signal is checked, hashed and
-        // encoded as if it will be accepted (the common case), and that
-        // batch is compressed: under the lock the dedupe set decides, and if
-        // it accepts everything the prepared batch is written as it is.
-        let invalid = signals.map(Self.validate)
-        let prepared = Prepared(signals, invalid: invalid, log: log)
+        return try decide(signals, Prepared(signals, log: log))
+    }
+
+    /// Does the part of ``receive(batch:)`` that needs no lock — checking,
+    /// hashing, encoding and compressing the signals as if all will be
+    /// accepted — so that a caller can run it on another thread while the
+    /// previous batch is being decided and appended (``signallog ingest``
+    /// keeps both cores busy this way). Pass the result to
+    /// ``receive(prepared:)``; nothing is decided or written until then.
+    public func prepare(_ signals: [Signal]) -> PreparedBatch {
+        PreparedBatch(signals, Prepared(signals, log: log), log: log)
+    }
+
+    /// Accepts a batch made by ``prepare(_:)`` exactly as
+    /// ``receive(batch:)`` accepts its signals. A batch is meant to be
+    /// received once; received again (or by another node) its work is done
+    /// afresh, so the answer is still that of ``receive(batch:)``.
+    ///
+    /// Throws only when the log cannot be written (then nothing was accepted).
+    public func receive(prepared batch: PreparedBatch) throws -> [ReceiveResult] {
+        guard !batch.signals.isEmpty else { return [] }
+        return try decide(batch.signals, batch.take(for: log) ?? Prepared(batch.signals, log: log))
+    }
+
+    /// Decides a prepared batch under the node lock and appends it.
+    private func decide(_ signals: [Signal], _ prepared: Prepared) throws -> [ReceiveResult] {
+        let invalid = prepared.invalid
         var startKeys: [HashedString] = []
         var counts = (accepted: 0, duplicates: 0, conflicts: 0)
         var rejections: [String] = []
@@ -88,18 +109,17 @@ extension SignalNode {
                 for entry in claimed { state.dedupe.setAcceptedAt(entry.key, result.timestamp) }
             }
             let expiresAt = result.timestamp + ttl
-            var pending: [PendingSignal] = []
-            pending.reserveCapacity(claimed.count)
             for entry in claimed {
-                let signal = signals[entry.position]
                 state.dedupe.noteAccepted(entry.key, acceptedAt: result.timestamp, expiresAt: expiresAt)
-                let sequence = result.firstSequence + UInt64(entry.position)
-                pending.append(PendingSignal(signal: signal, sequence: sequence, order: sequence, acceptedAt: result.timestamp))
             }
             work.withLock { work in
-                for (item, entry) in zip(pending, claimed) {
+                for entry in claimed {
                     let key = prepared.partitions[entry.position]!
-                    if work.queues.enqueue(item, key: key) { startKeys.append(key) }
+                    let sequence = result.firstSequence + UInt64(entry.position)
+                    // A signal past the memory window is only counted: no copy of it is made.
+                    if work.queues.enqueue(sequence: sequence, acceptedAt: result.timestamp, key: key, signal: signals[entry.position]) {
+                        startKeys.append(key)
+                    }
                 }
             }
             var output: [ReceiveResult] = []
@@ -130,6 +150,8 @@ extension SignalNode {
 
     /// What acceptance works out before it takes the node lock.
     struct Prepared {
+        /// Why each signal cannot be accepted at all (``validate(_:)``), or nil.
+        var invalid: [String?]
         /// Each valid signal's idempotency key and partition key, hashed (nil: invalid).
         var keys: [HashedString?]
         var partitions: [HashedString?]
@@ -139,7 +161,9 @@ extension SignalNode {
         /// (the append under the lock then reports it).
         var draft: BatchDraft?
 
-        init(_ signals: [Signal], invalid: [String?], log: SegmentLog) {
+        init(_ signals: [Signal], log: SegmentLog) {
+            let invalid = signals.map(SignalNode.validate)
+            self.invalid = invalid
             keys = Array(repeating: nil, count: signals.count)
             partitions = Array(repeating: nil, count: signals.count)
             fingerprints = Array(repeating: 0, count: signals.count)

@@ -94,19 +94,26 @@ struct PartitionQueues: Sendable {
     /// else counted in its partition's cursor. True when its partition had
     /// no worker and now has work in memory (the caller starts one: the
     /// partition is marked running).
-    mutating func enqueue(_ item: PendingSignal, key: HashedString) -> Bool {
+    ///
+    /// The signal is only read when it is kept in memory (`order` is its
+    /// sequence: the acceptance is the original one).
+    mutating func enqueue(sequence: UInt64, acceptedAt: Int64, key: HashedString, signal: @autoclosure () -> Signal) -> Bool {
         depth += 1
-        var queue = partitions.removeValue(forKey: key) ?? PartitionQueue(cursor: BacklogCursor(minimumOrder: item.order))
-        defer { partitions[key] = queue }
-        backlogEnd = max(backlogEnd, item.sequence + 1)
+        backlogEnd = max(backlogEnd, sequence + 1)
+        // The queue is changed where it lies in the table: one lookup per
+        // signal (taking it out and putting it back cost two, with a
+        // rehash of the key each).
         guard backlog == 0, inMemory < window else {
-            if backlog == 0 { frontier = item.sequence }
+            if backlog == 0 { frontier = sequence }
             backlog += 1
-            queue.cursor.count += 1
+            partitions[key, default: PartitionQueue(cursor: BacklogCursor(minimumOrder: sequence))].cursor.count += 1
             return false
         }
-        frontier = max(frontier, item.sequence + 1)
-        return hold(item, in: &queue)
+        frontier = max(frontier, sequence + 1)
+        inMemory += 1
+        acceptedAtSum += Double(acceptedAt)
+        let item = PendingSignal(signal: signal(), sequence: sequence, order: sequence, acceptedAt: acceptedAt)
+        return Self.append(item, to: &partitions[key, default: PartitionQueue(cursor: BacklogCursor(minimumOrder: sequence))])
     }
 
     /// Adds `item` to the end of a queue's memory; true when the caller
@@ -114,6 +121,12 @@ struct PartitionQueues: Sendable {
     mutating func hold(_ item: PendingSignal, in queue: inout PartitionQueue) -> Bool {
         inMemory += 1
         acceptedAtSum += Double(item.acceptedAt)
+        return Self.append(item, to: &queue)
+    }
+
+    /// The queue's part of ``hold(_:in:)``: appends the item, moves the
+    /// cursor past it, and marks the partition running (true when it was not).
+    private static func append(_ item: PendingSignal, to queue: inout PartitionQueue) -> Bool {
         queue.items.append(item)
         queue.cursor.minimumOrder = max(queue.cursor.minimumOrder, item.order + 1)
         if queue.running { return false }

@@ -118,6 +118,9 @@ struct Ingest: AsyncParsableCommand {
         var schemas = SchemaRegistry()
         for version in extraSchemaVersions { schemas.addSupported(version) }
         let limits = self.limits
+        // The options as plain values: read for every line, and an
+        // argument-parser property costs a call each time.
+        let batchSize = self.batchSize, strict = self.strict, showProblems = self.showProblems
         let reader = LineReader(fd: fd, name: inputName, maxLineBytes: limits.maxLineBytes)
         let progress = ProgressBar(total: totalBytes, unit: "signals", enabled: Terminal.stderrIsTTY && !quiet && !json, style: errorStyle)
         var counts = (lines: 0, blank: 0, accepted: 0, duplicates: 0, conflicts: 0, rejected: 0, malformed: 0)
@@ -132,9 +135,16 @@ struct Ingest: AsyncParsableCommand {
         var stopped: String? = nil
         /// The line --strict stopped at: nothing after it is stored.
         var stoppedLine = Int.max
+        /// The batch being prepared on another core while the next one is
+        /// read and parsed (never under --strict, whose stop must be known
+        /// before the next line is looked at).
+        var inFlight: (prepared: Task<PreparedBatch, Never>, lines: [Int])? = nil
+        /// Problems found while a batch was in flight: listed after that
+        /// batch's own, in the order a run without the pipeline lists them.
+        var held: [Problem] = []
         let started = Monotonic.now()
 
-        func note(_ problem: Problem) {
+        func list(_ problem: Problem) {
             problemCount += 1
             if problems.count < showProblems { problems.append(problem) }
             if strict && stopped == nil {
@@ -143,55 +153,79 @@ struct Ingest: AsyncParsableCommand {
             }
         }
 
-        /// Accepts `batch[range]` as one log batch. A batch the log still
+        func note(_ problem: Problem) {
+            if inFlight != nil { held.append(problem) } else { list(problem) }
+        }
+
+        /// Decides `signals` (read from `lines`) as one log batch, from
+        /// their prepared form when there is one. A batch the log still
         /// refuses as too large (refusals' attempt records can outgrow the
         /// signals they replace) is accepted in halves: a refused append
         /// stores nothing and leaves the node as it was.
-        func receive(_ range: Range<Int>) throws {
+        func decide(_ signals: [Signal], lines: [Int], prepared: PreparedBatch?) throws {
             // Halves after a --strict stop inside this batch are not stored.
-            if batchLines[range.lowerBound] > stoppedLine { return }
+            if lines[0] > stoppedLine { return }
             let results: [ReceiveResult]
             do {
-                results = try node.receive(batch: range.count == batch.count ? batch : Array(batch[range]))
+                results = try prepared.map { try node.receive(prepared: $0) } ?? node.receive(batch: signals)
             } catch SegmentLogError.limitExceeded(let what, let value, let limit) {
-                guard range.count > 1 else {
+                guard signals.count > 1 else {
                     counts.malformed += 1
-                    note(Problem(line: batchLines[range.lowerBound], kind: "malformed", message: "the log refused to store it: \(what) of \(value) bytes is over its limit of \(limit)"))
+                    list(Problem(line: lines[0], kind: "malformed", message: "the log refused to store it: \(what) of \(value) bytes is over its limit of \(limit)"))
                     return
                 }
-                let middle = range.lowerBound + range.count / 2
-                try receive(range.lowerBound..<middle)
-                try receive(middle..<range.upperBound)
+                let middle = signals.count / 2
+                try decide(Array(signals[..<middle]), lines: Array(lines[..<middle]), prepared: nil)
+                try decide(Array(signals[middle...]), lines: Array(lines[middle...]), prepared: nil)
                 return
             } catch {
                 throw CLIError("writing to \(directory) failed: \(error); \(counts.accepted) signals were accepted before it", exitCode: ExitStatus.failure)
             }
-            for (offset, result) in results.enumerated() {
-                let position = range.lowerBound + offset
+            for (position, result) in results.enumerated() {
                 switch result {
                 case .accepted: counts.accepted += 1
                 case .duplicate: counts.duplicates += 1
                 case .conflict(let original):
                     counts.conflicts += 1
-                    note(Problem(line: batchLines[position], kind: "conflict", message: "idempotency key \(batch[position].idempotencyKey) was accepted within the TTL with a different payload (signal \(original))"))
+                    list(Problem(line: lines[position], kind: "conflict", message: "idempotency key \(signals[position].idempotencyKey) was accepted within the TTL with a different payload (signal \(original))"))
                 case .rejected(let reason):
                     counts.rejected += 1
                     rejectedByReason[reason.code, default: 0] += 1
-                    note(Problem(line: batchLines[position], kind: "rejected", message: reason.description))
+                    list(Problem(line: lines[position], kind: "rejected", message: reason.description))
                 }
             }
         }
 
-        func flush() throws {
+        /// Decides the batch in flight, then lists the problems held back meanwhile.
+        func land() async throws {
+            guard let batch = inFlight else { return }
+            let prepared = await batch.prepared.value
+            inFlight = nil
+            try decide(prepared.signals, lines: batch.lines, prepared: prepared)
+            let waiting = held
+            held.removeAll()
+            for problem in waiting { list(problem) }
+        }
+
+        /// Sends the batch on: prepared on another core while the previous
+        /// one is decided here (under --strict, decided at once).
+        func flush() async throws {
             guard !batch.isEmpty else { return }
-            try receive(0..<batch.count)
+            let signals = batch, lines = batchLines
             batch.removeAll(keepingCapacity: true)
             batchLines.removeAll(keepingCapacity: true)
             batchBytes = 0
+            if strict {
+                try decide(signals, lines: lines, prepared: nil)
+                return
+            }
+            let next = Task.detached { node.prepare(signals) }
+            try await land()
+            inFlight = (next, lines)
         }
 
         /// Checks decoded signals (schema) and queues them for the next log batch.
-        func take(_ parsed: ParsedChunk) throws {
+        func take(_ parsed: ParsedChunk) async throws {
             for entry in parsed.entries {
                 if stopped != nil { return }
                 switch entry.result {
@@ -210,38 +244,61 @@ struct Ingest: AsyncParsableCommand {
                         continue
                     }
                     // Cut by bytes as well as by count.
-                    if batchBytes + bytes > limits.maxBatchBytes { try flush() }
+                    if batchBytes + bytes > limits.maxBatchBytes { try await flush() }
                     if stopped != nil { return }
                     batch.append(signal)
                     batchLines.append(entry.line)
                     batchBytes += bytes
-                    if batch.count >= batchSize { try flush() }
+                    if batch.count >= batchSize { try await flush() }
                 }
             }
         }
 
         do {
-            // Parsing the next chunk of lines (on another core) overlaps with
-            // accepting the previous one.
-            // Reading and parsing the next chunk of lines (one task, on
-            // another core) overlaps with accepting the previous one here.
-            // One chunk is read ahead at most, and the reader is handed to
-            // the next task only once the last one has finished with it.
-            // The chunk's memory goes back and forth between the two, so it
+            // The work runs in input order on every core: chunks of lines
+            // are read here and parsed in tasks of their own (up to
+            // `chunksAhead` at once), each full batch is prepared — hashed,
+            // encoded, compressed — in another task, and the batch before
+            // it is decided and appended here. Under --strict one chunk is
+            // read ahead, as a stop must leave the rest of the input unread.
+            // Chunk buffers go back to `spare` once parsed, so their memory
             // is allocated (and faulted in) once.
-            var ahead = ChunkStep.start(reader: reader, chunk: RawChunk(), lines: batchSize, limits: limits)
+            let chunksAhead = strict ? 1 : Self.chunksAhead
+            var ahead: [Task<ChunkStep, any Error>] = []
+            var spare: [RawChunk] = []
+            var inputEnded = false
+            /// Reads chunks until `chunksAhead` are being parsed. A read
+            /// failure is queued after the chunks before it, so they are
+            /// taken first, as they would be without the read-ahead.
+            func readAhead() {
+                while !inputEnded && ahead.count < chunksAhead {
+                    var raw = spare.popLast() ?? RawChunk()
+                    do {
+                        try raw.refill(from: reader, lines: batchSize)
+                    } catch {
+                        inputEnded = true
+                        ahead.append(Task { throw error })
+                        return
+                    }
+                    if raw.count == 0 { inputEnded = true; return }
+                    ahead.append(ChunkStep.parse(raw, bytesRead: reader.bytesRead, limits: limits))
+                }
+            }
             while stopped == nil {
-                let step = try await ahead.value
+                readAhead()
+                guard !ahead.isEmpty else { break }
+                let step = try await ahead.removeFirst().value
                 counts.lines += step.raw.count
-                if step.raw.count == 0 { break }
-                ahead = ChunkStep.start(reader: reader, chunk: step.raw, lines: batchSize, limits: limits)
-                try take(step.parsed)
-                progress.update(done: step.bytesRead, items: counts.accepted + batch.count)
+                spare.append(step.raw)
+                readAhead()
+                try await take(step.parsed)
+                progress.update(done: step.bytesRead, items: counts.accepted + batch.count + (inFlight?.lines.count ?? 0))
             }
             // After a --strict stop, the chunk read ahead counts as read.
-            if stopped != nil { counts.lines += try await ahead.value.raw.count }
+            for step in ahead { counts.lines += try await step.value.raw.count }
             // Signals before a --strict stop are accepted; the import ends there.
-            try flush()
+            try await flush()
+            try await land()
         } catch let error as LineReader.Failure {
             progress.finish()
             await node.gracefulShutdown(timeout: .zero)
@@ -302,21 +359,21 @@ struct Ingest: AsyncParsableCommand {
         if stopped != nil { throw ExitCode(ExitStatus.failure) }
     }
 
+    /// Chunks parsed at once, ahead of the one being accepted (with the
+    /// batch being prepared, enough to keep two cores busy).
+    static let chunksAhead = 2
+
     /// One chunk read and parsed off the accepting task.
     struct ChunkStep: Sendable {
-        /// The chunk's lines as read (handed back to be refilled by the next step).
+        /// The chunk's lines as read (handed back to be refilled).
         var raw: RawChunk
         var parsed: ParsedChunk
         /// Input bytes read by the end of this chunk (for progress).
         var bytesRead: Int64
 
-        /// Refills `chunk` from `reader` and parses it, in a task of its own.
-        static func start(reader: LineReader, chunk: RawChunk, lines: Int, limits: IngestLimits) -> Task<ChunkStep, any Error> {
-            Task.detached {
-                var raw = chunk
-                try raw.refill(from: reader, lines: lines)
-                return ChunkStep(raw: raw, parsed: ParsedChunk(raw, limits: limits), bytesRead: reader.bytesRead)
-            }
+        /// Parses `raw` in a task of its own.
+        static func parse(_ raw: RawChunk, bytesRead: Int64, limits: IngestLimits) -> Task<ChunkStep, any Error> {
+            Task.detached { ChunkStep(raw: raw, parsed: ParsedChunk(raw, limits: limits), bytesRead: bytesRead) }
         }
     }
 

@@ -8,9 +8,9 @@ import Glibc
 /// ``maxLineBytes`` is not held, only counted while it is read past, and
 /// handed out as ``Line/tooLong(bytes:)`` with its line number.
 ///
-/// Not safe for concurrent use: `ingest` reads it from one task at a time,
-/// starting the task for the next chunk only after the last one has ended,
-/// which is what its `Sendable` conformance stands for.
+/// Not safe for concurrent use: `ingest` reads it from its accepting task
+/// only (the parse tasks get copies of the lines), which is what its
+/// `Sendable` conformance stands for.
 final class LineReader: @unchecked Sendable {
     let fd: Int32
     let name: String
