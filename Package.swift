@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "FaultTests", dependencies: ["SegmentLog", "TestSupport", "slog-crash-child"], path: "Tests/FaultTests"),
         .testTarget(name: "SignalLogTests", dependencies: ["SignalLog", "SegmentLog", "TestSupport", "slog-node-child"], path: "Tests/SignalLogTests"),
         .testTarget(name: "CLITests", dependencies: ["signallog", "TestSupport"], path: "Tests/CLITests"),
-        .testTarget(name: "JetStreamTests", dependencies: ["SignalLogJetStream", "SignalLog", "SegmentLog", "TestSupport", "signallog"], path: "Tests/JetStreamTests"),
+        .testTarget(name: "JetStreamTests", dependencies: ["SignalLogJetStream", "SignalLog", "SegmentLog", "TestSupport", "signallog", .product(name: "MetricsTestKit", package: "swift-metrics")], path: "Tests/JetStreamTests"),
     ],
     swiftLanguageModes: [.v6]
 )
