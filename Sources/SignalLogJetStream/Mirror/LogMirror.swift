@@ -130,6 +130,7 @@ public final class LogMirror: Sendable {
 
         var pending: [LogRecord] = []
         var pendingHead = 0
+        var tokens: [String: (token: String, escaped: String)] = [:]
         var nextFirst = state.nextSequence
         while failure == nil {
             // The next message: a record, or (batch mode) a whole batch. A
@@ -140,7 +141,7 @@ public final class LogMirror: Sendable {
                 if pendingHead < pending.count {
                     let record = pending[pendingHead]
                     pendingHead += 1
-                    (subject, payload, headers, lastSequence) = recordMessage(record)
+                    (subject, payload, headers, lastSequence) = recordMessage(record, tokens: &tokens)
                     time = record.timestamp
                 } else if options.mode == .batch {
                     guard let batch = try reader.nextBatch() else { break }
@@ -153,7 +154,7 @@ public final class LogMirror: Sendable {
                     time = batch.maxTimestamp
                 } else {
                     guard let record = try reader.next() else { break }
-                    (subject, payload, headers, lastSequence) = recordMessage(record)
+                    (subject, payload, headers, lastSequence) = recordMessage(record, tokens: &tokens)
                     time = record.timestamp
                 }
             } catch {
@@ -188,9 +189,21 @@ public final class LogMirror: Sendable {
         if let failure { throw failure }
     }
 
-    private func recordMessage(_ record: LogRecord) -> (String, [UInt8], NATSHeaders, UInt64) {
-        (options.subjects.subject(kind: record.kind, partition: record.partition), record.payload,
-         options.subjects.headers(for: record), record.sequence)
+    /// A record's message: subject, body, headers and sequence, with each
+    /// partition's subject token and escaped header value made once per
+    /// pass (`tokens`, capped), not twice per record.
+    private func recordMessage(_ record: LogRecord, tokens: inout [String: (token: String, escaped: String)]) -> (String, [UInt8], NATSHeaders, UInt64) {
+        let names: (token: String, escaped: String)
+        if let known = tokens[record.partition] {
+            names = known
+        } else {
+            names = (SubjectToken.token(record.partition), SubjectToken.escape(record.partition))
+            if tokens.count >= 4096 { tokens.removeAll(keepingCapacity: true) }
+            tokens[record.partition] = names
+        }
+        let subject = options.subjects.subject(kind: record.kind, partitionToken: names.token)
+        let headers = options.subjects.headers(for: record, escapedPartition: names.escaped)
+        return (subject, record.payload, headers, record.sequence)
     }
 
     static func classify(_ error: JetStreamError) -> PassFailure {

@@ -40,12 +40,42 @@ public struct NATSHeaders: Sendable, Equatable {
 
     /// The block as sent on the wire: `NATS/1.0`, the fields, an empty line.
     public func encode() -> [UInt8] {
-        var text = "NATS/1.0"
-        if let status { text += " \(status)" + (statusDescription.isEmpty ? "" : " " + statusDescription) }
-        text += "\r\n"
-        for field in fields { text += field.name + ": " + field.value + "\r\n" }
-        text += "\r\n"
-        return Array(text.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(encodedCount)
+        encode(into: &out)
+        return out
+    }
+
+    /// Appends the block's bytes to `out` (no intermediate string).
+    func encode(into out: inout [UInt8]) {
+        out.append(contentsOf: "NATS/1.0".utf8)
+        if let status {
+            out.append(32)
+            out.append(contentsOf: String(status).utf8)
+            if !statusDescription.isEmpty {
+                out.append(32)
+                out.append(contentsOf: statusDescription.utf8)
+            }
+        }
+        out.append(13); out.append(10)
+        for field in fields {
+            out.append(contentsOf: field.name.utf8)
+            out.append(58); out.append(32)
+            out.append(contentsOf: field.value.utf8)
+            out.append(13); out.append(10)
+        }
+        out.append(13); out.append(10)
+    }
+
+    /// The length of ``encode()``'s bytes, counted without making them.
+    var encodedCount: Int {
+        var count = 8 + 2 + 2
+        if let status {
+            count += 1 + String(status).utf8.count
+            if !statusDescription.isEmpty { count += 1 + statusDescription.utf8.count }
+        }
+        for field in fields { count += field.name.utf8.count + 2 + field.value.utf8.count + 2 }
+        return count
     }
 
     /// Parses a header block; nil when it does not start with `NATS/1.0` or
