@@ -177,3 +177,45 @@ import SignalLogJetStream
         await client.close()
     }
 }
+
+/// An inbox carries on across a server restart: what it fetched and had
+/// not acknowledged comes again, and every signal is appended once.
+@Suite(.serialized) struct DeliveryRestartTests {
+    @Test func inboxCarriesOnAcrossAServerRestart() async throws {
+        let server = try NATSServerProcess()
+        defer { server.kill() }
+        try await server.start()
+        let scratch = TemporaryDirectory()
+        var clientOptions = NATSOptions(servers: [server.address])
+        clientOptions.requestTimeout = .seconds(5)
+        let client = try await NATSClient.connect(clientOptions)
+        let js = JetStream(client: client, timeout: .seconds(5))
+        let stream = DeliveryStream(name: "RESTART")
+        let target = RemoteTarget(nodeID: "node-f", jetStream: js, stream: stream)
+        let first = try await target.send(batch: (0..<400).map { deliverySignal($0) })
+        #expect(first.allSatisfy { $0.isStored })
+        var nodeOptions = SignalNodeOptions()
+        nodeOptions.processing = false
+        let node = try SignalNode.open(nodeID: "node-f", directory: scratch.child("f"), options: nodeOptions)
+        var inboxOptions = InboxOptions()
+        inboxOptions.batchSize = 32
+        inboxOptions.ackWait = .seconds(2)
+        let inbox = SignalInbox(node: node, jetStream: js, stream: stream, options: inboxOptions)
+        let running = Task { try await inbox.deliver() }
+        let watcher = try await connectClient([server.address])
+        try await waitUntil("the first signals appended", client: watcher) { inbox.progress.accepted >= 100 }
+        server.kill()
+        try await server.start()
+        await watcher.waitUntilConnected()
+        await client.waitUntilConnected()
+        let second = try await target.send(batch: (400..<500).map { deliverySignal($0) })
+        #expect(second.allSatisfy { $0.isStored })
+        try await waitUntil("500 signals appended", client: watcher) { inbox.progress.accepted == 500 }
+        running.cancel()
+        _ = try await running.value
+        await node.gracefulShutdown(timeout: .zero)
+        try #expect(deliveryProblem(signalRecords(scratch.child("f")), count: 500) == nil)
+        await client.close()
+        await watcher.close()
+    }
+}

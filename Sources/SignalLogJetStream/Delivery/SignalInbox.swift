@@ -86,7 +86,8 @@ public final class SignalInbox: Service, Sendable {
                 do {
                     fetched = try await consumer.fetch(batch: wanted, expires: options.fetchWait)
                 } catch {
-                    throw .jetStream(error)
+                    try await waitOutLostConnection(error)
+                    continue
                 }
             }
             let redelivered = fetched.filter { $0.deliveries > 1 }.count
@@ -97,7 +98,8 @@ public final class SignalInbox: Service, Sendable {
                 do {
                     info = try await jetStream.consumerInfo(stream: stream.name, name: consumer.name)
                 } catch {
-                    throw .jetStream(error)
+                    try await waitOutLostConnection(error)
+                    continue
                 }
                 // Every unacknowledged message is in hand once the server
                 // counts no more of them than are held.
@@ -180,12 +182,24 @@ public final class SignalInbox: Service, Sendable {
     }
 
     private func acknowledge(_ message: JetStreamMessage, _ consumer: PullConsumer) throws(DeliveryError) {
-        do {
-            try consumer.ack(message)
-        } catch {
-            // Unacknowledged, it is delivered again, and dedupe absorbs it.
-            throw .jetStream(error)
+        // An ack lost with the connection is no error: the message is
+        // delivered again, and the node's dedupe absorbs it.
+        try? consumer.ack(message)
+    }
+
+    /// Returns once the client has reconnected when `error` is a lost
+    /// connection or a request that timed out (a server restarting, a
+    /// cluster electing a leader); throws any other error. Nothing fetched
+    /// and not appended was acknowledged, so the server delivers it again.
+    private func waitOutLostConnection(_ error: JetStreamError) async throws(DeliveryError) {
+        switch error {
+        case .transport(.notConnected), .transport(.disconnected), .transport(.timeout), .transport(.noResponders):
+            await jetStream.client.waitUntilConnected()
+        case .api(_, _, let code, _, _) where code == 503 || code == 408 || code == 409:
+            await jetStream.client.waitUntilConnected()
+        default: throw .jetStream(error)
         }
+        if Task.isCancelled { return }
     }
 
     /// Answers each request on the status subject with the node's queue now.
