@@ -219,3 +219,39 @@ import SignalLogJetStream
         await watcher.close()
     }
 }
+
+/// A signal the stream refuses stops the batch there: the ones before it
+/// are stored, the outcomes keep the signals' order, and nothing is sent
+/// after the refusal is known (a signal already in flight then may be stored).
+@Suite(.serialized) struct RemoteSendFailureTests {
+    @Test func aRefusedPublishStopsTheRestOfTheBatchInOrder() async throws {
+        let server = try NATSServerProcess()
+        defer { server.kill() }
+        try await server.start()
+        let client = try await connectClient([server.address])
+        let js = JetStream(client: client, timeout: .seconds(60))
+        var config = StreamConfig(name: "FAILS", subjects: ["signallog-delivery.>"])
+        config.maxMessageSize = 2048
+        try await js.createStream(config)
+        var options = RemoteTargetOptions()
+        options.maxInFlight = 2
+        let target = RemoteTarget(nodeID: "node-g", jetStream: js, stream: DeliveryStream(name: "FAILS"), options: options)
+        var signals = (0..<9).map { deliverySignal($0) }
+        signals[5] = Signal(content: .text(String(repeating: "x", count: 10_000)), type: "order", sourceID: "node-a", id: "sig-5")
+        let outcomes = try await target.send(batch: signals)
+        func stored(_ outcome: RemoteSendOutcome) -> Bool { if case .stored = outcome { return true } else { return false } }
+        func notSent(_ outcome: RemoteSendOutcome) -> Bool {
+            if case .failed(let reason) = outcome { return reason.hasPrefix("not sent") } else { return false }
+        }
+        #expect(outcomes.count == 9)
+        #expect(outcomes.prefix(5).allSatisfy(stored), "\(outcomes)")
+        if case .failed(let reason) = outcomes[5] { #expect(!reason.hasPrefix("not sent"), "\(reason)") } else {
+            Issue.record("signal 5: \(outcomes[5])")
+        }
+        // Signal 6 was published before the refusal of 5 came back.
+        #expect(stored(outcomes[6]), "\(outcomes)")
+        #expect(notSent(outcomes[7]) && notSent(outcomes[8]), "\(outcomes)")
+        #expect(try await js.streamInfo("FAILS").state.messages == 6)
+        await client.close()
+    }
+}

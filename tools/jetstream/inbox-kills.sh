@@ -56,12 +56,13 @@ kill -KILL "$INBOX_PID" 2>/dev/null || true
 wait "$INBOX_PID" 2>/dev/null || true
 "${INBOX[@]}" --until-idle
 "$BIN" cat "$WORK/node-b" --kind signal -o ndjson >"$WORK/appended.ndjson"
+echo "$("$BIN" cat "$WORK/node-b" --kind attempt -o ndjson | grep -c '"outcome":"duplicate"' || true) redelivered signals absorbed by dedupe (attempt records with outcome duplicate)"
 python3 - "$WORK/appended.ndjson" "$N" <<'PY'
 import json, sys
 path, n = sys.argv[1], int(sys.argv[2])
 seen, last, problems = set(), {}, []
 for line in open(path):
-    s = json.loads(line)
+    s = json.loads(line)["signal"]
     i = int(s["id"][4:])
     if i in seen: problems.append(f"{s['id']} appended twice")
     seen.add(i)

@@ -84,12 +84,16 @@ public final class RemoteTarget: Sendable {
         }
 
         for (position, signal) in signals.enumerated() {
-            if let stop {
-                outcomes.append(contentsOf: Array(repeating: stop, count: signals.count - position))
-                break
-            }
             // Settle the oldest publishes first, so outcomes stay in order.
             while inFlight.count >= max(1, options.maxInFlight) { await settle(inFlight.removeFirst()) }
+            if stop != nil {
+                // Nothing is sent after a failure; the publishes still in
+                // flight (earlier signals) are settled first.
+                for entry in inFlight { await settle(entry) }
+                inFlight = []
+                outcomes.append(contentsOf: Array(repeating: stop!, count: signals.count - position))
+                break
+            }
             if let refusal = try await admit(inFlight: inFlight.count) {
                 for entry in inFlight { await settle(entry) }
                 inFlight = []
