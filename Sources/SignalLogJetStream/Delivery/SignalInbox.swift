@@ -111,7 +111,21 @@ public final class SignalInbox: Service, Sendable {
                 held.sort { $0.streamSequence < $1.streamSequence }
             }
             if held.isEmpty {
-                if options.stopWhenIdle { break }
+                // Nothing came: nothing is left, or messages went to the
+                // pull request of an inbox that died after this one asked
+                // at its start, and come again only after the ack wait.
+                let info: ConsumerInfo
+                do {
+                    info = try await jetStream.consumerInfo(stream: stream.name, name: consumer.name)
+                } catch {
+                    try await waitOutLostConnection(error)
+                    continue
+                }
+                if info.numAckPending > 0 {
+                    recovering = true
+                    continue
+                }
+                if options.stopWhenIdle && info.numPending == 0 { break }
                 continue
             }
             let batch = held
