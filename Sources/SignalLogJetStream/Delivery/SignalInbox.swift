@@ -52,7 +52,9 @@ public final class SignalInbox: Service, Sendable {
     /// (nothing unappended is ever acknowledged).
     public func deliver() async throws(DeliveryError) -> InboxProgress {
         try await stream.prepare(jetStream, for: subjects)
-        var config = ConsumerConfig(durableName: subjects.consumerName, deliverPolicy: .all, ackPolicy: .all,
+        // Explicit acks, one per message: an ack of a later message must
+        // never cover an earlier one that went to another (dead) inbox.
+        var config = ConsumerConfig(durableName: subjects.consumerName, deliverPolicy: .all, ackPolicy: .explicit,
                                     filterSubject: subjects.deliver)
         config.ackWait = options.ackWait.nanoseconds
         config.maxAckPending = max(1, options.batchSize)
@@ -92,7 +94,11 @@ public final class SignalInbox: Service, Sendable {
             }
             let redelivered = fetched.filter { $0.deliveries > 1 }.count
             if redelivered > 0 { state.withLock { $0.redelivered += redelivered } }
-            held.append(contentsOf: fetched)
+            // A message delivered twice (a redelivery racing its first
+            // delivery) is held once.
+            for message in fetched where !held.contains(where: { $0.streamSequence == message.streamSequence }) {
+                held.append(message)
+            }
             if recovering {
                 let info: ConsumerInfo
                 do {
@@ -154,6 +160,7 @@ public final class SignalInbox: Service, Sendable {
                 }
             }
         }
+        var acked = 0
         while !items.isEmpty {
             let results: [ReceiveResult]
             do {
@@ -180,8 +187,9 @@ public final class SignalInbox: Service, Sendable {
             }
             guard let first = again.first else { break }
             // Everything before the first refused message is in the log.
-            if let position = messages.firstIndex(where: { $0.streamSequence == first.message.streamSequence }), position > 0 {
-                try acknowledge(messages[position - 1], consumer)
+            if let position = messages.firstIndex(where: { $0.streamSequence == first.message.streamSequence }), position > acked {
+                for message in messages[acked..<position] { acknowledge(message, consumer) }
+                acked = position
             }
             if stopping { return false }
             state.withLock { $0.retries += 1 }
@@ -190,12 +198,11 @@ public final class SignalInbox: Service, Sendable {
             if Task.isCancelled { return false }
             items = again
         }
-        // Acknowledging the last acknowledges all before it (ack policy `all`).
-        try acknowledge(messages[messages.count - 1], consumer)
+        for message in messages[acked...] { acknowledge(message, consumer) }
         return true
     }
 
-    private func acknowledge(_ message: JetStreamMessage, _ consumer: PullConsumer) throws(DeliveryError) {
+    private func acknowledge(_ message: JetStreamMessage, _ consumer: PullConsumer) {
         // An ack lost with the connection is no error: the message is
         // delivered again, and the node's dedupe absorbs it.
         try? consumer.ack(message)
