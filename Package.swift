@@ -47,12 +47,16 @@ let package = Package(
             ],
             path: "Sources/SignalLog"
         ),
-        // Mirror and restore through NATS JetStream; the only target on SwiftNIO,
-        // so users of SegmentLog and SignalLog never build it.
+        // Mirror, restore and cross-machine delivery through NATS JetStream;
+        // the only target on SwiftNIO, so users of SegmentLog and SignalLog
+        // never build it.
         .target(
             name: "SignalLogJetStream",
             dependencies: [
                 "SegmentLog",
+                "SignalLog",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -78,7 +82,7 @@ let package = Package(
         .testTarget(name: "FaultTests", dependencies: ["SegmentLog", "TestSupport", "slog-crash-child"], path: "Tests/FaultTests"),
         .testTarget(name: "SignalLogTests", dependencies: ["SignalLog", "SegmentLog", "TestSupport", "slog-node-child"], path: "Tests/SignalLogTests"),
         .testTarget(name: "CLITests", dependencies: ["signallog", "TestSupport"], path: "Tests/CLITests"),
-        .testTarget(name: "JetStreamTests", dependencies: ["SignalLogJetStream", "SegmentLog", "TestSupport", "signallog"], path: "Tests/JetStreamTests"),
+        .testTarget(name: "JetStreamTests", dependencies: ["SignalLogJetStream", "SignalLog", "SegmentLog", "TestSupport", "signallog", .product(name: "MetricsTestKit", package: "swift-metrics")], path: "Tests/JetStreamTests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -22,7 +22,7 @@ struct SignalLogTool: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Info.self, Cat.self, Trace.self, DLQ.self, Verify.self, Repair.self, Ingest.self, Vacuum.self, Demo.self,
-            Mirror.self, Restore.self,
+            Mirror.self, Restore.self, Inbox.self, Send.self,
         ]
     )
 

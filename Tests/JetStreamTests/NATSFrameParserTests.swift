@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import SignalLogJetStream
 
 /// The protocol parser on byte inputs: whole and split frames, headers, errors.
@@ -111,5 +112,30 @@ import Testing
     @Test func startTimesAreRFC3339() {
         #expect(ConsumerConfig.rfc3339(microseconds: 0) == "1970-01-01T00:00:00.000000Z")
         #expect(ConsumerConfig.rfc3339(microseconds: 1_700_000_000_123_456) == "2023-11-14T22:13:20.123456Z")
+    }
+}
+
+/// Publish acks are read without a JSON decoder when they take the
+/// server's usual form; anything else goes to the full decoder.
+@Suite struct PublishAckParsingTests {
+    @Test(arguments: [
+        (#"{"stream":"ORDERS","seq":12}"#, PublishAck(stream: "ORDERS", sequence: 12, duplicate: false)),
+        (#"{"stream":"ORDERS", "seq":12, "duplicate": true}"#, PublishAck(stream: "ORDERS", sequence: 12, duplicate: true)),
+        (#"{"stream":"ORDERS","seq":7,"duplicate":false,"domain":"hub"}"#, PublishAck(stream: "ORDERS", sequence: 7, duplicate: false)),
+    ])
+    func compactAcksAreRead(text: String, expected: PublishAck) throws {
+        #expect(PublishAck.parseCompact(Array(text.utf8)) == expected)
+        try #expect(JSONDecoder().decode(PublishAck.self, from: Data(text.utf8)) == expected)
+    }
+
+    @Test(arguments: [
+        #"{"error":{"code":503,"description":"no leader"},"stream":"X","seq":1}"#,
+        #"{"stream":"OR\"DERS","seq":1}"#,
+        #"{"stream":"ORDERS"}"#,
+        #"{"stream":"ORDERS","seq":99999999999999999999999}"#,
+        "not json",
+    ])
+    func otherRepliesGoToTheDecoder(text: String) {
+        #expect(PublishAck.parseCompact(Array(text.utf8)) == nil)
     }
 }

@@ -80,13 +80,47 @@ public struct ConsumerConfig: Sendable, Equatable, Encodable {
     static func rfc3339(microseconds: Int64) -> String { TimeText.rfc3339(microseconds) }
 }
 
-/// What the server says about a consumer it created.
+/// What the server says about a consumer (when it creates one, and to
+/// `$JS.API.CONSUMER.INFO`).
 public struct ConsumerInfo: Sendable, Equatable, Decodable {
     /// The consumer's name (generated for an ephemeral one).
     public var name: String
     public var streamName: String
     /// Messages matching the consumer not yet delivered.
     public var numPending: UInt64
+    /// Messages delivered and not yet acknowledged.
+    public var numAckPending: UInt64
+    /// The stream sequence of the newest message delivered.
+    public var deliveredStreamSequence: UInt64
+    /// The stream sequence through which everything is acknowledged.
+    public var ackFloorStreamSequence: UInt64
 
-    enum CodingKeys: String, CodingKey { case name, streamName = "stream_name", numPending = "num_pending" }
+    public init(name: String, streamName: String, numPending: UInt64, numAckPending: UInt64 = 0,
+                deliveredStreamSequence: UInt64 = 0, ackFloorStreamSequence: UInt64 = 0) {
+        self.name = name
+        self.streamName = streamName
+        self.numPending = numPending
+        self.numAckPending = numAckPending
+        self.deliveredStreamSequence = deliveredStreamSequence
+        self.ackFloorStreamSequence = ackFloorStreamSequence
+    }
+
+    struct SequencePair: Decodable {
+        var stream_seq: UInt64?
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, streamName = "stream_name", numPending = "num_pending", numAckPending = "num_ack_pending"
+        case delivered, ackFloor = "ack_floor"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        streamName = try c.decode(String.self, forKey: .streamName)
+        numPending = try c.decodeIfPresent(UInt64.self, forKey: .numPending) ?? 0
+        numAckPending = try c.decodeIfPresent(UInt64.self, forKey: .numAckPending) ?? 0
+        deliveredStreamSequence = try c.decodeIfPresent(SequencePair.self, forKey: .delivered)?.stream_seq ?? 0
+        ackFloorStreamSequence = try c.decodeIfPresent(SequencePair.self, forKey: .ackFloor)?.stream_seq ?? 0
+    }
 }

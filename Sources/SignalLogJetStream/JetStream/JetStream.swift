@@ -44,6 +44,18 @@ public struct JetStream: Sendable {
         try await call("STREAM.INFO.\(name)", [], as: StreamInfo.self)
     }
 
+    /// How many messages the stream holds on each subject matching
+    /// `filter` (wildcards allowed): `STREAM.INFO` with a subjects filter.
+    public func messageCounts(stream: String, filter: String) async throws(JetStreamError) -> [String: UInt64] {
+        struct Request: Encodable { var subjects_filter: String }
+        struct Reply: Decodable {
+            struct State: Decodable { var subjects: [String: UInt64]? }
+            var state: State
+        }
+        let reply = try await call("STREAM.INFO.\(stream)", JetStreamAPI.encode(Request(subjects_filter: filter)), as: Reply.self)
+        return reply.state.subjects ?? [:]
+    }
+
     /// Deletes the stream and everything in it.
     public func deleteStream(_ name: String) async throws(JetStreamError) {
         struct Reply: Decodable { var success: Bool }
@@ -119,6 +131,12 @@ public struct JetStream: Sendable {
         } catch {
             throw .transport(error)
         }
+    }
+
+    /// A consumer's state now (`CONSUMER.INFO`); ``JetStreamError/api``
+    /// with error 10014 when there is no such consumer.
+    public func consumerInfo(stream: String, name: String) async throws(JetStreamError) -> ConsumerInfo {
+        try await call("CONSUMER.INFO.\(stream).\(name)", [], as: ConsumerInfo.self)
     }
 
     /// Deletes a consumer.

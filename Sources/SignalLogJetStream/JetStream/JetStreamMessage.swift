@@ -19,11 +19,30 @@ public struct JetStreamMessage: Sendable, Equatable {
     /// or the longer form with a domain and account hash before the stream. Nil if it is neither.
     init?(_ message: NATSMessage) {
         guard let reply = message.replyTo, reply.hasPrefix("$JS.ACK.") else { return nil }
-        let tokens = reply.split(separator: ".", omittingEmptySubsequences: false)
+        // The tokens' bounds, read from the UTF-8 bytes (no string per token).
+        var numbers: [UInt64?] = []
+        numbers.reserveCapacity(12)
+        var tokens = 0
+        var value: UInt64? = 0
+        for byte in reply.utf8 {
+            if byte == UInt8(ascii: ".") {
+                numbers.append(value)
+                tokens += 1
+                value = 0
+            } else if let current = value, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+                let (times, overflow1) = current.multipliedReportingOverflow(by: 10)
+                let (sum, overflow2) = times.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
+                value = overflow1 || overflow2 ? nil : sum
+            } else {
+                value = nil
+            }
+        }
+        numbers.append(value)
+        tokens += 1
         let base: Int
-        if tokens.count == 9 { base = 4 } else if tokens.count >= 12 { base = 6 } else { return nil }
-        guard let delivered = UInt64(tokens[base]), let streamSequence = UInt64(tokens[base + 1]),
-              let consumerSequence = UInt64(tokens[base + 2]), let pending = UInt64(tokens[base + 4]) else { return nil }
+        if tokens == 9 { base = 4 } else if tokens >= 12 { base = 6 } else { return nil }
+        guard let delivered = numbers[base], let streamSequence = numbers[base + 1],
+              let consumerSequence = numbers[base + 2], let pending = numbers[base + 4] else { return nil }
         self.subject = message.subject
         self.headers = message.headers
         self.payload = message.payload

@@ -70,6 +70,16 @@ public final class PullConsumer: Sendable {
         }
     }
 
+    /// Tells the server that `message` is still being worked on, so it
+    /// waits another ack wait before redelivering it (`+WPI`).
+    public func inProgress(_ message: JetStreamMessage) throws(JetStreamError) {
+        do {
+            try jetStream.client.publish(message.ackSubject, payload: Array("+WPI".utf8))
+        } catch {
+            throw .transport(error)
+        }
+    }
+
     /// Stops listening for this consumer's deliveries (the consumer stays on
     /// the server: delete it with ``JetStream/deleteConsumer(stream:name:)``).
     public func close() {

@@ -1,3 +1,4 @@
+import Metrics
 import SegmentLog
 
 /// Ships every record of a log to a JetStream stream, in order, once each
@@ -20,11 +21,16 @@ public final class LogMirror: Sendable {
     public let log: SegmentLog
     public let jetStream: JetStream
     public let options: MirrorOptions
+    private let metrics: MirrorMetrics
 
-    public init(log: SegmentLog, jetStream: JetStream, options: MirrorOptions) {
+    /// - Parameter metricsFactory: where the lag gauges go (docs/jetstream.md,
+    ///   "Lag"); nil: the bootstrapped `MetricsSystem.factory`.
+    public init(log: SegmentLog, jetStream: JetStream, options: MirrorOptions, metricsFactory: (any MetricsFactory)? = nil) {
         self.log = log
         self.jetStream = jetStream
         self.options = options
+        metrics = MirrorMetrics(logID: options.subjects.logID, stream: options.stream,
+                                factory: metricsFactory ?? MetricsSystem.factory)
     }
 
     /// Mirrors until the log's end (or, with ``MirrorOptions/follow``, until
@@ -33,8 +39,9 @@ public final class LogMirror: Sendable {
     public func run(progress: (@Sendable (MirrorProgress) -> Void)? = nil) async throws(MirrorError) -> MirrorProgress {
         var retry = RetryState(options: options)
         try await retry.until { () async throws(PassFailure) in try await prepareStream() }
-        let next = try await retry.until { () async throws(PassFailure) -> UInt64 in try await resumePoint() }
+        let (next, time) = try await retry.until { () async throws(PassFailure) -> (UInt64, Int64?) in try await resumePoint() }
         var state = MirrorProgress(nextSequence: next)
+        state.mirroredTime = time
         var lastStreamSequence: UInt64 = 0
         while !Task.isCancelled {
             do {
@@ -49,6 +56,12 @@ public final class LogMirror: Sendable {
             if state.nextSequence > end {
                 throw .streamAhead(logID: options.subjects.logID, stream: options.stream, streamNext: state.nextSequence, logNext: end)
             }
+            do {
+                state.lag = try MirrorLag.of(log, mirroredNext: state.nextSequence, mirroredTime: state.mirroredTime)
+            } catch {
+                throw .log(error)
+            }
+            metrics.record(state.lag)
             if state.nextSequence == end {
                 if !options.follow { break }
                 try? await Task.sleep(for: options.pollInterval)
@@ -85,12 +98,12 @@ public final class LogMirror: Sendable {
     /// and returns the failure.
     private func ship(through last: UInt64, state: inout MirrorProgress, lastStreamSequence: inout UInt64) async throws(PassFailure) {
         let reader = log.read(LogQuery(fromSequence: state.nextSequence, throughSequence: last))
-        var window: [(first: UInt64, sequence: UInt64, ack: JetStreamPendingAck)] = []
+        var window: [(first: UInt64, sequence: UInt64, time: Int64, ack: JetStreamPendingAck)] = []
         window.reserveCapacity(options.maxInFlight)
         var head = 0
         var failure: PassFailure?
 
-        func settle(_ entry: (first: UInt64, sequence: UInt64, ack: JetStreamPendingAck), state: inout MirrorProgress) async -> PassFailure? {
+        func settle(_ entry: (first: UInt64, sequence: UInt64, time: Int64, ack: JetStreamPendingAck), state: inout MirrorProgress) async -> PassFailure? {
             do {
                 let ack = try await entry.ack.value()
                 guard ack.stream == options.stream else {
@@ -108,6 +121,7 @@ public final class LogMirror: Sendable {
                 let records = Int(entry.sequence - entry.first + 1)
                 if ack.duplicate { state.duplicates += records } else { state.shipped += records }
                 state.nextSequence = entry.sequence + 1
+                state.mirroredTime = entry.time
                 return nil
             } catch {
                 return Self.classify(error)
@@ -116,17 +130,19 @@ public final class LogMirror: Sendable {
 
         var pending: [LogRecord] = []
         var pendingHead = 0
+        var tokens: [String: (token: String, escaped: String)] = [:]
         var nextFirst = state.nextSequence
         while failure == nil {
             // The next message: a record, or (batch mode) a whole batch. A
             // batch that began before the resume point (the stream's last
             // run was in record mode) goes out as its remaining records.
-            let subject: String, payload: [UInt8], headers: NATSHeaders, lastSequence: UInt64
+            let subject: String, payload: [UInt8], headers: NATSHeaders, lastSequence: UInt64, time: Int64
             do {
                 if pendingHead < pending.count {
                     let record = pending[pendingHead]
                     pendingHead += 1
-                    (subject, payload, headers, lastSequence) = recordMessage(record)
+                    (subject, payload, headers, lastSequence) = recordMessage(record, tokens: &tokens)
+                    time = record.timestamp
                 } else if options.mode == .batch {
                     guard let batch = try reader.nextBatch() else { break }
                     if batch.firstSequence < state.nextSequence || batch.lastSequence > last {
@@ -135,9 +151,11 @@ public final class LogMirror: Sendable {
                         continue
                     }
                     (subject, payload, headers, lastSequence) = (options.subjects.batchSubject, batch.bytes, options.subjects.headers(for: batch), batch.lastSequence)
+                    time = batch.maxTimestamp
                 } else {
                     guard let record = try reader.next() else { break }
-                    (subject, payload, headers, lastSequence) = recordMessage(record)
+                    (subject, payload, headers, lastSequence) = recordMessage(record, tokens: &tokens)
+                    time = record.timestamp
                 }
             } catch {
                 failure = .fatal(.log(error))
@@ -145,7 +163,7 @@ public final class LogMirror: Sendable {
             }
             do {
                 let ack = try jetStream.startPublish(subject, payload: payload, headers: headers, timeout: options.ackTimeout)
-                window.append((nextFirst, lastSequence, ack))
+                window.append((nextFirst, lastSequence, time, ack))
                 nextFirst = lastSequence + 1
             } catch {
                 failure = Self.classify(error)
@@ -171,9 +189,21 @@ public final class LogMirror: Sendable {
         if let failure { throw failure }
     }
 
-    private func recordMessage(_ record: LogRecord) -> (String, [UInt8], NATSHeaders, UInt64) {
-        (options.subjects.subject(kind: record.kind, partition: record.partition), record.payload,
-         options.subjects.headers(for: record), record.sequence)
+    /// A record's message: subject, body, headers and sequence, with each
+    /// partition's subject token and escaped header value made once per
+    /// pass (`tokens`, capped), not twice per record.
+    private func recordMessage(_ record: LogRecord, tokens: inout [String: (token: String, escaped: String)]) -> (String, [UInt8], NATSHeaders, UInt64) {
+        let names: (token: String, escaped: String)
+        if let known = tokens[record.partition] {
+            names = known
+        } else {
+            names = (SubjectToken.token(record.partition), SubjectToken.escape(record.partition))
+            if tokens.count >= 4096 { tokens.removeAll(keepingCapacity: true) }
+            tokens[record.partition] = names
+        }
+        let subject = options.subjects.subject(kind: record.kind, partitionToken: names.token)
+        let headers = options.subjects.headers(for: record, escapedPartition: names.escaped)
+        return (subject, record.payload, headers, record.sequence)
     }
 
     static func classify(_ error: JetStreamError) -> PassFailure {
@@ -218,19 +248,20 @@ public final class LogMirror: Sendable {
 
     /// The first log sequence the stream does not hold: one past the
     /// sequence of the newest message on `<prefix>.<log>.>`, or the log's
-    /// first sequence when there is none.
-    private func resumePoint() async throws(PassFailure) -> UInt64 {
+    /// first sequence when there is none; with the newest append time the
+    /// stream holds (its `SignalLog-Time` header).
+    private func resumePoint() async throws(PassFailure) -> (UInt64, Int64?) {
         let last: StoredMessage?
         do {
             last = try await jetStream.lastMessage(stream: options.stream, subject: options.subjects.all)
         } catch {
             throw Self.classify(error)
         }
-        guard let last else { return log.firstSequence }
+        guard let last else { return (log.firstSequence, nil) }
         guard let sequence = options.subjects.lastSequence(in: last.headers) else {
             throw .fatal(.foreignMessage(stream: options.stream, subject: last.subject, streamSequence: last.sequence))
         }
-        return sequence + 1
+        return (sequence + 1, last.headers[LogSubjects.Header.time].flatMap { Int64($0) })
     }
 }
 

@@ -42,7 +42,12 @@ public struct LogSubjects: Sendable, Equatable {
 
     /// `<prefix>.<log>.<kind>.<partition token>`.
     public func subject(kind: UInt8, partition: String) -> String {
-        "\(prefix).\(logToken).\(kind).\(SubjectToken.token(partition))"
+        subject(kind: kind, partitionToken: SubjectToken.token(partition))
+    }
+
+    /// The same, for a partition already made a token.
+    func subject(kind: UInt8, partitionToken: String) -> String {
+        prefix + "." + logToken + "." + String(kind) + "." + partitionToken
     }
 
     /// `<prefix>.<log>.batch`: batch mode's one subject per log.
@@ -70,12 +75,17 @@ public struct LogSubjects: Sendable, Equatable {
 
     /// The headers of a record's message.
     public func headers(for record: LogRecord) -> NATSHeaders {
+        headers(for: record, escapedPartition: SubjectToken.escape(record.partition))
+    }
+
+    /// The same, for a partition key already escaped.
+    func headers(for record: LogRecord, escapedPartition: String) -> NATSHeaders {
         NATSHeaders([
             (Header.messageID, messageID(record.sequence)),
             (Header.sequence, String(record.sequence)),
             (Header.time, String(record.timestamp)),
             (Header.kind, String(record.kind)),
-            (Header.partition, SubjectToken.escape(record.partition)),
+            (Header.partition, escapedPartition),
         ])
     }
 

@@ -48,6 +48,11 @@ public struct MirrorProgress: Sendable, Equatable {
     public var duplicates: Int = 0
     /// Times the mirror backed off and resent after a failure.
     public var retries: Int = 0
+    /// The append time of the newest record the stream holds (nil before
+    /// the first is known).
+    public var mirroredTime: Int64?
+    /// How far behind the log the stream was at the end of the last pass.
+    public var lag = MirrorLag(records: 0, seconds: 0)
 
     public init(nextSequence: UInt64) { self.nextSequence = nextSequence }
 }

@@ -203,7 +203,7 @@ public final class NATSClient: Sendable {
     }
 
     private func checkSize(_ connection: NATSConnection, subject: String, headers: NATSHeaders?, payload: [UInt8]) throws(NATSError) {
-        let size = payload.count + (headers.map { $0.isEmpty ? 0 : $0.encode().count } ?? 0)
+        let size = payload.count + (headers.map { $0.isEmpty ? 0 : $0.encodedCount } ?? 0)
         if size > connection.info.maxPayload {
             throw .payloadTooLarge(server: connection.address.description, subject: subject, size: size, limit: connection.info.maxPayload)
         }

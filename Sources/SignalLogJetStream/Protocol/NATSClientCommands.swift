@@ -24,16 +24,24 @@ enum NATSClientCommands {
     static let ping = Array("PING\r\n".utf8)
     static let pong = Array("PONG\r\n".utf8)
 
-    /// `PUB subject [reply] size` or, with headers, `HPUB subject [reply] hsize size`, then the bytes.
+    /// `PUB subject [reply] size` or, with headers, `HPUB subject [reply] hsize size`, then the bytes,
+    /// appended to `out` directly.
     static func publish(subject: String, replyTo: String?, headers: NATSHeaders?, payload: [UInt8], into out: inout [UInt8]) {
-        let reply = replyTo.map { " " + $0 } ?? ""
-        if let headers, !headers.isEmpty {
-            let block = headers.encode()
-            out += Array("HPUB \(subject)\(reply) \(block.count) \(block.count + payload.count)\r\n".utf8)
-            out += block
-        } else {
-            out += Array("PUB \(subject)\(reply) \(payload.count)\r\n".utf8)
+        let headerCount = headers.map { $0.isEmpty ? 0 : $0.encodedCount } ?? 0
+        out.append(contentsOf: (headerCount > 0 ? "HPUB " : "PUB ").utf8)
+        out.append(contentsOf: subject.utf8)
+        if let replyTo {
+            out.append(32)
+            out.append(contentsOf: replyTo.utf8)
         }
+        out.append(32)
+        if headerCount > 0 {
+            out.append(contentsOf: String(headerCount).utf8)
+            out.append(32)
+        }
+        out.append(contentsOf: String(headerCount + payload.count).utf8)
+        out += crlf
+        if headerCount > 0, let headers { headers.encode(into: &out) }
         out += payload
         out += crlf
     }

@@ -40,32 +40,76 @@ public struct NATSHeaders: Sendable, Equatable {
 
     /// The block as sent on the wire: `NATS/1.0`, the fields, an empty line.
     public func encode() -> [UInt8] {
-        var text = "NATS/1.0"
-        if let status { text += " \(status)" + (statusDescription.isEmpty ? "" : " " + statusDescription) }
-        text += "\r\n"
-        for field in fields { text += field.name + ": " + field.value + "\r\n" }
-        text += "\r\n"
-        return Array(text.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(encodedCount)
+        encode(into: &out)
+        return out
+    }
+
+    /// Appends the block's bytes to `out` (no intermediate string).
+    func encode(into out: inout [UInt8]) {
+        out.append(contentsOf: "NATS/1.0".utf8)
+        if let status {
+            out.append(32)
+            out.append(contentsOf: String(status).utf8)
+            if !statusDescription.isEmpty {
+                out.append(32)
+                out.append(contentsOf: statusDescription.utf8)
+            }
+        }
+        out.append(13); out.append(10)
+        for field in fields {
+            out.append(contentsOf: field.name.utf8)
+            out.append(58); out.append(32)
+            out.append(contentsOf: field.value.utf8)
+            out.append(13); out.append(10)
+        }
+        out.append(13); out.append(10)
+    }
+
+    /// The length of ``encode()``'s bytes, counted without making them.
+    var encodedCount: Int {
+        var count = 8 + 2 + 2
+        if let status {
+            count += 1 + String(status).utf8.count
+            if !statusDescription.isEmpty { count += 1 + statusDescription.utf8.count }
+        }
+        for field in fields { count += field.name.utf8.count + 2 + field.value.utf8.count + 2 }
+        return count
     }
 
     /// Parses a header block; nil when it does not start with `NATS/1.0` or
-    /// a field line has no colon.
+    /// a field line has no colon. Works on the bytes (lines end in CRLF),
+    /// making a string only of each name and value.
     public static func decode(_ bytes: ArraySlice<UInt8>) -> NATSHeaders? {
-        let text = String(decoding: bytes, as: UTF8.self)
-        var lines = text.split(separator: "\r\n", omittingEmptySubsequences: false)[...]
-        guard let first = lines.popFirst(), first.hasPrefix("NATS/1.0") else { return nil }
+        let version: [UInt8] = Array("NATS/1.0".utf8)
+        guard bytes.count >= version.count, bytes.prefix(version.count).elementsEqual(version) else { return nil }
         var headers = NATSHeaders()
-        let statusPart = first.dropFirst("NATS/1.0".count).drop(while: { $0 == " " })
-        if !statusPart.isEmpty {
-            let code = statusPart.prefix(while: { $0 != " " })
-            guard let value = Int(code) else { return nil }
-            headers.status = value
-            headers.statusDescription = String(statusPart.dropFirst(code.count).drop(while: { $0 == " " }))
-        }
-        for line in lines where !line.isEmpty {
-            guard let colon = line.firstIndex(of: ":") else { return nil }
-            let name = String(line[..<colon])
-            let value = String(line[line.index(after: colon)...].drop(while: { $0 == " " }))
+        var lineStart = bytes.startIndex
+        var first = true
+        while lineStart < bytes.endIndex {
+            var lineEnd = lineStart
+            while lineEnd < bytes.endIndex && !(bytes[lineEnd] == 13 && lineEnd + 1 < bytes.endIndex && bytes[lineEnd + 1] == 10) {
+                lineEnd += 1
+            }
+            let line = bytes[lineStart..<lineEnd]
+            lineStart = min(lineEnd + 2, bytes.endIndex)
+            if first {
+                first = false
+                var rest = line.dropFirst(version.count).drop(while: { $0 == 32 })
+                if !rest.isEmpty {
+                    let code = rest.prefix(while: { $0 != 32 })
+                    guard let value = Int(String(decoding: code, as: UTF8.self)) else { return nil }
+                    headers.status = value
+                    rest = rest.dropFirst(code.count).drop(while: { $0 == 32 })
+                    headers.statusDescription = String(decoding: rest, as: UTF8.self)
+                }
+                continue
+            }
+            if line.isEmpty { continue }
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+            let name = String(decoding: line[..<colon], as: UTF8.self)
+            let value = String(decoding: line[(colon + 1)...].drop(while: { $0 == 32 }), as: UTF8.self)
             headers.fields.append((name, value))
         }
         return headers

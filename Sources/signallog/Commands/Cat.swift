@@ -23,8 +23,16 @@ struct Cat: AsyncParsableCommand {
             """,
         aliases: ["replay"])
 
-    @Argument(help: "The log directory.")
+    @Argument(help: "The log directory, or nats://HOST:PORT/STREAM to read a mirrored log from its stream (with --log).")
     var directory: String
+
+    @Option(name: .customLong("log"), help: ArgumentHelp("With nats://…/STREAM: the log's id in the stream.", valueName: "id"))
+    var logID: String?
+
+    @Option(name: .customLong("prefix"), help: ArgumentHelp("With nats://…/STREAM: the mirror's first subject token.", valueName: "prefix"))
+    var subjectPrefix = "signallog"
+
+    @OptionGroup var nats: NATSServerOptions
 
     @OptionGroup var filters: FilterOptions
 
@@ -55,6 +63,14 @@ struct Cat: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let source = try RemoteCat.Source.parse(directory) {
+            if follow || reverse || lines != nil { throw CLIError.unusable("--follow, --reverse and -n read local logs only") }
+            var filter = try filters.compile()
+            if let fromSequence { filter.query.fromSequence = fromSequence }
+            let sink = RecordSink(format: output, presenter: RecordPresenter(style: global.style, width: nil))
+            try await RemoteCat.run(source, logID: logID, prefix: subjectPrefix, nats: nats, filter: filter, sink: sink)
+            return
+        }
         let listing = try LogDirectory.list(directory)
         let log = try listing.openReadOnly()
         listing.noteTornTail(of: log)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SegmentLog
 
 /// `signallog info DIR`: what a log holds, from its segments' indexes.
@@ -26,9 +27,24 @@ struct Info: AsyncParsableCommand {
     @Option(name: .customLong("dedupe-ttl"), help: ArgumentHelp("The dedupe window of the log's nodes, in seconds (for the keys still inside it).", valueName: "seconds"))
     var dedupeTTL: Int = 300
 
+    @Option(name: .long, help: ArgumentHelp("Also ask this NATS server (or servers) how far the log's mirror is behind (with --stream).", valueName: "servers"))
+    var mirror: String?
+
+    @Option(name: .long, help: ArgumentHelp("The mirror's JetStream stream (with --mirror).", valueName: "name"))
+    var stream: String?
+
+    @Option(name: .customLong("log"), help: ArgumentHelp("The log's id in the mirror (default: the directory's name).", valueName: "id"))
+    var logID: String?
+
+    @Option(name: .long, help: ArgumentHelp("The mirror's first subject token.", valueName: "prefix"))
+    var prefix = "signallog"
+
+    @OptionGroup var nats: NATSServerOptions
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
+        if (mirror == nil) != (stream == nil) { throw ValidationError("--mirror and --stream go together") }
         if top < 0 { throw ValidationError("--top must be 0 or more") }
         if dedupeTTL < 0 { throw ValidationError("--dedupe-ttl must be 0 or more") }
     }
@@ -45,11 +61,22 @@ struct Info: AsyncParsableCommand {
             // The storage summary is still worth showing; the failure is reported below.
             summary.processingError = error.message
         }
+        var mirrored: MirrorStatus?
+        if let mirror, let stream {
+            let id = logID ?? URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
+            mirrored = try await MirrorStatus.load(log: log, servers: mirror, stream: stream, logID: id, prefix: prefix, nats: nats)
+        }
         let out = OutputBuffer()
         if json {
-            out.line(summary.json(processing: processing).pretty)
+            var document = summary.json(processing: processing)
+            if let mirrored, case .object(var members) = document {
+                members.append(("mirror", mirrored.json))
+                document = .object(members)
+            }
+            out.line(document.pretty)
         } else {
             out.write(summary.text(style: global.style, processing: processing))
+            if let mirrored { out.write(mirrored.text) }
         }
         out.flush()
         // A damaged log is never reported as healthy: what could not be read
