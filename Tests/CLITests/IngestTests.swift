@@ -114,4 +114,26 @@ struct IngestTests {
         let ids = try signallog(["cat", log, "--kind", "signal", "-o", "ndjson"]).ndjson().compactMap { ($0["signal"] as? [String: Any])?["id"] as? String }
         #expect(ids == (0..<5000).map { "sig-\($0)" }, "accepted in input order")
     }
+
+    @Test func segmentSizeRotatesSmallLogs() throws {
+        let temp = TemporaryDirectory()
+        let lines = (0..<3000).map { i in
+            "{\"content\":\"reading \(i) with some words to fill the record\",\"signal_type\":\"metric\",\"urgency\":0.5,\"source_id\":\"s\(i % 13)\",\"id\":\"sig-\(i)\"}"
+        }
+        let log = temp.child()
+        let result = try signallog(["ingest", log, "-", "--segment-size", "64KiB", "--batch-size", "100", "--json"],
+                                   stdin: lines.joined(separator: "\n") + "\n")
+        #expect((try result.json() as? [String: Any])?["accepted"] as? Int == 3000, "\(result)")
+        let segments = try FileManager.default.contentsOfDirectory(atPath: log).filter { $0.hasSuffix(".seg") }
+        #expect(segments.count >= 3, "\(segments)")
+        // Without the option, the engine's 128 MiB keeps them in one segment.
+        let whole = temp.child("whole")
+        _ = try signallog(["ingest", whole, "-", "--batch-size", "100"], stdin: lines.joined(separator: "\n") + "\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: whole).filter { $0.hasSuffix(".seg") }.count == 1)
+        #expect(try signallog(["verify", log]).status == 0)
+
+        let refused = try signallog(["ingest", temp.child("tiny"), "-", "--segment-size", "1KiB"], stdin: "")
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--segment-size"), "\(refused)")
+    }
 }

@@ -43,6 +43,9 @@ struct Ingest: AsyncParsableCommand {
     @Option(name: .long, help: "Most signals per log batch (a batch is also cut before it outgrows the log's batch limit).")
     var batchSize: Int = 2000
 
+    @Option(name: .long, help: ArgumentHelp("Seal a segment once it would grow past this size (64KiB to 4GiB; the engine's default is 128MiB).", valueName: "size"))
+    var segmentSize: String?
+
     @Flag(name: .long, help: "Stop at the first malformed or rejected line.")
     var strict = false
 
@@ -75,6 +78,11 @@ struct Ingest: AsyncParsableCommand {
     func validate() throws {
         if batchSize < 1 || batchSize > 1_000_000 { throw ValidationError("--batch-size must be between 1 and 1000000") }
         if dedupeTTL < 0 { throw ValidationError("--dedupe-ttl must be 0 or more") }
+        if let segmentSize {
+            guard let size = Vacuum.size(segmentSize), size >= 64 << 10, size <= 4 << 30 else {
+                throw ValidationError("--segment-size: '\(segmentSize)' is not a size from 64KiB to 4GiB")
+            }
+        }
         let log = LogLimits()
         for (name, text, limit) in [("--max-record-bytes", maxRecordBytes, log.maxRecordBytes), ("--max-batch-bytes", maxBatchBytes, log.maxBatchBytes)] {
             guard let text else { continue }
@@ -114,7 +122,8 @@ struct Ingest: AsyncParsableCommand {
 
         // Accept-only: work already pending in the log keeps waiting for its service.
         if (try? LogDirectory.list(directory)) == nil { try checkTarget() }
-        let node = try AcceptOnlyNode.open(directory: directory, dedupeTTL: .seconds(dedupeTTL))
+        let node = try AcceptOnlyNode.open(directory: directory, dedupeTTL: .seconds(dedupeTTL),
+                                           segmentMaxBytes: segmentSize.flatMap(Vacuum.size))
         var schemas = SchemaRegistry()
         for version in extraSchemaVersions { schemas.addSupported(version) }
         let limits = self.limits

@@ -10,11 +10,16 @@ enum AcceptOnlyNode {
     /// Records between the periodic checkpoints of an ingest.
     static let checkpointInterval = 100_000
 
-    /// - Parameter writerLock: the log's writer lock when the caller took it
-    ///   before reading the log (vacuum); nil to let the open take it.
-    static func open(directory: String, dedupeTTL: Duration, writerLock: WriterLock? = nil) throws(CLIError) -> SignalNode {
+    /// - Parameters:
+    ///   - writerLock: the log's writer lock when the caller took it
+    ///     before reading the log (vacuum); nil to let the open take it.
+    ///   - segmentMaxBytes: the segment size to seal at (`ingest --segment-size`);
+    ///     nil keeps the engine's default.
+    static func open(directory: String, dedupeTTL: Duration, writerLock: WriterLock? = nil,
+                     segmentMaxBytes: Int64? = nil) throws(CLIError) -> SignalNode {
         var options = SignalNodeOptions()
         options.log.writerLock = writerLock
+        if let segmentMaxBytes { options.log.segmentMaxBytes = segmentMaxBytes }
         options.processing = false
         options.queueCapacity = Int.max / 2
         options.dedupeTTL = dedupeTTL
