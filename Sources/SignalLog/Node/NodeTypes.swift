@@ -82,8 +82,15 @@ public struct QueueMetrics: Sendable, Equatable {
     public var meanMessageAge: Double
     /// Signals processed per second over the last 10 seconds.
     public var throughputPerSecond: Double
-    /// Failed attempts / all finished attempts (processed + failed), since the log began.
+    /// Errors / (processed attempts + errors), since the log began: the
+    /// share of processing outcomes that failed (``SignalTotals/errorRate``).
     public var errorRate: Double
+    /// Every failed processing outcome since the log began: failed handler
+    /// attempts and dead-letterings that ran no handler (unknown type,
+    /// schema version, upcaster). Refusals at acceptance are not errors.
+    public var errorCount: UInt64
+    /// ``errorCount`` by cause (every cause present).
+    public var errorsByCause: [FailureCause: UInt64]
     public var deadLetterCount: Int
     public var duplicateCount: UInt64
     public var circuitState: CircuitState

@@ -119,6 +119,8 @@ extension SignalNode {
         /// Queue depth and dead letter queue size after the writes (for the gauges).
         var queueDepth = 0
         var deadLetterCount = 0
+        /// Callers waiting for the node to go idle, when the writes left nothing pending.
+        var idleWaiters: [OutcomeWaiters.IdleContinuation] = []
     }
 
     /// Encodes and compresses partitions' outcomes, a few thousand records
@@ -178,7 +180,12 @@ extension SignalNode {
             recorded.merged.mergeCounts(chunk.merged)
             recorded.count += chunk.entries.count
         }
-        recorded.queueDepth = work.withLock { $0.queues.depth }
+        recorded.queueDepth = work.withLock { work in
+            let depth = work.queues.depth
+            // Under the work lock, as waitUntilIdle() checks the depth.
+            if depth == 0, recorded.count > 0 { recorded.idleWaiters = waiters.withLock { $0.takeIdle() } }
+            return depth
+        }
         recorded.deadLetterCount = state.deadLetters.count
         // Finished signals made room: read more back from the log.
         if recorded.count > 0 { scheduleRefill() }
@@ -191,6 +198,7 @@ extension SignalNode {
         state.totals.failedAttempts += UInt64(batch.failedAttempts)
         for entry in batch.deadLetters {
             if state.deadLetters[entry.signal.id] == nil { state.totals.deadLettered += 1 }
+            state.totals.countFailure(entry.reason)
             state.deadLetters[entry.signal.id] = entry
         }
         if batch.processed > 0 { state.throughput.add(batch.processed, at: clock.nowMicroseconds()) }
@@ -210,13 +218,30 @@ extension SignalNode {
     func publish(_ recorded: Recorded) {
         let buffer = recorded.merged, deadLetterWarning = recorded.deadLetterWarning
         if buffer.processed > 0 { metrics.processed.increment(by: Int64(buffer.processed)) }
-        if buffer.failedAttempts > 0 { metrics.failures.increment(by: Int64(buffer.failedAttempts)) }
-        for entry in buffer.deadLetters { metrics.deadLettered[entry.reason]?.increment() }
+        if buffer.failedAttempts > 0 {
+            metrics.failures.increment(by: Int64(buffer.failedAttempts))
+            metrics.errors[.handlerFailed]?.increment(by: Int64(buffer.failedAttempts))
+        }
+        for entry in buffer.deadLetters {
+            metrics.deadLettered[entry.reason]?.increment()
+            if let cause = FailureCause(deadLetterReason: entry.reason) { metrics.errors[cause]?.increment() }
+        }
         for duration in buffer.durations { metrics.processingDuration.recordNanoseconds(duration * 1000) }
         if deadLetterWarning > 0 {
             logger.warning("dead letter queue is over its size threshold (dead letters are kept)",
                            metadata: ["size": "\(deadLetterWarning)", "threshold": "\(options.maxDeadLetters)"])
         }
+        if !buffer.finals.isEmpty {
+            let woken = waiters.withLock { waiters in
+                var woken: [(OutcomeWaiters.OutcomeContinuation, SignalOutcome)] = []
+                for (id, outcome) in buffer.finals {
+                    for continuation in waiters.finish(id, outcome) { woken.append((continuation, outcome)) }
+                }
+                return woken
+            }
+            for (continuation, outcome) in woken { continuation.resume(returning: outcome) }
+        }
+        for continuation in recorded.idleWaiters { continuation.resume() }
         if !buffer.deadLetters.isEmpty || buffer.finished > 0 {
             metrics.queueDepth.record(recorded.queueDepth)
             metrics.deadLetterQueueSize.record(recorded.deadLetterCount)

@@ -62,6 +62,12 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     let work: LockedValue<WorkState>
     let metrics: NodeMetrics
     let flow = Mutex(FlowState())
+    /// Callers awaiting outcomes or idleness (see ``outcome(of:)``). Lock
+    /// order: `state`, then `work`, then this.
+    let waiters: Mutex<OutcomeWaiters>
+    /// Woken when shutdown stops the workers, so a retry backoff asleep on
+    /// the clock ends at once.
+    let stopSignal = StopSignal()
     /// Partitions whose outcomes wait for the next outcome write.
     let outbox = Mutex(Outbox())
     /// Held by the one outcome write under way (see ``writeOutbox(unlessBusy:)``),
@@ -70,6 +76,8 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     let outcomeWriting = LockedValue(())
     /// Set when shutdown stops the workers (checked between signals without the lock).
     let stopRequested = Atomic<Bool>(false)
+    /// Mirrors `work.paused`, checked between signals without the lock.
+    let pauseRequested = Atomic<Bool>(false)
     /// Times ``run()`` has started waiting with its shutdown handlers installed.
     let serviceRuns = Atomic<Int>(0)
     let ttl: Int64
@@ -96,6 +104,8 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         var queues: PartitionQueues
         /// Workers take no new signals (set by shutdown before it closes the log).
         var stopping = false
+        /// Workers take no new signals until ``SignalNode/resume()``.
+        var paused = false
         var activeWorkers = 0
         /// Each partition's finished-but-unwritten outcomes (written by
         /// ``writeOutbox(unlessBusy:)``; shutdown writes what is left).
@@ -134,6 +144,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         ttl = micros(options.dedupeTTL)
         breaker = CircuitBreaker(configuration: options.circuitBreaker, clock: options.clock)
         self.handlers = Mutex(handlers)
+        waiters = Mutex(OutcomeWaiters(remembered: min(max(options.queueCapacity, 4096), 1 << 16)))
         metrics = NodeMetrics(nodeID: nodeID, factory: options.metricsFactory ?? MetricsSystem.factory)
         let rebuilt: (Projections, StartupReport)
         do {
@@ -172,6 +183,13 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         node.scheduleRefill()
         node.updateGauges()
         return node
+    }
+
+    /// Opens a node whose id is a number, as the original system's nodes
+    /// are: the id is its decimal text (see ``open(nodeID:directory:options:handlers:)``).
+    public static func open(nodeID number: Int, directory: String, options: SignalNodeOptions = SignalNodeOptions(),
+                            handlers: [String: SignalHandler] = [:]) throws -> SignalNode {
+        try open(nodeID: String(number), directory: directory, options: options, handlers: handlers)
     }
 
     /// Registers (or replaces) the handler for a signal type.
@@ -249,11 +267,10 @@ public final class SignalNode: Sendable, SignalTarget, Service {
             let maxAge = held == 0 || oldest == .max ? 0 : Double(max(0, now - oldest)) / 1e6
             let meanAge = held == 0 ? 0 : max(0, Double(now) - queues.acceptedAtSum / Double(held)) / 1e6
             let totals = state.totals
-            let finished = totals.processed + totals.failedAttempts
             return QueueMetrics(
                 queueDepth: depth, queueCapacity: options.queueCapacity, depthByPartition: byPartition,
                 maxMessageAge: maxAge, meanMessageAge: meanAge, throughputPerSecond: state.throughput.rate(at: now),
-                errorRate: finished == 0 ? 0 : Double(totals.failedAttempts) / Double(finished),
+                errorRate: totals.errorRate, errorCount: totals.errors, errorsByCause: totals.errorsByCause,
                 deadLetterCount: state.deadLetters.count, duplicateCount: totals.duplicates,
                 circuitState: breakerState, totals: totals)
         }

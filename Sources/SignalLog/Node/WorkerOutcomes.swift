@@ -13,6 +13,8 @@ struct OutcomeBuffer: Sendable {
     var failedAttempts = 0
     var deadLetters: [DeadLetter] = []
     var durations: [Int64] = []
+    /// The finished signals' outcomes, for callers awaiting them.
+    var finals: [(signalID: String, outcome: SignalOutcome)] = []
 
     var isEmpty: Bool { records.isEmpty }
 
@@ -27,6 +29,7 @@ struct OutcomeBuffer: Sendable {
                              duration: run.duration, attempt: attempt, outcome: .processed, into: &payloads)
         records.append((.attempt, payloads.bytes.count))
         durations.append(run.duration)
+        finals.append((signal.id, .processed(attempts: attempt)))
         processed += 1
         finished += 1
     }
@@ -61,6 +64,7 @@ struct OutcomeBuffer: Sendable {
         failedAttempts += other.failedAttempts
         deadLetters.append(contentsOf: other.deadLetters)
         durations.append(contentsOf: other.durations)
+        finals.append(contentsOf: other.finals)
     }
 }
 
