@@ -80,6 +80,12 @@ public struct SignalHistory: Sendable, Equatable {
                                  SignalRecordKind.deadLetterMove.rawValue, SignalRecordKind.deadLetterResolve.rawValue]
         let reader = log.read(LogQuery(since: from, until: to, partitions: partitions, kinds: kinds))
         var history = SignalHistory(entries: [], gaps: [])
+        // A record belongs only if its payload holds the id's bytes (every
+        // payload passed its batch checksum): the rest are not decoded.
+        let needle: [UInt8]
+        switch subject {
+        case .correlationID(let id), .signalID(let id): needle = Array(id.utf8)
+        }
         var consecutive = 0
         while true {
             let next: LogRecord?
@@ -97,6 +103,7 @@ public struct SignalHistory: Sendable, Equatable {
                 continue
             }
             guard let record = next else { return history }
+            if !needle.isEmpty, !record.payload.contains(needle) { continue }
             let decoded: DecodedSignalRecord
             do {
                 decoded = try DecodedSignalRecord.decode(kind: record.kind, payload: record.payload)
