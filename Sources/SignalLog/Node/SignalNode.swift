@@ -209,12 +209,13 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     /// refusal threshold (95 %) it refuses that target, and it sends again
     /// once the target has drained. The report says what happened per target.
     public func send(_ signal: Signal, to targets: [any SignalTarget]) -> SendReport {
-        var outcomes: [(target: String, outcome: SendOutcome)] = []
+        var outcomes: [SendReport.TargetOutcome] = []
         let thresholds = options.flowControl
         for target in targets {
             let depth = target.queueDepth
             let capacity = max(1, target.queueCapacity)
-            let fill = Double(depth) / Double(capacity)
+            let pressure = Backpressure(depth: depth, capacity: capacity)
+            let fill = pressure.fill
             let warn = flow.withLock { flow -> Bool in
                 if fill < thresholds.warning - thresholds.hysteresis { flow.warned[target.nodeID] = false }
                 if fill >= thresholds.warning, flow.warned[target.nodeID] != true {
@@ -228,15 +229,16 @@ public final class SignalNode: Sendable, SignalTarget, Service {
                 logger.warning("target queue filling up", metadata: ["target": "\(target.nodeID)", "depth": "\(depth)", "capacity": "\(capacity)"])
                 metrics.flowWarnings.increment()
             }
+            let warning = warn ? pressure : nil
             if fill >= thresholds.refusal {
                 metrics.flowRefusals.increment()
-                outcomes.append((target.nodeID, .refused(depth: depth, capacity: capacity)))
+                outcomes.append(.init(target: target.nodeID, outcome: .refused(pressure), warning: warning))
                 continue
             }
             do {
-                outcomes.append((target.nodeID, .delivered(try target.receive(signal))))
+                outcomes.append(.init(target: target.nodeID, outcome: .delivered(try target.receive(signal)), warning: warning))
             } catch {
-                outcomes.append((target.nodeID, .failed("\(error)")))
+                outcomes.append(.init(target: target.nodeID, outcome: .failed("\(error)"), warning: warning))
             }
         }
         return SendReport(outcomes: outcomes)
