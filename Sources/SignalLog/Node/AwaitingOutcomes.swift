@@ -7,8 +7,10 @@ extension SignalNode {
     ///
     /// Returns at once for a signal that finished recently (the node
     /// remembers the last `max(queueCapacity, 4096)` outcomes, at most
-    /// 65 536) or that is in the dead letter queue; otherwise it waits for
-    /// the signal to finish. Call it for a signal the node accepted: an id
+    /// 65 536) or that is in the dead letter queue (one dead-lettered before
+    /// this node opened reports the retry policy's attempts for
+    /// `processing_failed`: the exact history is ``attempts(of:partition:)``);
+    /// otherwise it waits for the signal to finish. Call it for a signal the node accepted: an id
     /// that is never processed (unknown, or finished long ago: see
     /// ``attempts(of:)`` for history) waits until the node shuts down.
     /// - Throws: ``SignalNodeError/closed`` when the node shuts down first;

@@ -14,7 +14,9 @@ public enum SignalNodeError: Error, Sendable, Equatable, CustomStringConvertible
     case deadLetterBusy(String)
     /// The node has been shut down.
     case closed
-    /// The log refused a write or read.
+    /// The log could not be read or written as asked (the text says what
+    /// and where; ``SignalNode/attempts(of:partition:)`` uses it for a read
+    /// that passed over damage).
     case storage(String)
     /// A record in the log could not be decoded.
     case badRecord(sequence: UInt64, reason: String)
