@@ -191,19 +191,4 @@ struct NodeOutcomeTests {
         #expect(recorder.ids == [first.id] + rest.map(\.id), "resumed in order")
         #expect(await node.gracefulShutdown(timeout: .seconds(5)))
     }
-
-    @Test func defaultCreationTimesFollowTheNodeClock() async throws {
-        let directory = temporaryDirectory("created")
-        defer { removeDirectory(directory) }
-        let clock = ManualClock(microseconds: 1_000_000_000_000_000)
-        let node = try SignalNode.open(nodeID: "created-1", directory: directory, options: testOptions(clock: clock), handlers: ["work": { _ in }])
-        let defaulted = makeSignal("no time given")
-        var explicit = makeSignal("time given")
-        explicit.createdAt = 1_500_000_000_000_000
-        _ = try node.receive(batch: [defaulted, explicit])
-        try await node.waitUntilIdle()
-        let replayed = try node.replay().collect()
-        #expect(replayed.map(\.eventTime) == [clock.nowMicroseconds(), 1_500_000_000_000_000])
-        #expect(await node.gracefulShutdown(timeout: .seconds(5)))
-    }
 }

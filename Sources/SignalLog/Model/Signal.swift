@@ -40,9 +40,6 @@ public struct Signal: Sendable, Equatable {
         var partitionKey: String
         var correlationID: String
         var createdAt: Int64
-        /// `createdAt` was left to its default (the system clock at
-        /// creation); a node on another clock stamps it at acceptance.
-        var createdAtIsDefault = false
         var traceparent: String?
         var extraFields: [String: JSONValue]
     }
@@ -111,23 +108,10 @@ public struct Signal: Sendable, Equatable {
     /// Times the signal has been reprocessed from the dead letter queue.
     public var retryCount: Int
     /// The signal's own creation time (`timestamp` in JSON), microseconds since the epoch.
-    ///
-    /// Left out at creation, it is the system clock's time then; a node
-    /// whose ``SignalNodeOptions/clock`` is another clock (a test's
-    /// ``ManualClock``) replaces that default with its own time when it
-    /// accepts the signal, so every time of a signal follows one clock.
     public var createdAt: Int64 {
         get { storage.fields.createdAt }
-        set {
-            var fields = storage.fields
-            fields.createdAt = newValue
-            fields.createdAtIsDefault = false
-            storage = Storage(fields)
-        }
+        set { change(\.createdAt, to: newValue) }
     }
-
-    /// Whether ``createdAt`` was left to its default.
-    var createdAtIsDefault: Bool { storage.fields.createdAtIsDefault }
     /// Optional W3C trace context (`traceparent` header value).
     public var traceparent: String? {
         get { storage.fields.traceparent }
@@ -165,7 +149,7 @@ public struct Signal: Sendable, Equatable {
             idempotencyKey: idempotencyKey ?? Signal.defaultIdempotencyKey(sourceID: sourceID, type: type, id: id),
             partitionKey: partitionKey ?? Signal.defaultPartitionKey(sourceID: sourceID, type: type),
             correlationID: correlationID ?? SignalIDs.uuid(), createdAt: createdAt ?? SystemClock().nowMicroseconds(),
-            createdAtIsDefault: createdAt == nil, traceparent: traceparent, extraFields: extraFields))
+            traceparent: traceparent, extraFields: extraFields))
         self.schemaVersion = schemaVersion
         self.retryCount = retryCount
         processingAttempts = []

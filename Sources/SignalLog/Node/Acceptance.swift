@@ -17,13 +17,6 @@ extension SignalNode {
     /// Throws only when the log cannot be written (then nothing was accepted).
     public func receive(batch signals: [Signal]) throws -> [ReceiveResult] {
         guard !signals.isEmpty else { return [] }
-        // Creation times left to default follow the node's clock; with the
-        // system clock they already do (taken at creation), at no cost here.
-        var signals = signals
-        if !(clock is SystemClock) {
-            let now = clock.nowMicroseconds()
-            for index in signals.indices where signals[index].createdAtIsDefault { signals[index].createdAt = now }
-        }
         // Before taking the node lock, every signal is checked, hashed and
         // encoded as if it will be accepted (the common case), and that
         // batch is compressed: under the lock the dedupe set decides, and if
