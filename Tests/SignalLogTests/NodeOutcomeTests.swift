@@ -191,4 +191,25 @@ struct NodeOutcomeTests {
         #expect(recorder.ids == [first.id] + rest.map(\.id), "resumed in order")
         #expect(await node.gracefulShutdown(timeout: .seconds(5)))
     }
+
+    @Test func anOutcomeFinishedBeforeAnyoneAskedComesFromTheLog() async throws {
+        let directory = temporaryDirectory("outcome")
+        defer { removeDirectory(directory) }
+        let failOnce = Mutex<Set<String>>([])
+        let node = try SignalNode.open(nodeID: "outcome-3", directory: directory, options: testOptions(), handlers: ["work": { signal in
+            if failOnce.withLock({ $0.remove(signal.id) != nil }) { throw TestFailure("first try fails") }
+        }])
+        let flaky = makeSignal("flaky"), fine = makeSignal("fine"), stray = makeSignal("stray", type: "unhandled")
+        failOnce.withLock { _ = $0.insert(flaky.id) }
+        _ = try node.receive(batch: [flaky, fine, stray])
+        try await node.waitUntilIdle()
+        // Nobody awaited these while they ran: the node kept no outcomes, the log has them.
+        #expect(try await node.outcome(of: flaky.id) == .processed(attempts: 2))
+        #expect(try await node.outcome(of: fine.id) == .processed(attempts: 1))
+        guard case .deadLettered(.unknownSignalType, _, 0) = try await node.outcome(of: stray.id) else {
+            Issue.record("expected the unknown type's dead letter")
+            return
+        }
+        #expect(await node.gracefulShutdown(timeout: .seconds(5)))
+    }
 }

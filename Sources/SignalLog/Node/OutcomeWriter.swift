@@ -121,6 +121,9 @@ extension SignalNode {
         var deadLetterCount = 0
         /// Callers waiting for the node to go idle, when the writes left nothing pending.
         var idleWaiters: [OutcomeWaiters.IdleContinuation] = []
+        /// The finished signals' outcomes, collected only once someone has
+        /// awaited an outcome (``SignalNode/outcomeTracking``).
+        var finals: [(signalID: String, outcome: SignalOutcome)] = []
     }
 
     /// Encodes and compresses partitions' outcomes, a few thousand records
@@ -169,8 +172,13 @@ extension SignalNode {
                 break
             }
             work.withLock { work in
+                // Read under the work lock, where outcome(of:) looks for pending signals.
+                let tracking = outcomeTracking.load(ordering: .acquiring)
                 for (outcomes, buffer) in chunk.entries {
                     let key = outcomes.key
+                    if tracking, let queue = work.queues.partitions[key] {
+                        Self.collectFinals(queue.items.prefix(buffer.finished), buffer, into: &recorded.finals)
+                    }
                     work.queues.removeFinished(buffer.finished, from: key)
                     outcomes.removed(buffer.finished)
                     work.forgetIfIdle(key)
@@ -190,6 +198,20 @@ extension SignalNode {
         // Finished signals made room: read more back from the log.
         if recorded.count > 0 { scheduleRefill() }
         return recorded
+    }
+
+    /// The outcomes of the finished signals at a queue's head, from their
+    /// handler-run counts and the buffer's dead letters.
+    static func collectFinals(_ items: some Sequence<PendingSignal>, _ buffer: OutcomeBuffer,
+                              into finals: inout [(signalID: String, outcome: SignalOutcome)]) {
+        for (item, attempts) in zip(items, buffer.finishedAttempts) {
+            let id = item.signal.id
+            if let dead = buffer.deadLetters.first(where: { $0.signal.id == id }) {
+                finals.append((id, .deadLettered(reason: dead.reason, error: dead.error, attempts: Int(attempts))))
+            } else {
+                finals.append((id, .processed(attempts: Int(attempts))))
+            }
+        }
     }
 
     /// Applies written outcomes to the totals and the dead letter queue.
@@ -231,10 +253,10 @@ extension SignalNode {
             logger.warning("dead letter queue is over its size threshold (dead letters are kept)",
                            metadata: ["size": "\(deadLetterWarning)", "threshold": "\(options.maxDeadLetters)"])
         }
-        if !buffer.finals.isEmpty {
+        if !recorded.finals.isEmpty {
             let woken = waiters.withLock { waiters in
                 var woken: [(OutcomeWaiters.OutcomeContinuation, SignalOutcome)] = []
-                for (id, outcome) in buffer.finals {
+                for (id, outcome) in recorded.finals {
                     for continuation in waiters.finish(id, outcome) { woken.append((continuation, outcome)) }
                 }
                 return woken

@@ -78,6 +78,9 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     let outcomeWriting = LockedValue(())
     /// Set when shutdown stops the workers (checked between signals without the lock).
     let stopRequested = Atomic<Bool>(false)
+    /// Set by the first ``outcome(of:)``: from then on outcome writes
+    /// collect each finished signal's outcome (read under the work lock).
+    let outcomeTracking = Atomic<Bool>(false)
     /// Mirrors `work.paused`, checked between signals without the lock.
     let pauseRequested = Atomic<Bool>(false)
     /// Times ``run()`` has started waiting with its shutdown handlers installed.

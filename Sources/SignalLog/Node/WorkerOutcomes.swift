@@ -13,8 +13,11 @@ struct OutcomeBuffer: Sendable {
     var failedAttempts = 0
     var deadLetters: [DeadLetter] = []
     var durations: [Int64] = []
-    /// The finished signals' outcomes, for callers awaiting them.
-    var finals: [(signalID: String, outcome: SignalOutcome)] = []
+    /// Handler runs of each finished signal, in queue order (0: dead-lettered
+    /// without a run): with the dead letters, what ``SignalOutcome`` a
+    /// caller awaiting the signal gets. Plain integers, so the common case
+    /// (nobody awaits) costs no reference counting.
+    var finishedAttempts: [Int32] = []
 
     var isEmpty: Bool { records.isEmpty }
 
@@ -29,7 +32,7 @@ struct OutcomeBuffer: Sendable {
                              duration: run.duration, attempt: attempt, outcome: .processed, into: &payloads)
         records.append((.attempt, payloads.bytes.count))
         durations.append(run.duration)
-        finals.append((signal.id, .processed(attempts: attempt)))
+        finishedAttempts.append(Int32(clamping: attempt))
         processed += 1
         finished += 1
     }
@@ -55,6 +58,7 @@ struct OutcomeBuffer: Sendable {
         payloads.bytes.append(contentsOf: other.payloads.bytes)
         records.append(contentsOf: other.records.lazy.map { ($0.kind, $0.end + shift) })
         mergeCounts(other)
+        finishedAttempts.append(contentsOf: other.finishedAttempts)
     }
 
     /// Merges everything but the records (what metrics need).
@@ -64,7 +68,6 @@ struct OutcomeBuffer: Sendable {
         failedAttempts += other.failedAttempts
         deadLetters.append(contentsOf: other.deadLetters)
         durations.append(contentsOf: other.durations)
-        finals.append(contentsOf: other.finals)
     }
 }
 

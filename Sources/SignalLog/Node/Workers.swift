@@ -207,7 +207,7 @@ extension SignalNode {
             time: now, retryCount: signal.retryCount, signalSequence: item.sequence))
         buffer.deadLetters.append(DeadLetter(signal: signal, reason: reason, error: error, time: now, nodeID: nodeID, sequence: item.sequence))
         buffer.finished += 1
-        buffer.finals.append((signal.id, .deadLettered(reason: reason, error: error, attempts: attempts)))
+        buffer.finishedAttempts.append(Int32(clamping: attempts))
         logger.warning("signal dead-lettered", metadata: [
             "signal_id": "\(signal.id)", "reason": "\(reason)", "error": "\(error)", "correlation_id": "\(signal.correlationID)",
         ])
