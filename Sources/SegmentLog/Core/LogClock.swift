@@ -56,23 +56,23 @@ public final class ManualClock: LogClock {
         var continuation: CheckedContinuation<Void, any Error>
     }
     private struct State {
-        var now: Int64
         var nextToken = 0
         var sleepers: [Int: Sleeper] = [:]
         var watchers: [(token: Int, count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
-    private let state: Mutex<State>
+    /// The time, read without a lock (the engine reads it per append); moved
+    /// before the sleepers are looked at, which `sleep` does under `state`.
+    private let now: Atomic<Int64>
+    private let state = Mutex(State())
 
-    public init(microseconds: Int64 = 1_700_000_000_000_000) { state = Mutex(State(now: microseconds)) }
+    public init(microseconds: Int64 = 1_700_000_000_000_000) { now = Atomic(microseconds) }
 
-    public func nowMicroseconds() -> Int64 { state.withLock { $0.now } }
+    public func nowMicroseconds() -> Int64 { now.load(ordering: .acquiring) }
 
     /// Moves the clock forward and wakes every sleeper whose deadline it reaches.
     public func advance(byMicroseconds delta: Int64) {
-        let woken = state.withLock { state in
-            state.now += delta
-            return Self.takeDue(&state)
-        }
+        now.add(delta, ordering: .acquiringAndReleasing)
+        let woken = state.withLock { Self.takeDue(&$0, now: now.load(ordering: .acquiring)) }
         for continuation in woken { continuation.resume() }
     }
 
@@ -84,10 +84,8 @@ public final class ManualClock: LogClock {
 
     /// Sets the clock (backwards too) and wakes the sleepers it makes due.
     public func set(microseconds: Int64) {
-        let woken = state.withLock { state in
-            state.now = microseconds
-            return Self.takeDue(&state)
-        }
+        now.store(microseconds, ordering: .releasing)
+        let woken = state.withLock { Self.takeDue(&$0, now: now.load(ordering: .acquiring)) }
         for continuation in woken { continuation.resume() }
     }
 
@@ -127,7 +125,7 @@ public final class ManualClock: LogClock {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let (due, watchers) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
-                    if state.now >= deadline { return (true, []) }
+                    if now.load(ordering: .acquiring) >= deadline { return (true, []) }
                     if Task.isCancelled { return (true, []) }
                     state.sleepers[token] = Sleeper(deadline: deadline, continuation: continuation)
                     var ready: [CheckedContinuation<Void, Never>] = []
@@ -148,8 +146,9 @@ public final class ManualClock: LogClock {
         try Task.checkCancellation()
     }
 
-    private static func takeDue(_ state: inout State) -> [CheckedContinuation<Void, any Error>] {
-        let due = state.sleepers.filter { $0.value.deadline <= state.now }
+    private static func takeDue(_ state: inout State, now: Int64) -> [CheckedContinuation<Void, any Error>] {
+        if state.sleepers.isEmpty { return [] }
+        let due = state.sleepers.filter { $0.value.deadline <= now }
         for token in due.keys { state.sleepers.removeValue(forKey: token) }
         return due.sorted { ($0.value.deadline, $0.key) < ($1.value.deadline, $1.key) }.map(\.value.continuation)
     }
