@@ -177,10 +177,7 @@ func makeSignalLog(_ directory: String, signals: Int = 30, segmentMaxBytes: Int6
     _ = try node.receive(fax)
     let report = Signal(content: .json(.object(["quarter": .string("Q3")])), type: "report", urgency: 0.3, sourceID: "bi", correlationID: "trace-cli-0001")
     _ = try node.receive(report)
-    let deadline = Date().addingTimeInterval(20)
-    while (node.queueDepth > 0 || node.deadLetters().count < 2) && Date() < deadline {
-        try await Task.sleep(nanoseconds: 5_000_000)
-    }
+    try await node.waitUntilIdle()
     _ = await node.gracefulShutdown(timeout: .seconds(10))
     return SignalLogFixture(directory: directory, failedPaymentID: payment.id, unknownTypeID: fax.id, correlationID: "trace-cli-0001", alertIDs: ids)
 }

@@ -106,7 +106,16 @@ struct SignalViewTests {
         let totals = try #require(processing["totals"] as? [String: Any])
         #expect(totals["received"] as? Int == 15)
         #expect(totals["dead_lettered"] as? Int == 2)
+        // Errors: the payment's two failed attempts, the report's first, and the unknown type.
+        let errors = try #require(processing["errors"] as? [String: Any])
+        #expect(errors["total"] as? Int == 4)
+        #expect((errors["rate"] as? Double).map { abs($0 - 4.0 / 17.0) < 1e-9 } == true, "4 errors against 13 processed")
+        let causes = try #require(errors["by_cause"] as? [String: Any])
+        #expect(causes["handler_failed"] as? Int == 3)
+        #expect(causes["unknown_signal_type"] as? Int == 1)
+        #expect(causes["unsupported_schema_version"] as? Int == 0)
         let text = try signallog(["info", fixture.directory])
+        #expect(text.stdout.contains("4 · rate 23.5 % (handler_failed 3 · unknown_signal_type 1)"), "\(text.stdout)")
         #expect(text.stdout.contains("clean (node test-node)"))
         #expect(text.stdout.contains("2 unresolved"))
     }

@@ -40,14 +40,15 @@ struct ShutdownTests {
         let gate = Gate()
         let before = Recorder()
         let signals = (0..<6).map { makeSignal("s\($0)", partition: $0 < 3 ? "slow" : "fast") }
+        let clock = ManualClock()
         do {
-            let node = try SignalNode.open(nodeID: "sd-2", directory: directory, options: testOptions(), handlers: ["work": { signal in
+            let node = try SignalNode.open(nodeID: "sd-2", directory: directory, options: testOptions(clock: clock), handlers: ["work": { signal in
                 if signal.partitionKey == "slow" { await gate.wait() }
                 before.add(signal)
             }])
             _ = try node.receive(batch: signals)
             #expect(await eventually { before.count == 3 })
-            #expect(await node.gracefulShutdown(timeout: .milliseconds(100)) == false)
+            #expect(await shutDown(node, timeout: .milliseconds(100), clock: clock) == false)
         }
         gate.release()  // the hung handler finishes after close; its outcome is not recorded
         let after = Recorder()
@@ -134,7 +135,7 @@ struct RebuildTests {
             live = node.projectionSnapshot()
             #expect(live.pending["stuck"]?.count == 7)
             #expect(live.dedupe.count == 3)
-            #expect(await node.gracefulShutdown(timeout: .milliseconds(50)) == false)
+            #expect(await shutDown(node, timeout: .milliseconds(50), clock: clock) == false)
         }
         gate.release()
         let log = try SegmentLog.openReadOnly(directory: directory)
@@ -205,7 +206,7 @@ struct RetentionTests {
             let replayed = try node.replay(ReplayQuery(partitions: ["stuck"])).collect()
             #expect(replayed.map(\.signalID) == [stuck.id], "the carried copy replays once")
             live = node.projectionSnapshot()
-            _ = await node.gracefulShutdown(timeout: .milliseconds(20))
+            _ = await shutDown(node, timeout: .milliseconds(20), clock: clock)
         }
         gate.release()
         let recorder = Recorder()

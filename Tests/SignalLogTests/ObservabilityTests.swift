@@ -61,7 +61,10 @@ struct ObservabilityTests {
         #expect(factory.value("signallog_queue_depth", node2) == 0)
         #expect(factory.value("signallog_dead_letter_queue_size", node2) == 2)
         #expect(factory.value("signallog_circuit_breaker_state", node2) == 0)
-        #expect(factory.value("signallog_error_rate", node2).map { abs($0 - 1.0 / 3.0) < 1e-9 } == true)
+        // Errors: the failed attempt and the unknown type; two processed.
+        #expect(factory.value("signallog_errors_total", node2 + [("cause", "handler_failed")]) == 1)
+        #expect(factory.value("signallog_errors_total", node2 + [("cause", "unknown_signal_type")]) == 1)
+        #expect(factory.value("signallog_error_rate", node2).map { abs($0 - 2.0 / 4.0) < 1e-9 } == true)
         await node.gracefulShutdown(timeout: patience)
     }
 }

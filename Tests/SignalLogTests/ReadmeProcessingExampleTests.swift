@@ -13,9 +13,12 @@ import SignalLog
                 // Handle it; a throw is a failed attempt, retried per the retry policy, then dead-lettered.
             },
         ])
-        let result = try node.receive(Signal("clicked buy", type: "user_action", urgency: 0.4, sourceID: "web-1"))
+        let signal = Signal("clicked buy", type: "user_action", urgency: 0.4, sourceID: "web-1")
+        let result = try node.receive(signal)
         #expect(result.isAccepted)
-        _ = node.queueMetrics()
+        #expect(try await node.outcome(of: signal.id) == .processed(attempts: 1))
+        try await node.waitUntilIdle()
+        #expect(node.queueMetrics().errorCount == 0)
         #expect(await node.gracefulShutdown(timeout: .seconds(5)))
     }
 }

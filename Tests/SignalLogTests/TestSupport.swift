@@ -59,11 +59,26 @@ func eventually(timeout: Duration = patience, _ condition: () -> Bool) async -> 
     return condition()
 }
 
-/// Options for tests: a manual clock, fast retries, a private metrics factory.
+/// Shuts `node` down with a drain `timeout` on its manual `clock`: the
+/// clock moves past the deadline once the shutdown waits on it (no wall time).
+func shutDown(_ node: SignalNode, timeout: Duration, clock: ManualClock) async -> Bool {
+    let shutdown = Task { await node.gracefulShutdown(timeout: timeout) }
+    let mover = Task {
+        await clock.waitForSleepers(1)
+        if !Task.isCancelled { clock.advance(by: timeout) }
+    }
+    let drained = await shutdown.value
+    mover.cancel()
+    await mover.value
+    return drained
+}
+
+/// Options for tests: a manual clock, retries without backoff (a backoff
+/// waits on the manual clock until a test moves it), a private metrics factory.
 func testOptions(clock: ManualClock = ManualClock(), metrics: TestMetricsFactory? = nil) -> SignalNodeOptions {
     var options = SignalNodeOptions()
     options.clock = clock
-    options.retry = RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(1), multiplier: 1, maxBackoff: .milliseconds(1))
+    options.retry = RetryPolicy(maxAttempts: 3, initialBackoff: .zero, multiplier: 1, maxBackoff: .zero)
     options.metricsFactory = metrics
     var logger = Logger(label: "signallog.test")
     logger.logLevel = .critical

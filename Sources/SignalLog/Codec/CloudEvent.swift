@@ -72,7 +72,7 @@ public struct CloudEvent: Sendable, Equatable {
         if object["data_base64"] != nil {
             throw .invalidValue(field: "data_base64", reason: "binary data is not supported; send text or JSON in \"data\"")
         }
-        var event = CloudEvent(id: try fields.requiredString("id"), source: try fields.requiredString("source"), type: try fields.requiredString("type"))
+        var event = CloudEvent(id: try fields.requiredString("id"), source: try fields.requiredSourceID("source"), type: try fields.requiredString("type"))
         if case .number? = object["time"] {
             throw .wrongType(field: "time", expected: "an RFC 3339 string", found: "number")
         }

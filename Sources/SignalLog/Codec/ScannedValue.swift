@@ -40,6 +40,18 @@ enum ScannedValue {
         return text
     }
 
+    /// A source id: a non-empty string, or an integer kept as its decimal
+    /// text (``FieldReader/requiredSourceID(_:)``).
+    @inline(__always) static func requiredSourceID(_ value: ScannedValue?) throws(JSONFastPathDeclined) -> String {
+        switch value {
+        case .string(let text)? where !text.isEmpty: return text
+        case .number(let number)?:
+            guard let text = NumericSourceID.text(number) else { throw JSONFastPathDeclined() }
+            return text
+        default: throw JSONFastPathDeclined()
+        }
+    }
+
     /// A boolean member, or nil when absent or null (``FieldReader/optionalBool(_:)``).
     @inline(__always) static func optionalBool(_ value: ScannedValue?) throws(JSONFastPathDeclined) -> Bool? {
         switch value {

@@ -69,7 +69,7 @@ public enum SignalJSON {
         let content: SignalContent
         if case .string(let text) = contentValue { content = .text(text) } else { content = .json(contentValue) }
         let type = try fields.requiredString("signal_type")
-        let source = try fields.requiredString("source_id")
+        let source = try fields.requiredSourceID("source_id")
         guard let urgencyValue = object["urgency"] else { throw .missingField("urgency") }
         guard case .number(let urgency) = urgencyValue else {
             throw .wrongType(field: "urgency", expected: "a number from 0.0 to 1.0", found: urgencyValue.typeName)
@@ -210,6 +210,22 @@ struct FieldReader {
         guard case .string(let text) = value else { throw .wrongType(field: field, expected: "a string", found: value.typeName) }
         guard !text.isEmpty else { throw .invalidValue(field: field, reason: "must not be empty") }
         return text
+    }
+
+    /// A source id: a non-empty string, or an integer kept as its decimal
+    /// text (``NumericSourceID``).
+    func requiredSourceID(_ field: String) throws(SignalJSONError) -> String {
+        guard let value = object[field] else { throw .missingField(field) }
+        switch value {
+        case .string(let text):
+            guard !text.isEmpty else { throw .invalidValue(field: field, reason: "must not be empty") }
+            return text
+        case .number(let number):
+            guard let text = NumericSourceID.text(number) else { throw .invalidValue(field: field, reason: NumericSourceID.refusal(number)) }
+            return text
+        default:
+            throw .wrongType(field: field, expected: "a string or an integer", found: value.typeName)
+        }
     }
 
     func optionalString(_ field: String) throws(SignalJSONError) -> String? {

@@ -190,7 +190,7 @@ public enum SignalLineDecoder {
         case let other?: content = .json(other.json!)
         }
         let type = try ScannedValue.requiredString(members[.signalType])
-        let source = try ScannedValue.requiredString(members[.sourceID])
+        let source = try ScannedValue.requiredSourceID(members[.sourceID])
         guard case .number(let urgency)? = members[.urgency], urgency >= 0, urgency <= 1 else { throw JSONFastPathDeclined() }
         let id = try ScannedValue.optionalString(members[.id])
         if let id, id.isEmpty { throw JSONFastPathDeclined() }
@@ -216,7 +216,7 @@ public enum SignalLineDecoder {
         let extensions = members.present & ~SignalLineField.contextAttributes
         guard extensions & SignalLineField.signalForm & ~SignalLineField.signalExtensions == 0 else { throw JSONFastPathDeclined() }
         let id = try ScannedValue.requiredString(members[.id])
-        let source = try ScannedValue.requiredString(members[.source])
+        let source = try ScannedValue.requiredSourceID(members[.source])
         let type = try ScannedValue.requiredString(members[.type])
         let time = try ScannedValue.time(members[.time], numberAllowed: false)
         let subject = try ScannedValue.optionalString(members[.subject])

@@ -160,6 +160,13 @@ public struct Signal: Sendable, Equatable {
         self.init(content: .text(text), type: type, urgency: urgency, sourceID: sourceID)
     }
 
+    /// Convenience for text content from a numbered source, as the
+    /// original system's nodes are: the number is kept as its decimal text
+    /// (`sourceID: 42` gives source id `"42"`, as JSON input does).
+    public init(_ text: String, type: String, urgency: Double = 0.5, sourceID number: Int) {
+        self.init(content: .text(text), type: type, urgency: urgency, sourceID: String(number))
+    }
+
     /// `"<source>_<type>"`.
     public static func defaultPartitionKey(sourceID: String, type: String) -> String {
         sourceID + "_" + type

@@ -69,7 +69,7 @@ extension SignalNode {
                 } else if let problem = invalid[position] {
                     refusals[position] = .rejected(.invalidSignal(problem))
                 } else if depth >= options.queueCapacity {
-                    refusals[position] = .rejected(.backpressure(depth: depth, capacity: options.queueCapacity))
+                    refusals[position] = .rejected(.backpressure(Backpressure(depth: depth, capacity: options.queueCapacity)))
                 } else {
                     switch breaker.admit(signal.id) {
                     case .rejected: refusals[position] = .rejected(.circuitOpen)

@@ -26,12 +26,22 @@ public struct CircuitBreakerConfiguration: Sendable, Equatable {
     /// A probe without an outcome after this long counts as failed, so a hung
     /// probe cannot wedge the breaker half-open. Nil means ``openTimeout``.
     public var probeTimeout: Duration? = nil
+    /// Which failed processing outcomes count toward ``failureThreshold``
+    /// (a record list; the causes left out are ignored: they neither count
+    /// nor reset the count, and free a probe's slot). The default counts
+    /// every cause, as the original system counts every failed processing
+    /// outcome; leave out ``FailureCause/unknownSignalType`` and the schema
+    /// causes to open the breaker only on handler failures. Signals the
+    /// breaker itself rejects are never processing outcomes and never count.
+    public var countedFailures: Set<FailureCause> = Set(FailureCause.allCases)
 
-    public init(failureThreshold: Int = 5, openTimeout: Duration = .seconds(30), halfOpenProbes: Int = 1, probeTimeout: Duration? = nil) {
+    public init(failureThreshold: Int = 5, openTimeout: Duration = .seconds(30), halfOpenProbes: Int = 1, probeTimeout: Duration? = nil,
+                countedFailures: Set<FailureCause> = Set(FailureCause.allCases)) {
         self.failureThreshold = failureThreshold
         self.openTimeout = openTimeout
         self.halfOpenProbes = halfOpenProbes
         self.probeTimeout = probeTimeout
+        self.countedFailures = countedFailures
     }
 }
 
@@ -153,6 +163,17 @@ public final class CircuitBreaker: Sendable {
             case .open:
                 break
             }
+        }
+    }
+
+    /// The call `id` failed for `cause`: a failure if the configuration
+    /// counts that cause (``CircuitBreakerConfiguration/countedFailures``),
+    /// otherwise the call gives up its admission like ``release(_:)``.
+    public func recordFailure(_ id: String, cause: FailureCause) {
+        if configuration.countedFailures.contains(cause) {
+            recordFailure(id)
+        } else {
+            release(id)
         }
     }
 

@@ -6,6 +6,8 @@ final class NodeMetrics: Sendable {
     let received: Counter
     let processed: Counter
     let failures: Counter
+    /// Every failed processing outcome, by cause.
+    let errors: [FailureCause: Counter]
     let duplicates: Counter
     let conflicts: Counter
     let rejected: [String: Counter]
@@ -28,6 +30,11 @@ final class NodeMetrics: Sendable {
         received = Counter(label: "signallog_signals_received_total", dimensions: node, factory: factory)
         processed = Counter(label: "signallog_signals_processed_total", dimensions: node, factory: factory)
         failures = Counter(label: "signallog_processing_failures_total", dimensions: node, factory: factory)
+        var errors: [FailureCause: Counter] = [:]
+        for cause in FailureCause.allCases {
+            errors[cause] = Counter(label: "signallog_errors_total", dimensions: node + [("cause", cause.rawValue)], factory: factory)
+        }
+        self.errors = errors
         duplicates = Counter(label: "signallog_duplicates_total", dimensions: node, factory: factory)
         conflicts = Counter(label: "signallog_conflicts_total", dimensions: node, factory: factory)
         var rejected: [String: Counter] = [:]

@@ -4,8 +4,8 @@
 public enum RejectionReason: Error, Sendable, Equatable, CustomStringConvertible {
     /// The circuit breaker is open (or half-open with its probes taken).
     case circuitOpen
-    /// The queue is at capacity (receive) or past the refusal threshold (send).
-    case backpressure(depth: Int, capacity: Int)
+    /// The queue is at capacity (see ``Backpressure``).
+    case backpressure(Backpressure)
     /// ``SignalNode/gracefulShutdown(timeout:)`` has begun.
     case shuttingDown
     /// The signal is malformed (empty type or source, urgency outside 0–1,
@@ -25,7 +25,7 @@ public enum RejectionReason: Error, Sendable, Equatable, CustomStringConvertible
     public var description: String {
         switch self {
         case .circuitOpen: return "circuit_open: the circuit breaker is open"
-        case let .backpressure(depth, capacity): return "backpressure: queue depth \(depth) of capacity \(capacity)"
+        case .backpressure(let pressure): return "backpressure: \(pressure)"
         case .shuttingDown: return "shutting_down: the node is shutting down"
         case .invalidSignal(let reason): return "invalid_signal: \(reason)"
         }
@@ -82,8 +82,15 @@ public struct QueueMetrics: Sendable, Equatable {
     public var meanMessageAge: Double
     /// Signals processed per second over the last 10 seconds.
     public var throughputPerSecond: Double
-    /// Failed attempts / all finished attempts (processed + failed), since the log began.
+    /// Errors / (processed attempts + errors), since the log began: the
+    /// share of processing outcomes that failed (``SignalTotals/errorRate``).
     public var errorRate: Double
+    /// Every failed processing outcome since the log began: failed handler
+    /// attempts and dead-letterings that ran no handler (unknown type,
+    /// schema version, upcaster). Refusals at acceptance are not errors.
+    public var errorCount: UInt64
+    /// ``errorCount`` by cause (every cause present).
+    public var errorsByCause: [FailureCause: UInt64]
     public var deadLetterCount: Int
     public var duplicateCount: UInt64
     public var circuitState: CircuitState
@@ -95,30 +102,80 @@ public struct QueueMetrics: Sendable, Equatable {
 public enum SendOutcome: Sendable, Equatable {
     /// The target's `receive` answered.
     case delivered(ReceiveResult)
-    /// The sender refused to deliver: the target's queue is past the refusal threshold.
-    case refused(depth: Int, capacity: Int)
+    /// The sender did not deliver: the target's queue is past the refusal threshold.
+    case refused(Backpressure)
     /// The target's `receive` threw (a storage error).
     case failed(String)
+
+    /// Why the target did not take the signal, or nil when it did
+    /// (accepted, or a duplicate of one it has).
+    public var refusal: SendRefusal? {
+        switch self {
+        case .delivered(.accepted), .delivered(.duplicate): return nil
+        case .delivered(.conflict): return .conflict
+        case .delivered(.rejected(let reason)):
+            switch reason {
+            case .backpressure: return .backpressure
+            case .circuitOpen: return .circuitOpen
+            case .shuttingDown: return .shuttingDown
+            case .invalidSignal: return .invalidSignal
+            }
+        case .refused: return .backpressure
+        case .failed: return .failed
+        }
+    }
+}
+
+/// Why a target of ``SignalNode/send(_:to:)`` did not take a signal, for
+/// grouping (``SendReport/refusedTargetsByCause``). Backpressure is one
+/// cause whether the sender refused at the threshold or the target's
+/// `receive` found its queue full.
+public enum SendRefusal: String, Sendable, Hashable, CaseIterable {
+    case backpressure
+    case circuitOpen = "circuit_open"
+    case shuttingDown = "shutting_down"
+    case invalidSignal = "invalid_signal"
+    /// The target has the idempotency key with another payload.
+    case conflict
+    /// The target's `receive` threw.
+    case failed
 }
 
 /// What ``SignalNode/send(_:to:)`` did per target.
 public struct SendReport: Sendable, Equatable {
-    public var outcomes: [(target: String, outcome: SendOutcome)]
+    /// One target's line of the report.
+    public struct TargetOutcome: Sendable, Equatable {
+        public var target: String
+        public var outcome: SendOutcome
+        /// Set when this send found the target's queue past the warning
+        /// threshold (80 %) on a new crossing: the warning the sender logged
+        /// and counted, once per crossing.
+        public var warning: Backpressure?
+    }
 
-    /// Targets that did not accept the signal (refused, rejected or failed).
-    public var refusedTargets: [String] {
-        outcomes.filter { entry in
-            if case .delivered(let result) = entry.outcome, result.isAccepted { return false }
-            if case .delivered(.duplicate) = entry.outcome { return false }
-            return true
-        }.map(\.target)
+    /// Per target, in the order given.
+    public var outcomes: [TargetOutcome]
+
+    /// Targets that did not take the signal, whatever the cause.
+    public var refusedTargets: [String] { outcomes.filter { $0.outcome.refusal != nil }.map(\.target) }
+
+    /// Targets that did not take the signal, grouped by cause: a caller
+    /// backs off from `.backpressure` and `.circuitOpen` targets, but not
+    /// from `.invalidSignal` (the signal is at fault) or `.failed` (storage).
+    public var refusedTargetsByCause: [SendRefusal: [String]] {
+        var groups: [SendRefusal: [String]] = [:]
+        for entry in outcomes {
+            if let cause = entry.outcome.refusal { groups[cause, default: []].append(entry.target) }
+        }
+        return groups
+    }
+
+    /// Targets this send warned about (see ``TargetOutcome/warning``).
+    public var warnings: [(target: String, backpressure: Backpressure)] {
+        outcomes.compactMap { entry in entry.warning.map { (entry.target, $0) } }
     }
 
     public var allAccepted: Bool { refusedTargets.isEmpty }
-
-    public static func == (lhs: SendReport, rhs: SendReport) -> Bool {
-        lhs.outcomes.map(\.target) == rhs.outcomes.map(\.target) && lhs.outcomes.map(\.outcome) == rhs.outcomes.map(\.outcome)
-    }
 }
 
 /// Anything ``SignalNode/send(_:to:)`` can deliver to (a ``SignalNode`` in this process).

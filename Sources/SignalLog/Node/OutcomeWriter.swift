@@ -119,6 +119,11 @@ extension SignalNode {
         /// Queue depth and dead letter queue size after the writes (for the gauges).
         var queueDepth = 0
         var deadLetterCount = 0
+        /// Callers waiting for the node to go idle, when the writes left nothing pending.
+        var idleWaiters: [OutcomeWaiters.IdleContinuation] = []
+        /// The finished signals' outcomes, collected only once someone has
+        /// awaited an outcome (``SignalNode/outcomeTracking``).
+        var finals: [(signalID: String, outcome: SignalOutcome)] = []
     }
 
     /// Encodes and compresses partitions' outcomes, a few thousand records
@@ -167,8 +172,13 @@ extension SignalNode {
                 break
             }
             work.withLock { work in
+                // Read under the work lock, where outcome(of:) looks for pending signals.
+                let tracking = outcomeTracking.load(ordering: .acquiring)
                 for (outcomes, buffer) in chunk.entries {
                     let key = outcomes.key
+                    if tracking, let queue = work.queues.partitions[key] {
+                        Self.collectFinals(queue.items.prefix(buffer.finished), buffer, into: &recorded.finals)
+                    }
                     work.queues.removeFinished(buffer.finished, from: key)
                     outcomes.removed(buffer.finished)
                     work.forgetIfIdle(key)
@@ -178,11 +188,30 @@ extension SignalNode {
             recorded.merged.mergeCounts(chunk.merged)
             recorded.count += chunk.entries.count
         }
-        recorded.queueDepth = work.withLock { $0.queues.depth }
+        recorded.queueDepth = work.withLock { work in
+            let depth = work.queues.depth
+            // Under the work lock, as waitUntilIdle() checks the depth.
+            if depth == 0, recorded.count > 0 { recorded.idleWaiters = waiters.withLock { $0.takeIdle() } }
+            return depth
+        }
         recorded.deadLetterCount = state.deadLetters.count
         // Finished signals made room: read more back from the log.
         if recorded.count > 0 { scheduleRefill() }
         return recorded
+    }
+
+    /// The outcomes of the finished signals at a queue's head, from their
+    /// handler-run counts and the buffer's dead letters.
+    static func collectFinals(_ items: some Sequence<PendingSignal>, _ buffer: OutcomeBuffer,
+                              into finals: inout [(signalID: String, outcome: SignalOutcome)]) {
+        for (item, attempts) in zip(items, buffer.finishedAttempts) {
+            let id = item.signal.id
+            if let dead = buffer.deadLetters.first(where: { $0.signal.id == id }) {
+                finals.append((id, .deadLettered(reason: dead.reason, error: dead.error, attempts: Int(attempts))))
+            } else {
+                finals.append((id, .processed(attempts: Int(attempts))))
+            }
+        }
     }
 
     /// Applies written outcomes to the totals and the dead letter queue.
@@ -191,6 +220,7 @@ extension SignalNode {
         state.totals.failedAttempts += UInt64(batch.failedAttempts)
         for entry in batch.deadLetters {
             if state.deadLetters[entry.signal.id] == nil { state.totals.deadLettered += 1 }
+            state.totals.countFailure(entry.reason)
             state.deadLetters[entry.signal.id] = entry
         }
         if batch.processed > 0 { state.throughput.add(batch.processed, at: clock.nowMicroseconds()) }
@@ -210,13 +240,30 @@ extension SignalNode {
     func publish(_ recorded: Recorded) {
         let buffer = recorded.merged, deadLetterWarning = recorded.deadLetterWarning
         if buffer.processed > 0 { metrics.processed.increment(by: Int64(buffer.processed)) }
-        if buffer.failedAttempts > 0 { metrics.failures.increment(by: Int64(buffer.failedAttempts)) }
-        for entry in buffer.deadLetters { metrics.deadLettered[entry.reason]?.increment() }
+        if buffer.failedAttempts > 0 {
+            metrics.failures.increment(by: Int64(buffer.failedAttempts))
+            metrics.errors[.handlerFailed]?.increment(by: Int64(buffer.failedAttempts))
+        }
+        for entry in buffer.deadLetters {
+            metrics.deadLettered[entry.reason]?.increment()
+            if let cause = FailureCause(deadLetterReason: entry.reason) { metrics.errors[cause]?.increment() }
+        }
         for duration in buffer.durations { metrics.processingDuration.recordNanoseconds(duration * 1000) }
         if deadLetterWarning > 0 {
             logger.warning("dead letter queue is over its size threshold (dead letters are kept)",
                            metadata: ["size": "\(deadLetterWarning)", "threshold": "\(options.maxDeadLetters)"])
         }
+        if !recorded.finals.isEmpty {
+            let woken = waiters.withLock { waiters in
+                var woken: [(OutcomeWaiters.OutcomeContinuation, SignalOutcome)] = []
+                for (id, outcome) in recorded.finals {
+                    for continuation in waiters.finish(id, outcome) { woken.append((continuation, outcome)) }
+                }
+                return woken
+            }
+            for (continuation, outcome) in woken { continuation.resume(returning: outcome) }
+        }
+        for continuation in recorded.idleWaiters { continuation.resume() }
         if !buffer.deadLetters.isEmpty || buffer.finished > 0 {
             metrics.queueDepth.record(recorded.queueDepth)
             metrics.deadLetterQueueSize.record(recorded.deadLetterCount)

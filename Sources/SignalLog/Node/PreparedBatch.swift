@@ -1,5 +1,4 @@
 import SegmentLog
-import Synchronization
 
 /// Signals made ready for acceptance off the node's lock by
 /// ``SignalNode/prepare(_:)``: checked, their keys hashed, their records
@@ -12,13 +11,13 @@ public final class PreparedBatch: Sendable {
     /// The signals, in the order they will be decided.
     public let signals: [Signal]
     /// The prepared work, until a receive takes it.
-    private let parts: Mutex<SignalNode.Prepared?>
+    private let parts: LockedValue<SignalNode.Prepared?>
     /// The log the draft was made for (a draft belongs to one log).
     private let log: ObjectIdentifier
 
     init(_ signals: [Signal], _ parts: SignalNode.Prepared, log: SegmentLog) {
         self.signals = signals
-        self.parts = Mutex(parts)
+        self.parts = LockedValue(parts)
         self.log = ObjectIdentifier(log)
     }
 

@@ -7,7 +7,8 @@ import Synchronization
 import Tracing
 
 /// Errors of node operations other than refusals (which are results).
-/// Failures of the log itself reach the caller as `SegmentLogError`.
+/// Failures of the log itself reach the caller as `SegmentLogError`; reads
+/// that had to pass over damage say so with ``storage(_:)``.
 public enum SignalNodeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No dead letter with this signal id.
     case deadLetterNotFound(String)
@@ -15,6 +16,10 @@ public enum SignalNodeError: Error, Sendable, Equatable, CustomStringConvertible
     case deadLetterBusy(String)
     /// The node has been shut down.
     case closed
+    /// The log could not be read or written as asked (the text says what
+    /// and where; ``SignalNode/attempts(of:partition:)`` uses it for a read
+    /// that passed over damage).
+    case storage(String)
     /// A record in the log could not be decoded.
     case badRecord(sequence: UInt64, reason: String)
 
@@ -23,6 +28,7 @@ public enum SignalNodeError: Error, Sendable, Equatable, CustomStringConvertible
         case .deadLetterNotFound(let id): return "no dead letter with signal id \(id)"
         case .deadLetterBusy(let id): return "dead letter \(id) is being reprocessed"
         case .closed: return "the node has been shut down"
+        case .storage(let text): return "storage error: \(text)"
         case let .badRecord(sequence, reason): return "record \(sequence) is unreadable: \(reason)"
         }
     }
@@ -60,6 +66,12 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     let work: LockedValue<WorkState>
     let metrics: NodeMetrics
     let flow = LockedValue(FlowState())
+    /// Callers awaiting outcomes or idleness (see ``outcome(of:)``). Lock
+    /// order: `state`, then `work`, then this.
+    let waiters: LockedValue<OutcomeWaiters>
+    /// Woken when shutdown stops the workers, so a retry backoff asleep on
+    /// the clock ends at once.
+    let stopSignal = StopSignal()
     /// Partitions whose outcomes wait for the next outcome write.
     let outbox = LockedValue(Outbox())
     /// Held by the one outcome write under way (see ``writeOutbox(unlessBusy:)``),
@@ -68,6 +80,11 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     let outcomeWriting = LockedValue(())
     /// Set when shutdown stops the workers (checked between signals without the lock).
     let stopRequested = Atomic<Bool>(false)
+    /// Set by the first ``outcome(of:)``: from then on outcome writes
+    /// collect each finished signal's outcome (read under the work lock).
+    let outcomeTracking = Atomic<Bool>(false)
+    /// Mirrors `work.paused`, checked between signals without the lock.
+    let pauseRequested = Atomic<Bool>(false)
     /// Times ``run()`` has started waiting with its shutdown handlers installed.
     let serviceRuns = Atomic<Int>(0)
     let ttl: Int64
@@ -94,6 +111,8 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         var queues: PartitionQueues
         /// Workers take no new signals (set by shutdown before it closes the log).
         var stopping = false
+        /// Workers take no new signals until ``SignalNode/resume()``.
+        var paused = false
         var activeWorkers = 0
         /// Each partition's finished-but-unwritten outcomes (written by
         /// ``writeOutbox(unlessBusy:)``; shutdown writes what is left).
@@ -132,6 +151,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         ttl = micros(options.dedupeTTL)
         breaker = CircuitBreaker(configuration: options.circuitBreaker, clock: options.clock)
         self.handlers = LockedValue(handlers)
+        waiters = LockedValue(OutcomeWaiters(remembered: min(max(options.queueCapacity, 4096), 1 << 16)))
         metrics = NodeMetrics(nodeID: nodeID, factory: options.metricsFactory ?? MetricsSystem.factory)
         let rebuilt: (Projections, StartupReport)
         do {
@@ -172,6 +192,13 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         return node
     }
 
+    /// Opens a node whose id is a number, as the original system's nodes
+    /// are: the id is its decimal text (see ``open(nodeID:directory:options:handlers:)``).
+    public static func open(nodeID number: Int, directory: String, options: SignalNodeOptions = SignalNodeOptions(),
+                            handlers: [String: SignalHandler] = [:]) throws -> SignalNode {
+        try open(nodeID: String(number), directory: directory, options: options, handlers: handlers)
+    }
+
     /// Registers (or replaces) the handler for a signal type.
     public func register(type: String, handler: @escaping SignalHandler) {
         handlers.withLock { $0[type] = handler }
@@ -189,12 +216,13 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     /// refusal threshold (95 %) it refuses that target, and it sends again
     /// once the target has drained. The report says what happened per target.
     public func send(_ signal: Signal, to targets: [any SignalTarget]) -> SendReport {
-        var outcomes: [(target: String, outcome: SendOutcome)] = []
+        var outcomes: [SendReport.TargetOutcome] = []
         let thresholds = options.flowControl
         for target in targets {
             let depth = target.queueDepth
             let capacity = max(1, target.queueCapacity)
-            let fill = Double(depth) / Double(capacity)
+            let pressure = Backpressure(depth: depth, capacity: capacity)
+            let fill = pressure.fill
             let warn = flow.withLock { flow -> Bool in
                 if fill < thresholds.warning - thresholds.hysteresis { flow.warned[target.nodeID] = false }
                 if fill >= thresholds.warning, flow.warned[target.nodeID] != true {
@@ -208,15 +236,16 @@ public final class SignalNode: Sendable, SignalTarget, Service {
                 logger.warning("target queue filling up", metadata: ["target": "\(target.nodeID)", "depth": "\(depth)", "capacity": "\(capacity)"])
                 metrics.flowWarnings.increment()
             }
+            let warning = warn ? pressure : nil
             if fill >= thresholds.refusal {
                 metrics.flowRefusals.increment()
-                outcomes.append((target.nodeID, .refused(depth: depth, capacity: capacity)))
+                outcomes.append(.init(target: target.nodeID, outcome: .refused(pressure), warning: warning))
                 continue
             }
             do {
-                outcomes.append((target.nodeID, .delivered(try target.receive(signal))))
+                outcomes.append(.init(target: target.nodeID, outcome: .delivered(try target.receive(signal)), warning: warning))
             } catch {
-                outcomes.append((target.nodeID, .failed("\(error)")))
+                outcomes.append(.init(target: target.nodeID, outcome: .failed("\(error)"), warning: warning))
             }
         }
         return SendReport(outcomes: outcomes)
@@ -247,11 +276,10 @@ public final class SignalNode: Sendable, SignalTarget, Service {
             let maxAge = held == 0 || oldest == .max ? 0 : Double(max(0, now - oldest)) / 1e6
             let meanAge = held == 0 ? 0 : max(0, Double(now) - queues.acceptedAtSum / Double(held)) / 1e6
             let totals = state.totals
-            let finished = totals.processed + totals.failedAttempts
             return QueueMetrics(
                 queueDepth: depth, queueCapacity: options.queueCapacity, depthByPartition: byPartition,
                 maxMessageAge: maxAge, meanMessageAge: meanAge, throughputPerSecond: state.throughput.rate(at: now),
-                errorRate: finished == 0 ? 0 : Double(totals.failedAttempts) / Double(finished),
+                errorRate: totals.errorRate, errorCount: totals.errors, errorsByCause: totals.errorsByCause,
                 deadLetterCount: state.deadLetters.count, duplicateCount: totals.duplicates,
                 circuitState: breakerState, totals: totals)
         }

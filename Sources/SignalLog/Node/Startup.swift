@@ -224,6 +224,9 @@ enum Startup {
                         throw SignalNodeError.badRecord(sequence: record.sequence, reason: "dlq-move for \(move.signalID) refers to a missing signal record")
                     }
                     if projections.deadLetters[move.signalID] == nil { projections.totals.deadLettered += 1 }
+                    // A failed outcome: entering the queue, or a reprocess
+                    // (a new retry count); a carried copy repeats the entry.
+                    if projections.deadLetters[move.signalID]?.signal.retryCount != move.retryCount { projections.totals.countFailure(move.reason) }
                     signal.retryCount = move.retryCount
                     projections.deadLetters[move.signalID] = DeadLetter(signal: signal, reason: move.reason, error: move.error, time: move.time,
                                                                         nodeID: move.nodeID, sequence: move.signalSequence)

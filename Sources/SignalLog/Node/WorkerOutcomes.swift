@@ -13,6 +13,11 @@ struct OutcomeBuffer: Sendable {
     var failedAttempts = 0
     var deadLetters: [DeadLetter] = []
     var durations: [Int64] = []
+    /// Handler runs of each finished signal, in queue order (0: dead-lettered
+    /// without a run): with the dead letters, what ``SignalOutcome`` a
+    /// caller awaiting the signal gets. Plain integers, so the common case
+    /// (nobody awaits) costs no reference counting.
+    var finishedAttempts: [Int32] = []
 
     var isEmpty: Bool { records.isEmpty }
 
@@ -27,6 +32,7 @@ struct OutcomeBuffer: Sendable {
                              duration: run.duration, attempt: attempt, outcome: .processed, into: &payloads)
         records.append((.attempt, payloads.bytes.count))
         durations.append(run.duration)
+        finishedAttempts.append(Int32(clamping: attempt))
         processed += 1
         finished += 1
     }
@@ -52,6 +58,7 @@ struct OutcomeBuffer: Sendable {
         payloads.bytes.append(contentsOf: other.payloads.bytes)
         records.append(contentsOf: other.records.lazy.map { ($0.kind, $0.end + shift) })
         mergeCounts(other)
+        finishedAttempts.append(contentsOf: other.finishedAttempts)
     }
 
     /// Merges everything but the records (what metrics need).

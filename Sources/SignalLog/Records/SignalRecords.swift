@@ -516,17 +516,57 @@ public struct SignalTotals: Sendable, Equatable {
     public var deadLettered: UInt64 = 0
     public var reprocessed: UInt64 = 0
     public var discarded: UInt64 = 0
+    /// Dead-letterings that ran no handler, by cause (failed attempts are
+    /// ``failedAttempts``); see ``errorsByCause``.
+    public var unknownTypeFailures: UInt64 = 0
+    public var unsupportedSchemaFailures: UInt64 = 0
+    public var missingSchemaFailures: UInt64 = 0
+    public var upcastFailures: UInt64 = 0
 
     public init() {}
 
+    /// Every failed processing outcome: failed attempts plus dead-letterings
+    /// that ran no handler (docs/signals.md, "Errors").
+    public var errors: UInt64 { errorsByCause.values.reduce(0, +) }
+
+    /// ``errors`` split by cause (every cause present, zero or not).
+    public var errorsByCause: [FailureCause: UInt64] {
+        [.handlerFailed: failedAttempts, .unknownSignalType: unknownTypeFailures, .unsupportedSchemaVersion: unsupportedSchemaFailures,
+         .missingSchemaVersion: missingSchemaFailures, .upcastFailed: upcastFailures]
+    }
+
+    /// Errors / (processed attempts + errors): the share of processing
+    /// outcomes that failed, 0 when there were none.
+    public var errorRate: Double {
+        let errors = errors
+        let outcomes = processed + errors
+        return outcomes == 0 ? 0 : Double(errors) / Double(outcomes)
+    }
+
+    /// Counts one dead-lettering that ran no handler (nothing for
+    /// ``DeadLetterReason/processingFailed``, counted by its attempts).
+    mutating func countFailure(_ reason: DeadLetterReason) {
+        switch FailureCause(deadLetterReason: reason) {
+        case .unknownSignalType: unknownTypeFailures += 1
+        case .unsupportedSchemaVersion: unsupportedSchemaFailures += 1
+        case .missingSchemaVersion: missingSchemaFailures += 1
+        case .upcastFailed: upcastFailures += 1
+        case .handlerFailed, nil: break
+        }
+    }
+
     /// The counters in their stored order.
-    public var fields: [UInt64] { [received, processed, failedAttempts, duplicates, conflicts, rejected, deadLettered, reprocessed, discarded] }
+    public var fields: [UInt64] {
+        [received, processed, failedAttempts, duplicates, conflicts, rejected, deadLettered, reprocessed, discarded,
+         unknownTypeFailures, unsupportedSchemaFailures, missingSchemaFailures, upcastFailures]
+    }
 
     /// Reads counters in stored order; missing ones are zero, extra ones ignored.
     public init(fields: [UInt64]) {
         func at(_ index: Int) -> UInt64 { index < fields.count ? fields[index] : 0 }
         received = at(0); processed = at(1); failedAttempts = at(2); duplicates = at(3); conflicts = at(4)
         rejected = at(5); deadLettered = at(6); reprocessed = at(7); discarded = at(8)
+        unknownTypeFailures = at(9); unsupportedSchemaFailures = at(10); missingSchemaFailures = at(11); upcastFailures = at(12)
     }
 }
 

@@ -97,6 +97,8 @@ struct DemoScript {
     let root: String
     let style: Style
     let noColor: Bool
+    /// The simulated clock every node of the demo runs on.
+    let clock = ManualClock(microseconds: TimeExpression.nowMicroseconds())
     var nodeA: String { root + "/node-a" }
     var nodeB: String { root + "/node-b" }
 
@@ -118,13 +120,19 @@ struct DemoScript {
         say("\(label): \(text)")
     }
 
-    /// Waits (briefly, really) until the node's queue is empty.
-    func settle(_ node: SignalNode, maxSeconds: Double = 10) async {
-        let deadline = Monotonic.now() + maxSeconds
-        while node.queueDepth > 0 && Monotonic.now() < deadline {
-            try? await Task.sleep(nanoseconds: 5_000_000)
+    /// Waits until the node is idle; retries wait on the simulated clock,
+    /// which moves past each backoff as soon as a retry waits on it.
+    func settle(_ node: SignalNode) async {
+        let clock = self.clock
+        let mover = Task {
+            while !Task.isCancelled {
+                await clock.waitForSleepers(1)
+                if !Task.isCancelled { clock.advance(by: .milliseconds(5)) }
+            }
         }
-        try? await Task.sleep(nanoseconds: 20_000_000)
+        try? await node.waitUntilIdle()
+        mover.cancel()
+        await mover.value
     }
 
     func options(clock: ManualClock, capacity: Int = 10_000) -> SignalNodeOptions {
@@ -138,7 +146,6 @@ struct DemoScript {
     }
 
     func run() async throws {
-        let clock = ManualClock(microseconds: TimeExpression.nowMicroseconds())
         let probe = DemoProbe()
         let handlers: [String: SignalHandler] = [
             "alert": { _ in probe.state.withLock { $0.handled += 1 } },
@@ -295,7 +302,14 @@ struct DemoScript {
         var slowBatch: [Signal] = []
         for n in 1...20 { slowBatch.append(Signal(content: .text("late order \(n)"), type: "order", urgency: 0.5, sourceID: "web", partitionKey: "late_orders")) }
         _ = try node.receive(batch: slowBatch)
-        let drained = await node.gracefulShutdown(timeout: .milliseconds(100))
+        // The deadline is on the simulated clock: it passes once the clock
+        // moves 0.1 s, after 0.1 s of real time here.
+        let closing = node
+        let shutdown = Task { await closing.gracefulShutdown(timeout: .milliseconds(100)) }
+        await clock.waitForSleepers(1)
+        try? await Task.sleep(for: .milliseconds(100))
+        clock.advance(by: .milliseconds(100))
+        let drained = await shutdown.value
         let done = probe.state.withLock { $0.processed["late_orders"]?.count ?? 0 }
         say("20 slow signals accepted; gracefulShutdown(timeout: 0.1 s) → drained: \(drained) (\(done) processed, the rest stay accepted in the log)")
         result("a signal after shutdown began", try node.receive(Signal(content: .text("too late"), type: "alert", urgency: 0.5, sourceID: "host-1")))

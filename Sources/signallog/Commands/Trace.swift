@@ -53,14 +53,18 @@ struct Trace: AsyncParsableCommand {
         let log = try listing.openReadOnly()
         listing.noteTornTail(of: log)
         defer { try? log.close() }
-        let filter = try filterOptions().compile()
-        var items: [PresentedRecord] = []
-        var damage = 0
+        let query = try filterOptions().compile().query
+        // The library reads the history (through the time and partition
+        // indexes) and lists what it passed over; this command presents it.
+        let history: SignalHistory
         do {
-            try RecordScan.forward(log, filter, damaged: { damage += 1; StandardError.line("signallog: \($0); skipped") }) { items.append($0); return true }
+            history = try SignalHistory.read(log, .correlationID(correlationID), from: query.since, to: query.until, partitions: query.partitions)
         } catch {
             throw CLIError.from(error, directory: directory)
         }
+        for gap in history.gaps { StandardError.line("signallog: \(gap); skipped") }
+        let damage = history.gaps.count
+        let items = history.entries.map { PresentedRecord($0.record) }
         defer { if damage > 0 { StandardError.line("signallog: the trace may be incomplete: \(damage) damaged stretch\(damage == 1 ? "" : "es") skipped (run `signallog verify \(directory)`)") } }
         let style = global.style
         if output != .text {

@@ -46,6 +46,11 @@ struct ProcessingSummary {
                 ("dead_lettered", .uint(totals.deadLettered)), ("reprocessed", .uint(totals.reprocessed)),
                 ("discarded", .uint(totals.discarded)),
             ])),
+            ("errors", .object([
+                ("total", .uint(totals.errors)),
+                ("rate", .double(totals.errorRate)),
+                ("by_cause", .object(FailureCause.allCases.map { ($0.rawValue, .uint(totals.errorsByCause[$0] ?? 0)) })),
+            ])),
         ])
     }
 
@@ -63,6 +68,12 @@ struct ProcessingSummary {
         }
         facts.append(("shutdown", shutdown))
         facts.append(("signals", "\(Units.count(totals.received)) received · \(Units.count(totals.processed)) processed · \(Units.plural(totals.failedAttempts, "failed attempt")) · \(Units.plural(totals.duplicates, "duplicate")) · \(Units.plural(totals.conflicts, "conflict")) · \(Units.count(totals.rejected)) rejected"))
+        let causes = FailureCause.allCases.compactMap { cause -> String? in
+            let count = totals.errorsByCause[cause] ?? 0
+            return count == 0 ? nil : "\(cause.rawValue) \(Units.count(count))"
+        }
+        let errorText = "\(Units.count(totals.errors)) · rate \(Units.fixed(totals.errorRate * 100, 1)) %" + (causes.isEmpty ? "" : " (" + causes.joined(separator: " · ") + ")")
+        facts.append(("errors", totals.errors == 0 ? errorText : style.red(errorText)))
         let partitions = i.pendingByPartition.count
         facts.append(("pending", i.pending.isEmpty ? "0" : style.yellow("\(Units.count(i.pending.count)) signals in \(partitions) partition\(partitions == 1 ? "" : "s")") + " (processed when a node next opens the log)"))
         facts.append(("dead letters", i.deadLetters.isEmpty ? "0" : style.red(Units.count(i.deadLetters.count)) + " unresolved (`signallog dlq list`)"))
