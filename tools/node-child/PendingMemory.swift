@@ -81,7 +81,8 @@ func runDrain(_ arguments: [String]) async {
         let node = try SignalNode.open(nodeID: "drain", directory: arguments[0], options: options, handlers: [
             arguments[1]: { _ in processed.add(1, ordering: .relaxed) },
         ])
-        writeOut("OPENED pending=\(node.startup.pendingSignals) scanned=\(node.startup.recordsScanned)\n")
+        let snapshot = node.startup.dedupeSnapshotSequence.map { "marker \($0)" } ?? "not used (\(node.startup.dedupeSnapshotProblem.map { "\($0)" } ?? "?"))"
+        writeOut("OPENED pending=\(node.startup.pendingSignals) scanned=\(node.startup.recordsScanned) dedupe_keys=\(node.dedupeStatus.keys) dedupe_snapshot=\(snapshot)\n")
         while node.queueDepth > 0 {
             try await Task.sleep(for: .milliseconds(5))
         }

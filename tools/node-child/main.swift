@@ -28,6 +28,12 @@
 // does nothing for <type>), waits until nothing is pending, shuts down and
 // prints `DONE <processed>` and `PEAK <kB>` (tools/bench/pending-memory.sh).
 //
+//   slog-node-child --dedupe-fill <log-directory> <first> <count> [reopen]
+//
+// accepts <count> signals with the default dedupe TTL and shuts down (the
+// dedupe snapshot is written then); with `reopen`, processes them all with
+// a processing node; prints `DONE <accepted> <processed>` and `PEAK <kB>`.
+//
 // SLOG_PENDING_WINDOW=<n> sets the crash mode's pendingWindow.
 //
 // Handlers take a little time, so there is always accepted-but-unprocessed
@@ -62,6 +68,10 @@ if arguments.count >= 2, arguments[1] == "--bench" {
 }
 if arguments.count >= 2, arguments[1] == "--drain" {
     await runDrain(Array(arguments.dropFirst(2)))
+    exit(0)
+}
+if arguments.count >= 2, arguments[1] == "--dedupe-fill" {
+    await runDedupeFill(Array(arguments.dropFirst(2)))
     exit(0)
 }
 if arguments.count >= 2, arguments[1] == "--pending-memory" {

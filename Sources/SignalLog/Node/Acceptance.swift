@@ -22,7 +22,7 @@ extension SignalNode {
         // batch is compressed: under the lock the dedupe set decides, and if
         // it accepts everything the prepared batch is written as it is.
         let invalid = signals.map(Self.validate)
-        let prepared = Prepared(signals, invalid: invalid, log: log)
+        let prepared = Prepared(signals, invalid: invalid, log: log, dedupeSeed: dedupeSeed)
         var startKeys: [HashedString] = []
         var counts = (accepted: 0, duplicates: 0, conflicts: 0)
         var rejections: [String] = []
@@ -35,6 +35,9 @@ extension SignalNode {
             // The append time this batch will get (every node append holds
             // this lock), which dedupe entries record.
             let stamp = max(now, log.lastAppendTime ?? .min)
+            // Signal i of the batch becomes record first + i (refusals are
+            // written in place as attempt records).
+            let first = log.nextSequence
             // The dedupe set is updated at once (so duplicates within the
             // batch are caught) and rolled back if the append fails.
             var refusals: [ReceiveResult?] = Array(repeating: nil, count: signals.count)
@@ -60,7 +63,8 @@ extension SignalNode {
                 // One lookup for the common case (a new key): claim it, and
                 // put the previous entry back if that makes this signal a duplicate.
                 let fingerprint = prepared.fingerprints[position]
-                let previous = state.dedupe.claim(key, for: DedupeEntry(signalID: signal.id, fingerprint: fingerprint, acceptedAt: stamp))
+                let previous = state.dedupe.claim(key, for: DedupeEntry(signalID: signal.id, fingerprint: fingerprint, acceptedAt: stamp,
+                                                                                   sequence: first + UInt64(position)))
                 if let seen = previous, seen.acceptedAt + ttl > now, !Self.defaultKeysCollided(signal, seen) {
                     state.dedupe.restore(key, to: seen)
                     refusals[position] = seen.fingerprint == fingerprint
@@ -87,13 +91,12 @@ extension SignalNode {
             if result.timestamp != stamp {
                 for entry in claimed { state.dedupe.setAcceptedAt(entry.key, result.timestamp) }
             }
-            let expiresAt = result.timestamp + ttl
             var pending: [PendingSignal] = []
             pending.reserveCapacity(claimed.count)
             for entry in claimed {
                 let signal = signals[entry.position]
-                state.dedupe.noteAccepted(entry.key, acceptedAt: result.timestamp, expiresAt: expiresAt)
                 let sequence = result.firstSequence + UInt64(entry.position)
+                state.dedupe.noteAccepted(entry.key, sequence: sequence, acceptedAt: result.timestamp)
                 pending.append(PendingSignal(signal: signal, sequence: sequence, order: sequence, acceptedAt: result.timestamp))
             }
             work.withLock { work in
@@ -139,14 +142,14 @@ extension SignalNode {
         /// (the append under the lock then reports it).
         var draft: BatchDraft?
 
-        init(_ signals: [Signal], invalid: [String?], log: SegmentLog) {
+        init(_ signals: [Signal], invalid: [String?], log: SegmentLog, dedupeSeed: UInt64) {
             keys = Array(repeating: nil, count: signals.count)
             partitions = Array(repeating: nil, count: signals.count)
             fingerprints = Array(repeating: 0, count: signals.count)
             var draft: BatchDraft? = invalid.allSatisfy { $0 == nil } ? log.makeDraft() : nil
             var writer = ByteWriter(capacity: 1024)
             for (position, signal) in signals.enumerated() where invalid[position] == nil {
-                keys[position] = HashedString(signal.idempotencyKey)
+                keys[position] = DedupeSet.key(signal.idempotencyKey, seed: dedupeSeed)
                 partitions[position] = HashedString(signal.partitionKey)
                 fingerprints[position] = DedupeEntry.fingerprint(of: signal)
                 guard let batch = draft else { continue }
