@@ -78,8 +78,10 @@ struct DedupeSnapshot {
 
     /// Reads the snapshot of `log` for a store with `ttl` and `maxKeys`,
     /// checking its checksum, every count against the file, and that the
-    /// marker it names is in the log with the same time.
-    static func read(from log: SegmentLog, ttl: Int64, maxKeys: Int) -> Result<DedupeSnapshot, DedupeSnapshotError> {
+    /// marker it names is in the log with the same time. Without
+    /// `keepingSlots` the slots are checked but not kept (the store then has
+    /// its slices only: enough to count keys, not to look them up).
+    static func read(from log: SegmentLog, ttl: Int64, maxKeys: Int, keepingSlots: Bool = true) -> Result<DedupeSnapshot, DedupeSnapshotError> {
         let path = log.directory + "/" + fileName
         let file: any LogFile
         do {
@@ -138,10 +140,22 @@ struct DedupeSnapshot {
             }
             var tables: [[UInt64]] = []
             tables.reserveCapacity(capacities.count)
+            var scratch: [UInt64] = []
             for capacity in capacities {
-                var shard = [UInt64](repeating: 0, count: capacity)
-                try shard.withUnsafeMutableBytes { try reader.read(into: $0) }
-                tables.append(shard)
+                if keepingSlots {
+                    var shard = [UInt64](repeating: 0, count: capacity)
+                    try shard.withUnsafeMutableBytes { try reader.read(into: $0) }
+                    tables.append(shard)
+                    continue
+                }
+                var left = capacity
+                while left > 0 {
+                    let piece = min(left, 1 << 17)
+                    if scratch.count != piece { scratch = [UInt64](repeating: 0, count: piece) }
+                    try scratch.withUnsafeMutableBytes { try reader.read(into: $0) }
+                    left -= piece
+                }
+                tables.append([UInt64](repeating: 0, count: DedupeTable.minimumCapacity))
             }
             let computed = reader.checksum
             var trailer = ByteReader(try reader.read(8))

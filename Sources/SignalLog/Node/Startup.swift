@@ -111,7 +111,7 @@ enum Startup {
         // signal records after its marker (and within the TTL).
         var dedupeFrom: UInt64 = 0
         if !mode.deadLettersOnly {
-            switch DedupeSnapshot.read(from: log, ttl: ttl, maxKeys: projections.dedupe.maxKeys) {
+            switch DedupeSnapshot.read(from: log, ttl: ttl, maxKeys: projections.dedupe.maxKeys, keepingSlots: !mode.dedupeKeysOnly) {
             case .success(let snapshot) where snapshot.markerSequence < afterMarker:
                 dedupeFrom = snapshot.markerSequence + 1
                 report.dedupeSnapshotSequence = snapshot.markerSequence
