@@ -75,7 +75,12 @@ enum Startup {
         report.cleanShutdown = marker.map { $0.record.type == .cleanShutdown && $0.sequence + 1 == end } ?? false
 
         var projections = Projections()
-        projections.dedupe = dedupe ?? DedupeSet(ttl: ttl, maxKeys: SignalNodeOptions().dedupeMaxKeys)
+        if let dedupe {
+            projections.dedupe = dedupe
+        } else {
+            projections.dedupe = DedupeSet(ttl: ttl, maxKeys: SignalNodeOptions().dedupeMaxKeys)
+            projections.dedupe.source = DedupeRecordSource(log: log, logger: SignalNodeOptions().logger)
+        }
         let cutoff = now - ttl
         // First record inside the dedupe TTL (append time > now - TTL).
         let ttlReader = log.read(LogQuery(since: cutoff + 1))
