@@ -205,8 +205,8 @@ struct DedupeSnapshotTests {
     func aKillWhileTheSnapshotIsWrittenLeavesTheOldOneOrNoneAndLosesNoKey(_ point: String) async throws {
         let directory = temporaryDirectory("dedupe-kill")
         defer { removeDirectory(directory) }
-        _ = try Self.runFill(directory, first: 0, count: 3000)
-        _ = try Self.runFill(directory, first: 3000, count: 3000, killAt: point)
+        _ = try await offPool { try Self.runFill(directory, first: 0, count: 3000) }
+        _ = try await offPool { try Self.runFill(directory, first: 3000, count: 3000, killAt: point) }
         var options = testOptions()
         options.clock = SystemClock()
         options.processing = false
@@ -230,11 +230,11 @@ struct DedupeSnapshotTests {
         _ = await node.gracefulShutdown(timeout: .zero)
     }
 
-    @Test func memoryDoesNotFollowTheKeysInTheWindow() throws {
+    @Test func memoryDoesNotFollowTheKeysInTheWindow() async throws {
         // Ingest with every key inside the default TTL, then reopen and process:
         // 180 000 more keys held as strings (about 170 bytes each before
         // the compact store) would add 29 MiB; fixed 8-byte slots add under 3 MiB.
-        func peak(_ count: Int) throws -> Int {
+        @Sendable func peak(_ count: Int) throws -> Int {
             let directory = temporaryDirectory("dedupe-memory")
             defer { removeDirectory(directory) }
             let output = try Self.runFill(directory, first: 0, count: count, reopen: true)
@@ -245,8 +245,8 @@ struct DedupeSnapshotTests {
             }
             return kb
         }
-        let small = try peak(20_000)
-        let large = try peak(200_000)
+        let small = try await offPool { try peak(20_000) }
+        let large = try await offPool { try peak(200_000) }
         #expect(large - small < 16 * 1024, "peak RSS \(small) kB with 20k keys, \(large) kB with 200k")
     }
 }
