@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // `swift package generate-documentation` builds the DocC catalogs.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -70,6 +72,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["SegmentLog"], path: "tools/test-support"),
         .executableTarget(name: "slog-crash-child", dependencies: ["SegmentLog", "TestSupport"], path: "tools/crash-child"),
         .executableTarget(name: "slog-fixture-gen", dependencies: ["SegmentLog"], path: "tools/fixture-gen"),
+        .executableTarget(name: "slog-signal-fixture-gen", dependencies: ["SignalLog"], path: "tools/signal-fixture-gen"),
         .executableTarget(name: "slog-node-child", dependencies: ["SignalLog", "SegmentLog"], path: "tools/node-child"),
         .testTarget(name: "SegmentLogTests", dependencies: ["SegmentLog", "CCRC32C", "TestSupport"], path: "Tests/SegmentLogTests"),
         .testTarget(name: "FaultTests", dependencies: ["SegmentLog", "TestSupport", "slog-crash-child"], path: "Tests/FaultTests"),

@@ -71,4 +71,21 @@ struct FollowAndDemoTests {
         expectOneLineError(again, containing: "--reset")
         #expect(try signallog(["demo", directory, "--reset", "--no-color"]).status == 0)
     }
+
+    @Test func demoRefusesADirectoryThatIsNotItsOwn() throws {
+        let temp = TemporaryDirectory()
+        let other = temp.child("other")
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: false)
+        try Data("keep me".utf8).write(to: URL(fileURLWithPath: other + "/notes.txt"))
+        let refused = try signallog(["demo", other, "--reset"])
+        #expect(refused.status == 2)
+        expectOneLineError(refused, containing: "is not a demo directory")
+        #expect(FileManager.default.fileExists(atPath: other + "/notes.txt"))
+
+        let file = temp.child("plain-file")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        let notDirectory = try signallog(["demo", file])
+        #expect(notDirectory.status == 2)
+        expectOneLineError(notDirectory, containing: "is not a directory")
+    }
 }

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 @testable import SegmentLog
 
-/// reliability.md #7: single bit flips at random positions of sealed
+/// docs/reliability-tests.md #7: single bit flips at random positions of sealed
 /// segments (1,000 in CI, 10,000 in the full run). For every flip:
 /// - no corrupt payload is ever returned, by any query;
 /// - a read that reaches the damaged batch fails with a corruption error
@@ -14,7 +14,7 @@ import Testing
 ///   read-only open that has to scan the segment (its index hidden) lists
 ///   the damage with the sequences it holds and reads everything after it,
 ///   while a writable open refuses.
-@Suite("Bit flips in sealed segments (reliability.md #7)")
+@Suite("Bit flips in sealed segments (reliability scenario #7)")
 struct BitFlipTests {
     @Test func everyFlipIsDetectedAndNamed() throws {
         let seed = FaultScale.seed(for: "bit-flips")

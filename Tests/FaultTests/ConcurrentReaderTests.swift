@@ -4,7 +4,7 @@ import Synchronization
 import Testing
 @testable import SegmentLog
 
-/// reliability.md #15: readers beside a writer never see a partial batch and
+/// docs/reliability-tests.md #15: readers beside a writer never see a partial batch and
 /// never block it.
 ///
 /// In one process: two reader threads take snapshot after snapshot while
@@ -19,7 +19,7 @@ import Testing
 /// open succeeds and reads a contiguous, correct prefix. The rare race in
 /// which the writer renames a temporary file between the reader's `readdir`
 /// and `lstat` is also forced, in a child that makes such entries vanish.
-@Suite("Readers beside a writer (reliability.md #15)")
+@Suite("Readers beside a writer (reliability scenario #15)")
 struct ConcurrentReaderTests {
     @Test func inProcessReadersSeeOnlyWholeBatches() throws {
         let directory = TemporaryDirectory("readers")

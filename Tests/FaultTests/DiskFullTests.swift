@@ -5,13 +5,13 @@ import Glibc
 #endif
 @testable import SegmentLog
 
-/// reliability.md #12, on the fault layer: the "disk" fills up part-way
+/// docs/reliability-tests.md #12, on the fault layer: the "disk" fills up part-way
 /// through a write. The append fails with a clear ENOSPC error, no partial
 /// record is ever visible, the log keeps its state, and once space is freed
 /// the next append succeeds at the very next sequence number. Each round
 /// puts the limit at a random byte, so it lands in batches, segment headers
 /// and index files alike.
-@Suite("Disk full (reliability.md #12)")
+@Suite("Disk full (reliability scenario #12)")
 struct DiskFullTests {
     @Test(arguments: 0..<40)
     func writesResumeWhenSpaceIsFreed(_ round: Int) throws {

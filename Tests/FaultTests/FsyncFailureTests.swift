@@ -5,7 +5,7 @@ import Glibc
 #endif
 @testable import SegmentLog
 
-/// reliability.md #11: an fsync fails with EIO. The model kernel has then
+/// docs/reliability-tests.md #11: an fsync fails with EIO. The model kernel has then
 /// written back only part of the dirty data and marked it all clean, so a
 /// later fsync would "succeed" without it. The append must fail, nothing
 /// after it may be acknowledged, the log must refuse writes; after a restart
@@ -14,7 +14,7 @@ import Glibc
 ///
 /// The sweep fails each of the first syncs in turn, so the failure lands on
 /// appends, on sealing a segment, on index files and on new segment headers.
-@Suite("fsync fails with EIO (reliability.md #11)")
+@Suite("fsync fails with EIO (reliability scenario #11)")
 struct FsyncFailureTests {
     @Test(arguments: 1...24)
     func failedSyncIsNeverTrusted(_ failing: Int) throws {

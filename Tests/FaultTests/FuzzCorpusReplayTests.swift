@@ -2,12 +2,12 @@ import Foundation
 import Testing
 @testable import SegmentLog
 
-/// reliability.md #10, in CI: every input kept in fixtures/fuzz-corpus/<target>/
+/// docs/reliability-tests.md #10, in CI: every input kept in fixtures/fuzz-corpus/<target>/
 /// (seeds from real logs plus what libFuzzer found interesting, minimized)
 /// goes through the same entry points the fuzz targets call
 /// (``FuzzHarness``): each must return without crashing and without
 /// breaking an invariant.
-@Suite("Fuzz corpus replay (reliability.md #10)")
+@Suite("Fuzz corpus replay (reliability scenario #10)")
 struct FuzzCorpusReplayTests {
     static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../fixtures/fuzz-corpus").standardized.path
 

@@ -2,12 +2,12 @@ import Foundation
 import Testing
 @testable import SegmentLog
 
-/// reliability.md #5: the active segment extended with zeros, random bytes,
+/// docs/reliability-tests.md #5: the active segment extended with zeros, random bytes,
 /// a forged batch header, a stale copy of an earlier batch or a batch whose
 /// checksum does not match. Each is a torn tail: open succeeds, nothing of
 /// it is returned, it is cut off, the next append works and a second reopen
 /// changes nothing.
-@Suite("Garbage tails (reliability.md #5)")
+@Suite("Garbage tails (reliability scenario #5)")
 struct GarbageTailTests {
     @Test func garbageAfterTheLastBatchIsATornTail() throws {
         let seed = FaultScale.seed(for: "garbage-tail")

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import SegmentLog
 
-/// reliability.md #9: length, count and decompressed-size fields set to
+/// docs/reliability-tests.md #9: length, count and decompressed-size fields set to
 /// 2^32−1 or past the end of the file, with checksums recomputed so only the
 /// bounds checks stand in the way. Each crafted log is opened and read in a
 /// fresh child process (after a healthy log of the same shape, so buffers the
@@ -10,7 +10,7 @@ import Testing
 /// virtual size (every allocation, touched or not) and peak resident size
 /// grew: both must stay under 1 MiB, and the damage must be a clean error or
 /// a torn tail, never a crash.
-@Suite("Hostile lengths (reliability.md #9)")
+@Suite("Hostile lengths (reliability scenario #9)")
 struct HostileLengthTests {
     /// A change to a copy of the log: which file, and what to do to its bytes.
     struct Craft: Sendable, CustomStringConvertible {

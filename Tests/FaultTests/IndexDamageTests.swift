@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import SegmentLog
 
-/// reliability.md #8: index files deleted, truncated or bit-flipped (CI: 120
+/// docs/reliability-tests.md #8: index files deleted, truncated or bit-flipped (CI: 120
 /// lengths and 300 bits of one index, 10 flips of each other one;
 /// `FAULT_INDEX_FULL=1`: every length and every bit).
 /// Every time the damage is detected, the index is rebuilt from its segment
@@ -10,7 +10,7 @@ import Testing
 /// a writable one, after which the next open needs no rebuild), and query
 /// results — by sequence, time, partition and kind — are identical to the
 /// undamaged log's.
-@Suite("Index damage (reliability.md #8)")
+@Suite("Index damage (reliability scenario #8)")
 struct IndexDamageTests {
     @Test func damagedIndexesAreRebuiltAndQueriesAgree() throws {
         let seed = FaultScale.seed(for: "index-damage")

@@ -2,13 +2,13 @@ import Foundation
 import Testing
 @testable import SegmentLog
 
-/// reliability.md #2 and #6: the engine kills itself (SIGKILL) at each of its
+/// docs/reliability-tests.md #2 and #6: the engine kills itself (SIGKILL) at each of its
 /// named kill points — before and after each write and fsync, at every step
 /// of creating a segment, of writing an index, of retention and of recovery —
 /// on the 1st and then later hits, in one log that keeps growing across the
 /// crashes. Each time the log must reopen with every acknowledged record
 /// intact, no duplicate and no half-made segment or index accepted.
-@Suite("Kill points in the write path (reliability.md #2, #6)")
+@Suite("Kill points in the write path (reliability scenario #2, #6)")
 struct KillPointTests {
     @Test(arguments: KillPoint.all)
     func crashAtKillPoint(_ name: String) throws {

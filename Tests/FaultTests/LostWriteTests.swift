@@ -2,14 +2,14 @@ import TestSupport
 import Testing
 @testable import SegmentLog
 
-/// reliability.md #3 (and #6 under power loss): a log runs on the fault
+/// docs/reliability-tests.md #3 (and #6 under power loss): a log runs on the fault
 /// layer's model page cache — appends, syncs, rotations, clean reopens —
 /// then the power is cut: an arbitrary subset of the unsynced writes reaches
 /// the disk (any dirty 512-byte sectors, in any order, so batches tear at
 /// sector boundaries) and unsynced directory changes are
 /// partly undone. Everything the log had reported durable must be intact;
 /// anything more must be a contiguous run of appended records.
-@Suite("Lost and reordered unsynced writes (reliability.md #3)")
+@Suite("Lost and reordered unsynced writes (reliability scenario #3)")
 struct LostWriteTests {
     @Test func powerCutKeepsTheSyncedPrefix() throws {
         let seed = FaultScale.seed(for: "power-cut")

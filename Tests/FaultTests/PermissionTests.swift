@@ -6,12 +6,12 @@ import Glibc
 #endif
 @testable import SegmentLog
 
-/// reliability.md #16: under umask 000 the log's directories are still 0700
+/// docs/reliability-tests.md #16: under umask 000 the log's directories are still 0700
 /// and its files 0600 (checked on a log a child process writes, since the
 /// umask is process-wide); and a log directory holding a symlink, a
 /// subdirectory, a FIFO or a file with a name the log does not use is
 /// refused, by writable and read-only opens alike.
-@Suite("Permissions and odd files (reliability.md #16)")
+@Suite("Permissions and odd files (reliability scenario #16)")
 struct PermissionTests {
     @Test func umaskZeroStillGivesPrivateModes() throws {
         let directory = TemporaryDirectory("umask")

@@ -3,12 +3,12 @@ import Foundation
 import Testing
 @testable import SegmentLog
 
-/// reliability.md #7, "records after the damage are not silently dropped",
+/// docs/reliability-tests.md #7, "records after the damage are not silently dropped",
 /// for a caller that keeps calling `next()` on a reader after it has thrown
 /// a corruption error: every record it then returns must be correct, and no
 /// record of an undamaged batch may be skipped without another error being
 /// thrown for it.
-@Suite("Reading on past a corruption error (reliability.md #7)")
+@Suite("Reading on past a corruption error (reliability scenario #7)")
 struct ReaderContinuationTests {
     @Test func continuingAfterAnErrorSkipsNothingSilently() throws {
         let seed = FaultScale.seed(for: "reader-continuation")

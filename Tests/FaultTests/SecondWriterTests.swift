@@ -6,12 +6,12 @@ import Glibc
 #endif
 @testable import SegmentLog
 
-/// reliability.md #14: a second writer — from the same process or another —
+/// docs/reliability-tests.md #14: a second writer — from the same process or another —
 /// is refused at once (the lock is taken without waiting) with an error that
 /// says the log is locked; once the holder is SIGKILLed the log opens
 /// normally with everything in it; and deleting the lock file must not let
 /// a second writer in.
-@Suite("Second writer (reliability.md #14)")
+@Suite("Second writer (reliability scenario #14)")
 struct SecondWriterTests {
     @Test func sameProcessIsRefusedThenAdmittedAfterClose() throws {
         let directory = TemporaryDirectory("writer-same")

@@ -5,7 +5,7 @@ import Glibc
 #endif
 @testable import SegmentLog
 
-/// reliability.md #13: short writes and EINTR.
+/// docs/reliability-tests.md #13: short writes and EINTR.
 ///
 /// At the system-call level, `slog-crash-child --short-io SEED` replaces
 /// `pwrite` and `pread` in its own process with versions that return EINTR
@@ -17,7 +17,7 @@ import Glibc
 /// fails for good (EIO, or EINTR the layer gave up on) must leave no partial
 /// batch visible: the append fails, readers see only whole batches, the next
 /// append lands at the same sequence, and a reopen agrees.
-@Suite("Short writes and EINTR (reliability.md #13)")
+@Suite("Short writes and EINTR (reliability scenario #13)")
 struct ShortWriteTests {
     @Test func systemCallLevelShortTransfersAndEINTR() throws {
         let seed = FaultScale.seed(for: "short-io")

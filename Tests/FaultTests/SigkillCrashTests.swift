@@ -1,12 +1,12 @@
 import Testing
 @testable import SegmentLog
 
-/// reliability.md #1: SIGKILL at random points during a large ingestion with
+/// docs/reliability-tests.md #1: SIGKILL at random points during a large ingestion with
 /// an fsync per batch. After each kill the log is reopened and checked: every
 /// acknowledged record present and byte-identical, extras only attempted
 /// ones, nothing corrupt. CI runs 100 kills over 20,000 records; the full run
 /// (`tools/faults/full-kills.sh`) 200 kills over 1,000,000.
-@Suite("SIGKILL during ingestion (reliability.md #1)")
+@Suite("SIGKILL during ingestion (reliability scenario #1)")
 struct SigkillCrashTests {
     @Test func acknowledgedRecordsSurviveRandomKills() throws {
         let seed = FaultScale.seed(for: "sigkill")

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 @testable import SegmentLog
 
-/// reliability.md #19: a long randomized run mixing appends, syncs,
+/// docs/reliability-tests.md #19: a long randomized run mixing appends, syncs,
 /// rotation by size and age, retention by size and age, clean reopens,
 /// queries checked against a brute-force model, power cuts through the
 /// fault layer and injected ENOSPC and fsync failures.
@@ -12,7 +12,7 @@ import Testing
 /// derived from the base seed; it goes on for `FAULT_SOAK_SECONDS` (60 in
 /// CI), or until three rounds have failed. A failure names its round seed: `FAULT_SOAK_ROUND_SEED=<seed>`
 /// replays exactly that round, and `FAULT_SEED=<base>` the whole run.
-@Suite("Soak (reliability.md #19)")
+@Suite("Soak (reliability scenario #19)")
 struct SoakTests {
     @Test func randomizedSoak() throws {
         if let roundSeed = FaultScale.soakRoundSeed {

@@ -6,12 +6,12 @@ import Glibc
 #endif
 @testable import SegmentLog
 
-/// reliability.md #12 on a real file system: a 1 MiB tmpfs fills up under the
+/// docs/reliability-tests.md #12 on a real file system: a 1 MiB tmpfs fills up under the
 /// log. The append that does not fit fails with ENOSPC, no partial record is
 /// visible (now or after a reopen), and once a ballast file is deleted the
 /// log writes again at the next sequence. Skipped where tmpfs cannot be
 /// mounted (it needs root).
-@Suite("Disk full on a real tmpfs (reliability.md #12)")
+@Suite("Disk full on a real tmpfs (reliability scenario #12)")
 struct TmpfsDiskFullTests {
     @Test(.enabled(if: TmpfsMount.isAvailable, "mounting a tmpfs needs root or CAP_SYS_ADMIN; skipped here"))
     func realDiskFullThenFreed() throws {

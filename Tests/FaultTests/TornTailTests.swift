@@ -3,12 +3,12 @@ import Foundation
 import Testing
 @testable import SegmentLog
 
-/// reliability.md #4: the active segment cut at every byte offset of its last
+/// docs/reliability-tests.md #4: the active segment cut at every byte offset of its last
 /// three batches (and at random offsets before them). Each time: open
 /// succeeds, exactly the complete batches come back, the next append works
 /// and lands at the next sequence, and a second reopen changes nothing.
 /// Run over a generated log and over the golden fixture fixtures/v1/basic.
-@Suite("Torn tails (reliability.md #4)")
+@Suite("Torn tails (reliability scenario #4)")
 struct TornTailTests {
     @Test func everyOffsetOfTheLastThreeBatches() throws {
         let seed = FaultScale.seed(for: "torn-tail")

@@ -1,12 +1,12 @@
 import Testing
 @testable import SegmentLog
 
-/// reliability.md #7, directed: a bit flip in a batch header's sequence or
+/// docs/reliability-tests.md #7, directed: a bit flip in a batch header's sequence or
 /// time fields (which the checksum covers) must not make a reader skip the
 /// batch — or stop early — on the strength of the unverified header. Every
 /// query that the damaged batch could answer must either return exactly the
 /// right records or fail with a corruption error for that batch.
-@Suite("Damaged batch headers never steer a reader (reliability.md #7)")
+@Suite("Damaged batch headers never steer a reader (reliability scenario #7)")
 struct UnverifiedHeaderTests {
     /// Header fields a reader might consult before checking the checksum.
     static let fields: [(String, Int, Int)] = [("first sequence", 16, 8), ("min timestamp", 32, 8), ("max timestamp", 40, 8), ("record count", 24, 4)]

@@ -46,6 +46,32 @@ struct InspectAPITests {
         #expect(outcome.applied.count == 1)
     }
 
+    @Test func anInterruptedRepairsSetAsideCopyIsALeftoverNotAKeptFile() throws {
+        let (temp, path) = try damagedLog()
+        _ = temp
+        // A repair killed between writing a copy of damaged bytes and
+        // renaming it leaves `….corrupt.tmp`; a finished one, `….corrupt`.
+        let leftover = "00000000000000000000.seg.4096.corrupt.tmp"
+        let kept = "00000000000000000000.seg.64.corrupt"
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: path + "/" + leftover))
+        try Data([4, 5, 6]).write(to: URL(fileURLWithPath: path + "/" + kept))
+
+        let listing = try LogDirectoryListing.read(directory: path)
+        #expect(listing.temporaries == [leftover])
+        #expect(listing.corruptFiles == [kept])
+        let report = try SegmentLog.verify(directory: path)
+        #expect(report.problems.contains { $0.code == .temporaryFile && $0.file == leftover })
+        #expect(!report.problems.contains { $0.file == kept })
+
+        // A read-only open changes nothing; the next writer removes the
+        // leftover and keeps the finished copy.
+        try SegmentLog.openReadOnly(directory: path).close()
+        #expect(FileManager.default.fileExists(atPath: path + "/" + leftover))
+        try SegmentLog.open(directory: path).close()
+        #expect(!FileManager.default.fileExists(atPath: path + "/" + leftover))
+        #expect(FileManager.default.fileExists(atPath: path + "/" + kept))
+    }
+
     @Test func placeholderPayloadIsDocumentedJSON() {
         let payload = LostRecord.payload(corruptFile: "00000000000000000000.seg.40.corrupt", reason: "batch \"checksum\"\n")
         #expect(String(decoding: payload, as: UTF8.self) == #"{"lost":true,"corrupt_file":"00000000000000000000.seg.40.corrupt","reason":"batch \"checksum\"\n"}"#)

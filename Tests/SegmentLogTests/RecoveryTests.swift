@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import SegmentLog
 
-/// Crash recovery (reliability.md #4, #5, #8) and corruption reporting (#7, #9).
+/// Crash recovery (docs/reliability-tests.md #4, #5, #8) and corruption reporting (#7, #9).
 @Suite struct RecoveryTests {
     /// Writes `batches` batches of 1...4 records into one segment and returns
     /// the records and the offset where the last batch starts.

@@ -87,7 +87,7 @@ func runChildAndKill(directory: String, firstIndex: Int, acks wanted: Int, windo
     return acks
 }
 
-@Suite("Crash recovery (reliability.md #18)", .serialized)
+@Suite("Crash recovery (reliability scenario #18)", .serialized)
 struct CrashTests {
     @Test func everyAcknowledgedSignalIsProcessedExactlyOnceInPartitionOrder() async throws {
         let directory = temporaryDirectory("crash")

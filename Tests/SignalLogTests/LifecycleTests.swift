@@ -106,7 +106,7 @@ struct ServiceTests {
     }
 }
 
-@Suite("Projections rebuilt at startup (reliability.md #17)")
+@Suite("Projections rebuilt at startup (reliability scenario #17)")
 struct RebuildTests {
     @Test(arguments: [10_000, 3])
     func rebuildingTwiceGivesTheLiveState(checkpointInterval: Int) async throws {

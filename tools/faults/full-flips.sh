@@ -1,5 +1,5 @@
 #!/bin/sh
-# Full run of reliability.md #7 and #8: 10,000 bit flips in sealed segments,
+# Full run of docs/reliability-tests.md #7 and #8: 10,000 bit flips in sealed segments,
 # and every truncation length and every bit of an index file.
 # Usage: tools/faults/full-flips.sh [flips]
 set -eu

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Full run of reliability.md #10: an hour of fuzzing split over the segment,
+# Full run of docs/reliability-tests.md #10: an hour of fuzzing split over the segment,
 # index, batch and signal-line targets; inputs that add coverage are merged into the kept
 # corpus (fixtures/fuzz-corpus), which CI replays.
 # Usage: tools/faults/full-fuzz.sh [seconds]

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Full run of reliability.md #1: 200 SIGKILLs while ingesting 1,000,000
+# Full run of docs/reliability-tests.md #1: 200 SIGKILLs while ingesting 1,000,000
 # records with an fsync per batch, every acknowledged record checked after
 # each kill (the last 3,000 each time, the whole log every tenth kill).
 # Usage: tools/faults/full-kills.sh [kills] [records]

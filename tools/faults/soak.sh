@@ -1,5 +1,5 @@
 #!/bin/sh
-# reliability.md #19 for a chosen duration (default one hour), also 2,000
+# docs/reliability-tests.md #19 for a chosen duration (default one hour), also 2,000
 # power-cut rounds. Prints FAULT_SEED; a failing round prints its
 # FAULT_SOAK_ROUND_SEED, and `tools/faults/soak.sh 0 <round seed>` replays it.
 # Usage: tools/faults/soak.sh [seconds] [round seed]

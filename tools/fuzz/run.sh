@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs the libFuzzer targets for a chosen time (reliability.md #10).
+# Runs the libFuzzer targets for a chosen time (docs/reliability-tests.md #10).
 # Usage: tools/fuzz/run.sh SECONDS [segment index batch signal-line]
 #   SECONDS is split evenly over the targets named (all four by default).
 #   FUZZ_KEEP=1 merges inputs that add coverage into fixtures/fuzz-corpus/.

@@ -1,4 +1,4 @@
-// slog-node-child: a SignalNode that the crash test (reliability.md #18)
+// slog-node-child: a SignalNode that the crash test (docs/reliability-tests.md #18)
 // kills with SIGKILL.
 //
 //   slog-node-child <log-directory> <first-index> [partitions] [batch]

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Records encoded and compressed ahead of their append.
 ///
@@ -53,7 +52,7 @@ public final class BatchDraft {
 /// are hundreds of kilobytes once used; allocating them per append costs
 /// page faults).
 final class EncoderPool: Sendable {
-    private let free = Mutex<[BatchEncoder]>([])
+    private let free = LockedValue<[BatchEncoder]>([])
     private let limits: LogLimits
     private let acceleration: Int
     private let reusesStream: Bool

@@ -29,6 +29,13 @@ struct LogRecovery {
                 throw .unexpectedFile(path: path, reason: "is not a regular file; a log directory holds only its own regular files")
             }
             let name = entry.name
+            if SegmentFormat.isInterruptedSetAside(name) {
+                // An interrupted repair's copy of damaged bytes: the segment
+                // still holds them (repair changes it only after the copy is
+                // renamed), so the copy is redundant.
+                listing.temporaries.append(path)
+                continue
+            }
             if name == SegmentFormat.lockName || name.contains(SegmentFormat.corruptSuffix)
                 || SegmentFormat.isDerivedName(Substring(name)) { continue }
             if name.hasSuffix(SegmentFormat.temporarySuffix) {

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// An append-only log of records in rotating, LZ4-compressed segment files,
 /// indexed by time and partition.
@@ -25,7 +24,7 @@ public final class SegmentLog: Sendable {
 
     let options: LogOptions
     let files: SegmentFiles
-    let state: Mutex<LogState>
+    let state: LockedValue<LogState>
     let durability: DurabilityTracker
     /// Encoders for drafts, reused.
     let drafts: EncoderPool
@@ -87,7 +86,7 @@ public final class SegmentLog: Sendable {
         let next = slots.last?.index.nextSequence ?? 0
         durability = DurabilityTracker(durableBelow: next)
         drafts = EncoderPool(limits: options.limits, acceleration: options.compressionAcceleration, reusesStream: options.reusesCompressionStream)
-        state = Mutex(LogState(slots: slots, lastTimestamp: lastTimestamp, encoder: BatchEncoder(limits: options.limits, acceleration: options.compressionAcceleration, reusesStream: options.reusesCompressionStream), lockFile: lockFile))
+        state = LockedValue(LogState(slots: slots, lastTimestamp: lastTimestamp, encoder: BatchEncoder(limits: options.limits, acceleration: options.compressionAcceleration, reusesStream: options.reusesCompressionStream), lockFile: lockFile))
         if writable, case .interval(let milliseconds) = options.durability {
             startFlusher(every: max(1, milliseconds))
         }
@@ -175,9 +174,11 @@ public final class SegmentLog: Sendable {
     /// log's lock; the draft is compressed first if ``BatchDraft/compress()``
     /// has not run (call it beforehand to keep that out of your own lock too).
     ///
-    /// - Parameter timestamp: the append time to stamp, when the caller has
-    ///   read the clock already (see ``lastAppendTime``); the log still
-    ///   never stamps earlier than its last batch. Nil reads the clock.
+    /// - Parameters:
+    ///   - draft: records made by ``makeDraft()``; empty again on return.
+    ///   - timestamp: the append time to stamp, when the caller has
+    ///     read the clock already (see ``lastAppendTime``); the log still
+    ///     never stamps earlier than its last batch. Nil reads the clock.
     @discardableResult
     public func append(_ draft: BatchDraft, at timestamp: Int64? = nil) throws(SegmentLogError) -> AppendResult {
         guard draft.count > 0 else { throw .invalidArgument("an append needs at least one record") }

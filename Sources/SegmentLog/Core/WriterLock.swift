@@ -1,4 +1,3 @@
-import Synchronization
 
 /// The exclusive right to change a log directory, held on its own, apart
 /// from any open log.
@@ -24,11 +23,11 @@ import Synchronization
 public final class WriterLock: Sendable {
     /// The log directory the lock guards, as it was passed to ``acquire(directory:options:)``.
     public let directory: String
-    private let held: Mutex<(any LogFile)?>
+    private let held: LockedValue<(any LogFile)?>
 
     private init(directory: String, held: any LogFile) {
         self.directory = directory
-        self.held = Mutex(held)
+        self.held = LockedValue(held)
     }
 
     /// Takes the writer lock of the existing log directory `directory`

@@ -23,6 +23,12 @@ package enum SegmentFormat {
     package static let temporarySuffix = ".tmp"
     package static let corruptSuffix = ".corrupt"
 
+    /// A repair's copy of damaged bytes that was not yet renamed to its
+    /// `….corrupt` name: a leftover like any other temporary file.
+    package static func isInterruptedSetAside(_ name: String) -> Bool {
+        name.hasSuffix(corruptSuffix + temporarySuffix)
+    }
+
     package static func padded(_ value: UInt64) -> String {
         let digits = String(value)
         return String(repeating: "0", count: max(0, 20 - digits.count)) + digits

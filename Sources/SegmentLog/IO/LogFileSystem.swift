@@ -10,6 +10,7 @@ package protocol LogFileSystem: Sendable {
     /// The entries of a directory, without following symlinks.
     func list(_ path: String) throws(SegmentLogError) -> [DirectoryEntry]
     func rename(_ from: String, to: String) throws(SegmentLogError)
+    /// Removes a file or an empty directory (a missing one is not an error).
     func remove(_ path: String) throws(SegmentLogError)
     /// fsync of a directory, so entries created or renamed in it survive power loss.
     func syncDirectory(_ path: String) throws(SegmentLogError)

@@ -90,7 +90,10 @@ package struct PosixFileSystem: LogFileSystem {
     }
 
     package func remove(_ path: String) throws(SegmentLogError) {
-        guard unlink(path) == 0 || errno == ENOENT else { throw .io(operation: "unlink", path: path, errno: errno) }
+        if unlink(path) == 0 || errno == ENOENT { return }
+        // Linux answers EISDIR for a directory; an empty one is removed as such.
+        guard errno == EISDIR else { throw .io(operation: "unlink", path: path, errno: errno) }
+        guard rmdir(path) == 0 || errno == ENOENT else { throw .io(operation: "rmdir", path: path, errno: errno) }
     }
 
     package func syncDirectory(_ path: String) throws(SegmentLogError) {

@@ -13,7 +13,8 @@ public struct LogDirectoryListing: Sendable, Equatable {
     public var segments: [UInt64] = []
     /// Base sequences of the index files, ascending.
     public var indexes: [UInt64] = []
-    /// Names of files an interrupted write left (`NNN.seg.tmp`, `NNN.idx.tmp`), sorted.
+    /// Names of files an interrupted write left (`NNN.seg.tmp`, `NNN.idx.tmp`,
+    /// and a repair's `….corrupt.tmp`), sorted.
     public var temporaries: [String] = []
     /// Names of files a repair set aside (`*.corrupt*`), sorted.
     public var corruptFiles: [String] = []
@@ -45,6 +46,8 @@ public struct LogDirectoryListing: Sendable, Equatable {
             listing.sizes[name] = entry.size
             if name == SegmentFormat.lockName {
                 listing.hasLockFile = true
+            } else if SegmentFormat.isInterruptedSetAside(name) {
+                listing.temporaries.append(name)
             } else if name.contains(SegmentFormat.corruptSuffix) {
                 listing.corruptFiles.append(name)
             } else if SegmentFormat.isDerivedName(Substring(name)) {

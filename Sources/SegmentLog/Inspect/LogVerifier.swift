@@ -10,10 +10,12 @@ extension SegmentLog {
     /// are the records every reader returns.
     ///
     /// - Parameters:
+    ///   - directory: the log directory.
     ///   - writerIsLive: a process holds the writer lock (see
     ///     ``WriterLock/holder(directory:)``): the end of the active segment
     ///     may be a batch being written (`live-tail`, not `torn-tail`), and
     ///     files retention removes meanwhile are not errors.
+    ///   - options: the file layer and limits to read with (tests inject faults).
     /// - Throws: ``SegmentLogError/io(operation:path:errno:)`` when the
     ///   directory cannot be listed, ``SegmentLogError/unexpectedFile(path:reason:)``
     ///   for an entry that is not a regular file, and

@@ -14,6 +14,9 @@ extension SegmentLog {
     /// applying again completes the repair.
     ///
     /// - Parameters:
+    ///   - plan: a plan from ``planRepair(directory:lock:options:)``.
+    ///   - lock: the writer lock the plan was made under, still held.
+    ///   - options: the file layer and limits, as given to the plan.
     ///   - progress: called after each step is applied.
     /// - Throws: ``RepairError/notLocked(directory:)`` unless the plan was
     ///   made under `lock` and it is still held; ``RepairError/stepFailed(step:summary:error:)``

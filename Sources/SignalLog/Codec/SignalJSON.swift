@@ -151,7 +151,53 @@ public enum SignalJSON {
 
     /// The signal as one line of compact JSON (no trailing newline; keys sorted).
     public static func encode(_ signal: Signal) -> String {
-        jsonValue(signal).serialized()
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(signal, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends ``encode(_:)``'s text to `out`, written field by field (keys
+    /// in sorted order) so that exporting many signals builds no dictionary
+    /// per signal; a signal with unknown fields goes through
+    /// ``jsonValue(_:)``, which sorts them in among the known ones.
+    package static func write(_ signal: Signal, into out: inout [UInt8]) {
+        guard signal.extraFields.isEmpty else {
+            JSONWriter.write(jsonValue(signal), into: &out)
+            return
+        }
+        out.append(contentsOf: #"{"content":"#.utf8)
+        switch signal.content {
+        case .text(let text): JSONWriter.writeString(text, into: &out)
+        case .json(let value): JSONWriter.write(value, into: &out)
+        }
+        out.append(contentsOf: #","correlation_id":"#.utf8)
+        JSONWriter.writeString(signal.correlationID, into: &out)
+        out.append(contentsOf: #","id":"#.utf8)
+        JSONWriter.writeString(signal.id, into: &out)
+        out.append(contentsOf: #","idempotency_key":"#.utf8)
+        JSONWriter.writeString(signal.idempotencyKey, into: &out)
+        out.append(contentsOf: #","partition_key":"#.utf8)
+        JSONWriter.writeString(signal.partitionKey, into: &out)
+        out.append(contentsOf: #","requires_response":"#.utf8)
+        out.append(contentsOf: (signal.requiresResponse ? "true" : "false").utf8)
+        out.append(contentsOf: #","retry_count":"#.utf8)
+        JSONWriter.writeNumber(Double(signal.retryCount), into: &out)
+        out.append(contentsOf: #","schema_version":"#.utf8)
+        JSONWriter.writeString(signal.schemaVersion, into: &out)
+        out.append(contentsOf: #","signal_type":"#.utf8)
+        JSONWriter.writeString(signal.type, into: &out)
+        out.append(contentsOf: #","source_id":"#.utf8)
+        JSONWriter.writeString(signal.sourceID, into: &out)
+        out.append(contentsOf: #","timestamp":"#.utf8)
+        JSONWriter.writeString(RFC3339.format(microseconds: signal.createdAt), into: &out)
+        if let traceparent = signal.traceparent {
+            out.append(contentsOf: #","traceparent":"#.utf8)
+            JSONWriter.writeString(traceparent, into: &out)
+        }
+        out.append(contentsOf: #","urgency":"#.utf8)
+        JSONWriter.writeNumber(signal.urgency, into: &out)
+        out.append(UInt8(ascii: "}"))
     }
 }
 

@@ -5,7 +5,7 @@
 ///
 /// Two paths give one answer. The fast path reads the line's bytes once,
 /// straight into the signal's fields: each member name is matched against
-/// the names the three forms know (``SignalLineField``), strings become the
+/// the names the three forms know (`SignalLineField`), strings become the
 /// signal's strings, numbers its numbers; only `content` that is not text,
 /// extra fields and extension attributes become ``JSONValue``s, as the
 /// model keeps them. It builds no dictionary for the known fields and no

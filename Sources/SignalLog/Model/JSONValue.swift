@@ -79,9 +79,11 @@ public enum JSONValue: Sendable, Hashable {
     }
 }
 
-/// Writes compact JSON into a byte array.
-enum JSONWriter {
-    static func write(_ value: JSONValue, into out: inout [UInt8]) {
+/// Writes compact JSON into a byte array: the one writer of JSON strings
+/// and numbers for the library and the `signallog` tool, so a value reads
+/// the same wherever it is printed.
+package enum JSONWriter {
+    package static func write(_ value: JSONValue, into out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
@@ -106,9 +108,11 @@ enum JSONWriter {
         }
     }
 
-    static func writeNumber(_ number: Double, into out: inout [UInt8]) {
+    /// A number as the shortest text that reads back as the same `Double`;
+    /// integral values below 2^53 without a fraction, and NaN and the
+    /// infinities (which JSON cannot spell) as `null`.
+    package static func writeNumber(_ number: Double, into out: inout [UInt8]) {
         if !number.isFinite {
-            // JSON has no NaN or infinity.
             out.append(contentsOf: "null".utf8)
         } else if number == number.rounded(), abs(number) < 9_007_199_254_740_992 {
             out.append(contentsOf: String(Int64(number)).utf8)
@@ -117,22 +121,37 @@ enum JSONWriter {
         }
     }
 
-    static func writeString(_ text: String, into out: inout [UInt8]) {
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// A string literal (RFC 8259, section 7): `"` and `\` escaped, the
+    /// control characters as `\n`, `\r`, `\t`, `\b`, `\f` or `\u00XX`, every
+    /// other byte as it is (UTF-8, `/` unescaped).
+    package static func writeString(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-            case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 15)]])
-            default: out.append(byte)
+        var text = text
+        text.withUTF8 { bytes in
+            // Runs that need no escape are copied in one go.
+            var runStart = 0
+            for i in 0..<bytes.count {
+                let byte = bytes[i]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                if i > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
+                runStart = i + 1
+                out.append(UInt8(ascii: "\\"))
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
+                case 0x0A: out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(UInt8(ascii: "t"))
+                case 0x08: out.append(UInt8(ascii: "b"))
+                case 0x0C: out.append(UInt8(ascii: "f"))
+                default:
+                    out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                    out.append(hex[Int(byte >> 4)])
+                    out.append(hex[Int(byte & 15)])
+                }
             }
+            if bytes.count > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count])) }
         }
         out.append(UInt8(ascii: "\""))
     }

@@ -1,9 +1,9 @@
-import Synchronization
+import SegmentLog
 
 /// Random identifiers without a system call per id: a xoshiro256** generator
 /// seeded once from the system's random source, behind a mutex.
 enum SignalIDs {
-    private static let generator = Mutex(Xoshiro256(seededBy: SystemRandomNumberGenerator()))
+    private static let generator = LockedValue(Xoshiro256(seededBy: SystemRandomNumberGenerator()))
 
     /// A random (version 4) UUID in lowercase text form.
     static func uuid() -> String {

@@ -1,5 +1,7 @@
+import SegmentLog
+
 /// RFC 3339 timestamps to and from microseconds since the Unix epoch, with
-/// no Foundation: civil-date arithmetic after Howard Hinnant's algorithms.
+/// no Foundation; the calendar arithmetic is the engine's (`TimeText`).
 /// The command-line tool parses and prints times through this type too.
 public enum RFC3339 {
     /// What ``parse(_:form:)`` accepts.
@@ -43,36 +45,7 @@ public enum RFC3339 {
     /// with a fraction of `fractionDigits` digits (0, 3 or 6; others print 6),
     /// truncated rather than rounded so that times never move forward.
     package static func append(microseconds: Int64, fractionDigits: Int = 6, to out: inout [UInt8]) {
-        let seconds = floorDiv(microseconds, 1_000_000)
-        let fraction = microseconds - seconds * 1_000_000
-        let days = floorDiv(seconds, 86_400)
-        let secondOfDay = seconds - days * 86_400
-        let (year, month, day) = civil(fromDays: days)
-        func put(_ value: Int64, _ width: Int) {
-            var divisor: Int64 = 1
-            for _ in 1..<width { divisor *= 10 }
-            // Years past 9999 keep every digit.
-            while divisor * 10 <= value { divisor *= 10 }
-            var rest = value
-            while divisor > 0 {
-                out.append(UInt8(truncatingIfNeeded: 0x30 + rest / divisor))
-                rest %= divisor
-                divisor /= 10
-            }
-        }
-        if year < 0 { out.append(UInt8(ascii: "-")) }
-        put(abs(year), 4)
-        out.append(UInt8(ascii: "-")); put(month, 2); out.append(UInt8(ascii: "-")); put(day, 2)
-        out.append(UInt8(ascii: "T"))
-        put(secondOfDay / 3600, 2); out.append(UInt8(ascii: ":"))
-        put(secondOfDay / 60 % 60, 2); out.append(UInt8(ascii: ":"))
-        put(secondOfDay % 60, 2)
-        switch fractionDigits {
-        case 0: break
-        case 3: out.append(UInt8(ascii: ".")); put(fraction / 1000, 3)
-        default: out.append(UInt8(ascii: ".")); put(fraction, 6)
-        }
-        out.append(UInt8(ascii: "Z"))
+        TimeText.append(microseconds: microseconds, fractionDigits: fractionDigits, to: &out)
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` (a space or lowercase
@@ -111,7 +84,7 @@ public enum RFC3339 {
             return true
         }
         guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2),
-              (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year) else { return nil }
+              (1...12).contains(month), day >= 1, day <= TimeText.daysIn(month: month, year: year) else { return nil }
         var hour: Int64 = 0, minute: Int64 = 0, second: Int64 = 0, micros: Int64 = 0, offsetSeconds: Int64 = 0
         if !(lenient && position == bytes.count) {
             guard expect("Tt "), let h = number(2), expect(":"), let m = number(2) else { return nil }
@@ -156,48 +129,9 @@ public enum RFC3339 {
             }
         }
         guard position == bytes.count else { return nil }
-        let days = days(fromCivil: year, month, day)
+        let days = TimeText.days(fromCivil: year, month, day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offsetSeconds
         return seconds * 1_000_000 + micros
-    }
-
-    static func floorDiv(_ value: Int64, _ divisor: Int64) -> Int64 {
-        let quotient = value / divisor
-        return (value % divisor != 0 && (value < 0) != (divisor < 0)) ? quotient - 1 : quotient
-    }
-
-    static func isLeap(_ year: Int64) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
-
-    static func daysIn(month: Int64, year: Int64) -> Int64 {
-        switch month {
-        case 2: return isLeap(year) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date.
-    static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = floorDiv(y, 400)
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    /// The proleptic Gregorian (year, month, day) of a day since 1970-01-01.
-    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = floorDiv(z, 146_097)
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
 

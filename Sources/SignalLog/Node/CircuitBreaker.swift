@@ -63,7 +63,7 @@ public final class CircuitBreaker: Sendable {
 
     public let configuration: CircuitBreakerConfiguration
     let clock: any LogClock
-    let state = Mutex(State())
+    let state = LockedValue(State())
     /// Mirrors `state.state == .closed`, so admitting while closed takes no lock.
     let closed = Atomic<Bool>(true)
     /// Mirrors closed with no failures counted: a success then changes

@@ -30,7 +30,7 @@ struct Projections: Sendable {
     }
 }
 
-/// The projections in comparable form (reliability.md #17: rebuilding twice
+/// The projections in comparable form (docs/reliability-tests.md #17: rebuilding twice
 /// gives identical projections, equal to the live state before the restart).
 struct ProjectionSnapshot: Sendable, Equatable {
     /// Partition → pending signal ids in processing order.

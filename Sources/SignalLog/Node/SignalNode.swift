@@ -7,6 +7,7 @@ import Synchronization
 import Tracing
 
 /// Errors of node operations other than refusals (which are results).
+/// Failures of the log itself reach the caller as `SegmentLogError`.
 public enum SignalNodeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No dead letter with this signal id.
     case deadLetterNotFound(String)
@@ -14,8 +15,6 @@ public enum SignalNodeError: Error, Sendable, Equatable, CustomStringConvertible
     case deadLetterBusy(String)
     /// The node has been shut down.
     case closed
-    /// The log refused a write or read.
-    case storage(String)
     /// A record in the log could not be decoded.
     case badRecord(sequence: UInt64, reason: String)
 
@@ -24,7 +23,6 @@ public enum SignalNodeError: Error, Sendable, Equatable, CustomStringConvertible
         case .deadLetterNotFound(let id): return "no dead letter with signal id \(id)"
         case .deadLetterBusy(let id): return "dead letter \(id) is being reprocessed"
         case .closed: return "the node has been shut down"
-        case .storage(let text): return "storage error: \(text)"
         case let .badRecord(sequence, reason): return "record \(sequence) is unreadable: \(reason)"
         }
     }
@@ -47,12 +45,12 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     public let nodeID: String
     public let directory: String
     public let options: SignalNodeOptions
-    /// The node's log (read it with ``SegmentLog/read(_:)``; do not append to it).
+    /// The node's log (read it with `SegmentLog.read(_:)`; do not append to it).
     public let log: SegmentLog
     /// What rebuilding the projections at open read.
     public let startup: StartupReport
     let breaker: CircuitBreaker
-    let handlers: Mutex<[String: SignalHandler]>
+    let handlers: LockedValue<[String: SignalHandler]>
     /// Acceptance, the dead letter queue, totals and every log append
     /// (held across each append, so the log's order and the projections agree).
     let state: LockedValue<NodeState>
@@ -61,9 +59,9 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     /// `state`, then `work`, then a ``WorkerOutcomes``.
     let work: LockedValue<WorkState>
     let metrics: NodeMetrics
-    let flow = Mutex(FlowState())
+    let flow = LockedValue(FlowState())
     /// Partitions whose outcomes wait for the next outcome write.
-    let outbox = Mutex(Outbox())
+    let outbox = LockedValue(Outbox())
     /// Held by the one outcome write under way (see ``writeOutbox(unlessBusy:)``),
     /// and by shutdown while it writes the last outcomes. Lock order: this,
     /// then `state`.
@@ -137,7 +135,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         self.log = log
         ttl = micros(options.dedupeTTL)
         breaker = CircuitBreaker(configuration: options.circuitBreaker, clock: options.clock)
-        self.handlers = Mutex(handlers)
+        self.handlers = LockedValue(handlers)
         let factory = options.metricsFactory ?? MetricsSystem.factory
         metrics = NodeMetrics(nodeID: nodeID, factory: factory)
         let source = DedupeRecordSource(log: log, logger: options.logger)
@@ -300,7 +298,7 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         metrics.circuitState.record(breaker.currentState.gaugeValue)
     }
 
-    /// The projections in comparable form (tests, reliability.md #17).
+    /// The projections in comparable form (tests, docs/reliability-tests.md #17).
     func projectionSnapshot() -> ProjectionSnapshot {
         state.withLock { state in
             let projections = Projections(queues: work.withLock { $0.queues }, dedupe: state.dedupe, deadLetters: state.deadLetters, totals: state.totals)

@@ -1,4 +1,4 @@
-import Synchronization
+import SegmentLog
 
 /// Outcomes of a run of signals in one partition, written as one batch.
 struct OutcomeBuffer: Sendable {
@@ -90,7 +90,7 @@ final class WorkerOutcomes: Sendable {
         var taken = 0
         var sealed = false
     }
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     init(partition key: HashedString) { self.key = key }
 

@@ -122,11 +122,12 @@ struct ByteReader {
             guard position < bytes.count else { throw .truncated(field: field) }
             let byte = bytes[position]
             position += 1
+            // The tenth byte holds bit 63 alone: anything above 1 (a continuation
+            // bit included) needs more than 64 bits.
             if shift == 63 && byte > 1 { throw .invalid(field: field, reason: "varint overflows 64 bits") }
             value |= UInt64(byte & 0x7F) << shift
             if byte < 0x80 { return value }
             shift += 7
-            if shift > 63 { throw .invalid(field: field, reason: "varint longer than 10 bytes") }
         }
     }
 

@@ -1,4 +1,4 @@
-/// The record kinds a ``SignalNode`` writes to its ``SegmentLog``.
+/// The record kinds a ``SignalNode`` writes to its `SegmentLog`.
 /// Every record of a signal carries the signal's partition key as its log
 /// partition; markers carry the empty partition. Payload layouts are in
 /// docs/signals.md.

@@ -40,46 +40,42 @@ struct Demo: AsyncParsableCommand {
 
     /// DIR must be new, empty, or (with --reset) a previous demo's.
     private func prepareDirectory() throws {
-        var info = stat()
-        guard stat(directory, &info) == 0 else {
-            guard mkdir(directory, 0o700) == 0 else { throw CLIError.unusable("cannot create \(directory): \(String(cString: strerror(errno)))") }
+        let files = PosixFileSystem()
+        let entries: [DirectoryEntry]
+        do {
+            entries = try files.list(directory)
+        } catch .io(_, _, let code) where code == ENOENT {
+            do { try files.createDirectory(directory) } catch { throw CLIError.unusable("cannot create \(directory): \(error)") }
             return
+        } catch .io(_, _, let code) where code == ENOTDIR {
+            throw CLIError.unusable("\(directory) exists and is not a directory")
+        } catch {
+            throw CLIError.unusable("cannot read \(directory): \(error)")
         }
-        guard (info.st_mode & S_IFMT) == S_IFDIR else { throw CLIError.unusable("\(directory) exists and is not a directory") }
-        let entries = Self.entries(directory)
         if entries.isEmpty { return }
-        let ours = entries.allSatisfy { $0 == "node-a" || $0 == "node-b" }
+        let ours = entries.allSatisfy { $0.kind == .directory && ($0.name == "node-a" || $0.name == "node-b") }
         guard ours else {
             throw CLIError.unusable("\(directory) is not empty and is not a demo directory; give a new or empty directory")
         }
         guard reset else {
             throw CLIError.unusable("\(directory) holds a previous demo's logs; pass --reset to delete them and start over, or give another directory")
         }
-        for node in entries {
+        for node in entries.map(\.name).sorted() {
             let path = directory + "/" + node
             let listing = try LogDirectory.list(path, requireSegments: false)
             if let name = listing.foreign.first { throw CLIError.unusable("\(path) holds \(name), which is not a log file; not deleting it") }
             var removed = 0
-            for name in Self.entries(path) {
-                guard unlink(path + "/" + name) == 0 else { throw CLIError("cannot delete \(path)/\(name): \(String(cString: strerror(errno)))") }
-                removed += 1
+            do {
+                for entry in try files.list(path) {
+                    try files.remove(path + "/" + entry.name)
+                    removed += 1
+                }
+                try files.remove(path)
+            } catch {
+                throw CLIError("cannot delete the previous demo log \(path): \(error)")
             }
-            rmdir(path)
             StandardError.line("signallog: deleted the previous demo log \(path) (\(removed) files)")
         }
-    }
-
-    static func entries(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
     }
 }
 

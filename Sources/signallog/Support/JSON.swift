@@ -1,3 +1,5 @@
+import SignalLog
+
 /// A JSON document built in code, written with its keys in the order given,
 /// so the tool's JSON output is stable byte for byte (see docs/cli.md).
 indirect enum JSON: Sendable, Equatable {
@@ -38,15 +40,11 @@ indirect enum JSON: Sendable, Equatable {
         case .int(let value): out.append(contentsOf: String(value).utf8)
         case .uint(let value): out.append(contentsOf: String(value).utf8)
         case .double(let value):
-            if value.isFinite {
-                if value == value.rounded(), abs(value) < 1e15 {
-                    out.append(contentsOf: String(Int64(value)).utf8)
-                    out.append(contentsOf: ".0".utf8)
-                } else {
-                    out.append(contentsOf: "\(value)".utf8)
-                }
-            } else {
-                out.append(contentsOf: "null".utf8)
+            // A measured quantity keeps its fraction (`2.0`, not `2`), so
+            // its JSON type reads the same in every output (docs/cli.md).
+            JSONWriter.writeNumber(value, into: &out)
+            if value.isFinite, value == value.rounded(), abs(value) < 9_007_199_254_740_992 {
+                out.append(contentsOf: ".0".utf8)
             }
         case .string(let value): JSON.appendString(value, to: &out)
         case .raw(let text): out.append(contentsOf: text.utf8)
@@ -82,37 +80,10 @@ indirect enum JSON: Sendable, Equatable {
         out.append(contentsOf: repeatElement(32, count: indent * level))
     }
 
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
-    /// Appends `value` as a JSON string literal (RFC 8259 escaping, the same
-    /// bytes the processing layer's encoder writes).
+    /// Appends `value` as a JSON string literal (the library's writer, so
+    /// the tool and the processing layer escape alike).
     static func appendString(_ value: String, to out: inout [UInt8]) {
-        out.append(34)
-        var text = value
-        text.withUTF8 { bytes in
-            // Copy runs that need no escaping in one go.
-            var runStart = 0
-            for i in 0..<bytes.count {
-                let byte = bytes[i]
-                guard byte < 32 || byte == 34 || byte == 92 else { continue }
-                if i > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
-                runStart = i + 1
-                switch byte {
-                case 34: out.append(92); out.append(34)
-                case 92: out.append(92); out.append(92)
-                case 10: out.append(92); out.append(110)
-                case 13: out.append(92); out.append(114)
-                case 9: out.append(92); out.append(116)
-                case 8: out.append(92); out.append(98)
-                case 12: out.append(92); out.append(102)
-                default:
-                    out.append(92); out.append(117); out.append(48); out.append(48)
-                    out.append(hex[Int(byte >> 4)]); out.append(hex[Int(byte & 15)])
-                }
-            }
-            if bytes.count > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count])) }
-        }
-        out.append(34)
+        JSONWriter.writeString(value, into: &out)
     }
 
     static func quoted(_ value: String) -> String {

@@ -1,6 +1,6 @@
 import SignalLog
 
-/// Names of the record kinds the processing layer writes (design.md, "Records"),
+/// Names of the record kinds the processing layer writes (docs/signals.md, "Records"),
 /// plus kind 0, the placeholder `repair` writes for records lost to damage.
 enum RecordKinds {
     static let lost: UInt8 = 0

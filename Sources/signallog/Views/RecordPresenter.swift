@@ -188,7 +188,7 @@ struct RecordPresenter {
         out.append(contentsOf: #"","kind":"signal","partition":"#.utf8)
         JSON.appendString(record.partition, to: &out)
         out.append(contentsOf: #","signal":"#.utf8)
-        SignalJSONBytes.write(value.signal, to: &out)
+        SignalJSON.write(value.signal, into: &out)
         out.append(125)
     }
 

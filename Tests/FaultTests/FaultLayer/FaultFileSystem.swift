@@ -10,7 +10,7 @@ import Glibc
 ///
 /// Writes land in the model cache and reach the real file only when the file
 /// is synced, so ``crash(using:)`` can decide what a power cut leaves behind
-/// (reliability.md #3, #6). ``FaultPlan`` adds failing fsyncs (#11), a full
+/// (docs/reliability-tests.md #3, #6). ``FaultPlan`` adds failing fsyncs (#11), a full
 /// disk (#12) and writes that fail part-way (#13). After a crash every call
 /// fails, as it would in a dead process, and the writer lock is released so
 /// the test can reopen the directory with a fresh file system.

@@ -2,7 +2,7 @@
 @testable import SegmentLog
 #endif
 
-/// The decoding entry points under fuzzing (reliability.md #10): the segment
+/// The decoding entry points under fuzzing (docs/reliability-tests.md #10): the segment
 /// scanner and reader, the index file parser, and the batch header, LZ4 and
 /// record decoder. Each takes arbitrary bytes, must return (never crash,
 /// never allocate without bound, never hang), and checks invariants that

@@ -2,7 +2,7 @@ import TestSupport
 import Testing
 @testable import SegmentLog
 
-/// The pass criteria of a log reopened after a crash (reliability.md #1, #2,
+/// The pass criteria of a log reopened after a crash (docs/reliability-tests.md #1, #2,
 /// #3, #6): it opens; every acknowledged record is present and byte-identical;
 /// anything more is a contiguous run of attempted records; no record is
 /// corrupt; segments chain without gaps; and a second open finds nothing
