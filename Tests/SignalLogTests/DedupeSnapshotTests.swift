@@ -232,8 +232,10 @@ struct DedupeSnapshotTests {
 
     @Test func memoryDoesNotFollowTheKeysInTheWindow() async throws {
         // Ingest with every key inside the default TTL, then reopen and process:
-        // 180 000 more keys held as strings (about 170 bytes each before
-        // the compact store) would add 29 MiB; fixed 8-byte slots add under 3 MiB.
+        // 280 000 more keys held as strings (about 170 bytes each before the
+        // compact store, more while a reopen rebuilt them) would add over
+        // 45 MiB; fixed 8-byte slots add about 4 MiB. The rest of the margin
+        // is allocator noise, which reached 18 MiB under the full parallel suite.
         @Sendable func peak(_ count: Int) throws -> Int {
             let directory = temporaryDirectory("dedupe-memory")
             defer { removeDirectory(directory) }
@@ -246,7 +248,7 @@ struct DedupeSnapshotTests {
             return kb
         }
         let small = try await offPool { try peak(20_000) }
-        let large = try await offPool { try peak(200_000) }
-        #expect(large - small < 16 * 1024, "peak RSS \(small) kB with 20k keys, \(large) kB with 200k")
+        let large = try await offPool { try peak(300_000) }
+        #expect(large - small < 32 * 1024, "peak RSS \(small) kB with 20k keys, \(large) kB with 300k")
     }
 }
