@@ -2,7 +2,7 @@ import DequeModule
 import SegmentLog
 
 /// Why a dedupe snapshot was not used (the node then rebuilds the window
-/// from the log and says so in ``StartupReport/dedupeSnapshot``).
+/// from the log and says so in ``StartupReport/dedupeSnapshotProblem``).
 public enum DedupeSnapshotError: Error, Sendable, Equatable, CustomStringConvertible {
     /// There is no snapshot file.
     case missing
