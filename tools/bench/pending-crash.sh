@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# SIGKILL with many signals pending, then reopen (issue 13, reliability.md
+# SIGKILL with many signals pending, then reopen (issue 13, docs/reliability-tests.md
 # #18 at full size): an accept-only `slog-node-child` (SLOG_ACCEPT_ONLY=1)
 # accepts signals in batches of 1000 over 64 partitions, printing an ACK
 # line per acknowledged signal, and is killed with SIGKILL once SIZE are
