@@ -15,6 +15,10 @@ final class DedupeRecordSource: Sendable {
     let logger: Logger
     /// Candidates whose record could not be read or decoded.
     let failures = Atomic<Int>(0)
+    /// The records of the batch read last: duplicates tend to come in
+    /// runs (a file imported again), and their originals then lie in the
+    /// same batches, so one read serves a batch's worth of confirmations.
+    private let lastBatch = LockedValue<[LogRecord]>([])
 
     init(log: SegmentLog, logger: Logger) {
         self.log = log
@@ -24,9 +28,8 @@ final class DedupeRecordSource: Sendable {
     /// The key and entry of the (not carried) signal record at `sequence`,
     /// or nil when there is none.
     func entry(at sequence: UInt64) -> (key: String, entry: DedupeEntry)? {
-        let reader = log.read(LogQuery(fromSequence: sequence, throughSequence: sequence, kinds: [SignalRecordKind.signal.rawValue]))
         do {
-            guard let record = try reader.next() else { return nil }
+            guard let record = try record(at: sequence), record.kind == SignalRecordKind.signal.rawValue else { return nil }
             let decoded = try SignalRecord.decode(record.payload)
             guard decoded.carriedFrom == nil else { return nil }
             let signal = decoded.signal
@@ -38,5 +41,21 @@ final class DedupeRecordSource: Sendable {
                            metadata: ["sequence": "\(sequence)", "error": "\(error)"])
             return nil
         }
+    }
+
+    /// The record at `sequence`, from the batch read last or by reading its batch.
+    private func record(at sequence: UInt64) throws -> LogRecord? {
+        let cached = lastBatch.withLock { records -> LogRecord? in
+            guard let first = records.first?.sequence, sequence >= first, sequence - first < UInt64(records.count) else { return nil }
+            return records[Int(sequence - first)]
+        }
+        if let cached, cached.sequence == sequence { return cached }
+        let reader = log.read(LogQuery(fromSequence: sequence, throughSequence: sequence))
+        guard let batch = try reader.nextBatch() else { return nil }
+        let records = try StoredBatch.decode(batch.bytes).records
+        guard let first = records.first?.sequence, sequence >= first, sequence - first < UInt64(records.count),
+              records[Int(sequence - first)].sequence == sequence else { return nil }
+        lastBatch.withLock { $0 = records }
+        return records[Int(sequence - first)]
     }
 }
