@@ -40,13 +40,16 @@ struct Ack: Hashable {
 /// with SIGKILL and returns every acknowledgement it wrote.
 /// Runs slog-node-child until it has acknowledged `wanted` signals, then
 /// kills it; `window` sets the child's ``SignalNodeOptions/pendingWindow``.
-func runChildAndKill(directory: String, firstIndex: Int, acks wanted: Int, window: Int? = nil) throws -> [Ack] {
+/// With `acceptOnly`, the child's node is accept-only (SLOG_ACCEPT_ONLY:
+/// nothing processed, batches of 500 over 16 partitions).
+func runChildAndKill(directory: String, firstIndex: Int, acks wanted: Int, window: Int? = nil, acceptOnly: Bool = false) throws -> [Ack] {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: try nodeChildPath())
-    process.arguments = [directory, String(firstIndex), "4", "25"]
-    if let window {
+    process.arguments = acceptOnly ? [directory, String(firstIndex), "16", "500"] : [directory, String(firstIndex), "4", "25"]
+    if window != nil || acceptOnly {
         var environment = ProcessInfo.processInfo.environment
-        environment["SLOG_PENDING_WINDOW"] = String(window)
+        if let window { environment["SLOG_PENDING_WINDOW"] = String(window) }
+        if acceptOnly { environment["SLOG_ACCEPT_ONLY"] = "1" }
         process.environment = environment
     }
     let pipe = Pipe()

@@ -1,3 +1,4 @@
+import Logging
 import SegmentLog
 import Testing
 @testable import SignalLog
@@ -71,7 +72,8 @@ struct DedupeTests {
         clock.advance(byMicroseconds: 301_000_000)
         _ = try node.receive(makeSignal("new", key: "fresh"))
         #expect(node.state.withLock { $0.dedupe.count } == 1)
-        #expect(node.state.withLock { $0.dedupe.expiryQueueCount } == 1)
+        #expect(node.dedupeStatus.memoryBytes == DedupeTable.shardCount * DedupeTable.minimumCapacity * 8,
+                "expired keys give their memory back")
         await node.gracefulShutdown(timeout: patience)
     }
 
@@ -141,54 +143,110 @@ struct DefaultKeyTests {
         #expect(recorder.ids == [a.id, b.id])
     }
 
-    @Test func keysWhoseHashesCollideStayDistinct() {
-        var set = DedupeSet()
+    @Test func keysWhoseHashesCollideStayDistinct() throws {
+        let store = try DedupeStoreFixture()
+        defer { store.close() }
+        var set = store.makeSet()
+        // Both keys get the same stored hash: only the record tells them apart.
         let a = HashedString("source_type_0000000a", hash: 42), b = HashedString("source_type_0000000b", hash: 42)
         #expect(a != b)
-        #expect(set.claim(a, for: DedupeEntry(signalID: "A", fingerprint: 1, acceptedAt: 10)) == nil)
-        #expect(set.claim(b, for: DedupeEntry(signalID: "B", fingerprint: 2, acceptedAt: 10)) == nil, "a colliding key is not a duplicate")
-        #expect(set[a]?.signalID == "A")
-        #expect(set[b]?.signalID == "B")
+        let signalA = makeSignal("A", key: a.text), signalB = makeSignal("B", key: b.text)
+        let recordA = try store.append(signalA)
+        #expect(set.claim(a, for: store.entry(signalA, at: recordA)) == nil)
+        set.noteAccepted(a, sequence: recordA.sequence, acceptedAt: recordA.time)
+        let recordB = try store.append(signalB)
+        #expect(set.claim(b, for: store.entry(signalB, at: recordB)) == nil, "a colliding key is not a duplicate")
+        set.noteAccepted(b, sequence: recordB.sequence, acceptedAt: recordB.time)
+        #expect(set[a]?.signalID == signalA.id)
+        #expect(set[b]?.signalID == signalB.id)
+        #expect(set[HashedString("source_type_0000000c", hash: 42)] == nil, "a third key with the same hash is not held")
         #expect(set.count == 2)
         #expect(HashedString("same") == HashedString("same"))
         #expect(HashedString("same").hash == HashedString("same").hash)
     }
 
-    @Test func claimAndRestoreUndoAnAcceptance() {
-        var set = DedupeSet()
-        let key = HashedString("k")
-        let first = DedupeEntry(signalID: "first", fingerprint: 7, acceptedAt: 100)
+    @Test func claimAndRestoreUndoAnAcceptance() throws {
+        let store = try DedupeStoreFixture(ttl: 300)
+        defer { store.close() }
+        var set = store.makeSet()
+        let key = set.key("k")
+        let signal = makeSignal("first", key: "k")
+        let record = try store.append(signal)
+        let first = store.entry(signal, at: record)
         _ = set.claim(key, for: first)
-        set.noteAccepted(key, acceptedAt: 100, expiresAt: 400)
-        let replaced = set.claim(key, for: DedupeEntry(signalID: "second", fingerprint: 8, acceptedAt: 200))
-        #expect(replaced == first)
+        set.noteAccepted(key, sequence: record.sequence, acceptedAt: record.time)
+        let replaced = set.claim(key, for: DedupeEntry(signalID: "second", fingerprint: 8, acceptedAt: record.time + 100, sequence: record.sequence + 1))
+        #expect(replaced == first, "the stored key is confirmed against its record")
         set.restore(key, to: replaced)
         #expect(set[key] == first)
-        let other = HashedString("other")
-        _ = set.claim(other, for: DedupeEntry(signalID: "x", fingerprint: 0, acceptedAt: 0))
+        let other = set.key("other")
+        _ = set.claim(other, for: DedupeEntry(signalID: "x", fingerprint: 0, acceptedAt: 0, sequence: record.sequence + 1))
         set.restore(other, to: nil)
         #expect(set[other] == nil)
-        set.evictExpired(now: 399)
+        set.evictExpired(now: record.time + 299)
         #expect(set.count == 1)
-        set.evictExpired(now: 400)
+        set.evictExpired(now: record.time + 300)
         #expect(set.count == 0, "a key accepted at t expires at t + TTL")
-        #expect(set.expiryQueueCount == 0)
+        #expect(set[key] == nil)
     }
 
     /// A key accepted again (its default key drawn by another signal, say)
     /// keeps its newer entry when the older acceptance expires.
-    @Test func expiryOfAnOlderAcceptanceKeepsTheNewerEntry() {
-        var set = DedupeSet()
-        let key = HashedString("k")
-        _ = set.claim(key, for: DedupeEntry(signalID: "old", fingerprint: 1, acceptedAt: 100))
-        set.noteAccepted(key, acceptedAt: 100, expiresAt: 400)
-        _ = set.claim(key, for: DedupeEntry(signalID: "new", fingerprint: 2, acceptedAt: 250))
-        set.noteAccepted(key, acceptedAt: 250, expiresAt: 550)
-        set.evictExpired(now: 400)
-        #expect(set[key]?.signalID == "new", "the newer acceptance is kept")
-        #expect(set.expiryQueueCount == 1)
-        set.evictExpired(now: 550)
+    @Test func expiryOfAnOlderAcceptanceKeepsTheNewerEntry() throws {
+        let store = try DedupeStoreFixture(ttl: 300)
+        defer { store.close() }
+        var set = store.makeSet()
+        let key = set.key("k")
+        let old = makeSignal("old", key: "k"), new = makeSignal("new", key: "k")
+        let oldRecord = try store.append(old)
+        _ = set.claim(key, for: store.entry(old, at: oldRecord))
+        set.noteAccepted(key, sequence: oldRecord.sequence, acceptedAt: oldRecord.time)
+        store.clock.advance(byMicroseconds: 150)
+        let newRecord = try store.append(new)
+        #expect(set.claim(key, for: store.entry(new, at: newRecord))?.signalID == old.id)
+        set.noteAccepted(key, sequence: newRecord.sequence, acceptedAt: newRecord.time)
+        set.evictExpired(now: oldRecord.time + 300)
+        #expect(set[key]?.signalID == new.id, "the newer acceptance is kept")
+        set.evictExpired(now: newRecord.time + 300)
         #expect(set[key] == nil)
-        #expect(set.expiryQueueCount == 0)
+    }
+}
+
+/// A real log for exercising a ``DedupeSet`` directly: signal records are
+/// appended to it, and the set confirms its candidates against them.
+final class DedupeStoreFixture: @unchecked Sendable {
+    let directory = temporaryDirectory("dedupe-store")
+    let clock = ManualClock()
+    let log: SegmentLog
+    let ttl: Int64
+
+    init(ttl: Int64 = 300_000_000) throws {
+        self.ttl = ttl
+        var options = LogOptions()
+        options.clock = clock
+        log = try SegmentLog.open(directory: directory, options: options)
+    }
+
+    func makeSet(maxKeys: Int = 1_000_000) -> DedupeSet {
+        var set = DedupeSet(ttl: ttl, maxKeys: maxKeys)
+        set.source = DedupeRecordSource(log: log, logger: Logger(label: "dedupe-test"))
+        return set
+    }
+
+    /// Appends `signal`'s record; its sequence and append time.
+    func append(_ signal: Signal) throws -> (sequence: UInt64, time: Int64) {
+        var writer = ByteWriter()
+        SignalRecord.encode(signal, into: &writer)
+        let result = try log.append(kind: SignalRecordKind.signal.rawValue, partition: signal.partitionKey, payload: writer.bytes)
+        return (result.firstSequence, result.timestamp)
+    }
+
+    func entry(_ signal: Signal, at record: (sequence: UInt64, time: Int64)) -> DedupeEntry {
+        DedupeEntry(signalID: signal.id, fingerprint: DedupeEntry.fingerprint(of: signal), acceptedAt: record.time, sequence: record.sequence)
+    }
+
+    func close() {
+        try? log.close()
+        removeDirectory(directory)
     }
 }

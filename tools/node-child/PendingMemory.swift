@@ -78,10 +78,14 @@ func runDrain(_ arguments: [String]) async {
     options.logger = logger
     let processed = Atomic<Int>(0)
     do {
+        let started = ContinuousClock.now
         let node = try SignalNode.open(nodeID: "drain", directory: arguments[0], options: options, handlers: [
             arguments[1]: { _ in processed.add(1, ordering: .relaxed) },
         ])
-        writeOut("OPENED pending=\(node.startup.pendingSignals) scanned=\(node.startup.recordsScanned)\n")
+        let snapshot = node.startup.dedupeSnapshotSequence.map { "marker \($0)" } ?? "not used (\(node.startup.dedupeSnapshotProblem.map { "\($0)" } ?? "?"))"
+        let opened = ContinuousClock.now - started
+        let openMicros = opened.components.seconds * 1_000_000 + opened.components.attoseconds / 1_000_000_000_000
+        writeOut("OPENED in \(openMicros / 1000) ms (peak \(peakResidentKilobytes() / 1024) MiB so far) pending=\(node.startup.pendingSignals) scanned=\(node.startup.recordsScanned) dedupe_keys=\(node.dedupeStatus.keys) dedupe_snapshot=\(snapshot)\n")
         while node.queueDepth > 0 {
             try await Task.sleep(for: .milliseconds(5))
         }

@@ -28,7 +28,19 @@
 // does nothing for <type>), waits until nothing is pending, shuts down and
 // prints `DONE <processed>` and `PEAK <kB>` (tools/bench/pending-memory.sh).
 //
-// SLOG_PENDING_WINDOW=<n> sets the crash mode's pendingWindow.
+//   slog-node-child --dedupe-fill <log-directory> <first> <count> [reopen]
+//
+// accepts <count> signals with the default dedupe TTL and shuts down (the
+// dedupe snapshot is written then); with `reopen`, processes them all with
+// a processing node; prints `DONE <accepted> <processed>` and `PEAK <kB>`.
+//
+//   slog-node-child --check-processed <log-directory> <acks-file>
+//
+// checks a drained log against a crash-mode child's ACK lines: every
+// acknowledged signal processed once, in per-partition acceptance order.
+//
+// SLOG_PENDING_WINDOW=<n> sets the crash mode's pendingWindow;
+// SLOG_ACCEPT_ONLY=1 makes the crash mode's node accept-only.
 //
 // Handlers take a little time, so there is always accepted-but-unprocessed
 // work when the parent kills the process.
@@ -64,6 +76,13 @@ if arguments.count >= 2, arguments[1] == "--drain" {
     await runDrain(Array(arguments.dropFirst(2)))
     exit(0)
 }
+if arguments.count >= 2, arguments[1] == "--check-processed" {
+    runCheckProcessed(Array(arguments.dropFirst(2)))
+}
+if arguments.count >= 2, arguments[1] == "--dedupe-fill" {
+    await runDedupeFill(Array(arguments.dropFirst(2)))
+    exit(0)
+}
 if arguments.count >= 2, arguments[1] == "--pending-memory" {
     await runPendingMemory(Array(arguments.dropFirst(2)))
     exit(0)
@@ -81,6 +100,15 @@ options.queueCapacity = 1_000_000
 options.checkpointInterval = 500
 if let value = getenv("SLOG_PENDING_WINDOW"), let window = Int(String(cString: value)) {
     options.pendingWindow = window
+}
+// SLOG_ACCEPT_ONLY=1: an accept-only node (nothing processed, unbounded
+// capacity, a checkpoint every 100 000 records) that accepts as fast as it
+// can, so a kill leaves everything it acknowledged pending.
+let acceptOnly = getenv("SLOG_ACCEPT_ONLY") != nil
+if acceptOnly {
+    options.processing = false
+    options.queueCapacity = Int.max / 2
+    options.checkpointInterval = 100_000
 }
 var logger = Logger(label: "slog-node-child")
 logger.logLevel = .error
@@ -119,5 +147,5 @@ while true {
     }
     writeOut(lines)
     // Let the workers make some progress between batches.
-    try? await Task.sleep(for: .microseconds(300))
+    if !acceptOnly { try? await Task.sleep(for: .microseconds(300)) }
 }

@@ -1,6 +1,6 @@
 /// A fast, seeded 64-bit hash of bytes for in-memory tables (the segment
-/// index's partitions, the processing layer's dedupe keys). Never store it:
-/// the seed is chosen once per process, so that keys cannot be picked to
+/// index's partitions, the processing layer's dedupe keys). Never store a
+/// hash made with the process's seed: it is chosen once per process, so that keys cannot be picked to
 /// collide on every machine (the reason Swift seeds its own hashing).
 ///
 /// Eight-byte words are folded into the state through full-width multiplies
@@ -16,6 +16,19 @@ package enum ByteHash {
 
     /// The hash of `bytes`.
     package static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        hash(bytes, seed: seed)
+    }
+
+    /// The hash of `text`'s UTF-8 bytes under a seed of the caller's: for
+    /// tables whose hashes are stored with their own seed (the processing
+    /// layer's dedupe snapshot), so another process can compute them again.
+    package static func hash(_ text: String, seed: UInt64) -> UInt64 {
+        text.utf8.withContiguousStorageIfAvailable { hash(UnsafeRawBufferPointer($0), seed: seed) }
+            ?? Array(text.utf8).withUnsafeBytes { hash($0, seed: seed) }
+    }
+
+    /// The hash of `bytes` under `seed`.
+    package static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
         var state = seed ^ (UInt64(bytes.count) &* 0x9E37_79B9_7F4A_7C15)
         var offset = 0
         while bytes.count - offset >= 8 {

@@ -36,10 +36,12 @@ struct LogRecovery {
                 listing.temporaries.append(path)
                 continue
             }
-            if name == SegmentFormat.lockName || name.contains(SegmentFormat.corruptSuffix) { continue }
+            if name == SegmentFormat.lockName || name.contains(SegmentFormat.corruptSuffix)
+                || SegmentFormat.isDerivedName(Substring(name)) { continue }
             if name.hasSuffix(SegmentFormat.temporarySuffix) {
                 let stem = name.dropLast(SegmentFormat.temporarySuffix.count)
-                if Self.base(of: stem, suffix: ".seg") != nil || Self.base(of: stem, suffix: ".idx") != nil {
+                if Self.base(of: stem, suffix: ".seg") != nil || Self.base(of: stem, suffix: ".idx") != nil
+                    || SegmentFormat.isDerivedName(stem) {
                     listing.temporaries.append(path)
                     continue
                 }
@@ -50,7 +52,7 @@ struct LogRecovery {
                 listing.indexes.insert(base)
                 continue
             }
-            throw .unexpectedFile(path: path, reason: "is not a file of a SignalLog log (expected NNNNNNNNNNNNNNNNNNNN.seg, .idx or LOCK)")
+            throw .unexpectedFile(path: path, reason: "is not a file of a SignalLog log (expected NNNNNNNNNNNNNNNNNNNN.seg, .idx, NAME.snapshot or LOCK)")
         }
         listing.segments.sort()
         return listing

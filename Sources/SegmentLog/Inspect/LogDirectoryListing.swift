@@ -18,6 +18,9 @@ public struct LogDirectoryListing: Sendable, Equatable {
     public var temporaries: [String] = []
     /// Names of files a repair set aside (`*.corrupt*`), sorted.
     public var corruptFiles: [String] = []
+    /// Names of derived files (`NAME.snapshot`: data the layer above can
+    /// rebuild from the records, such as the dedupe snapshot), sorted.
+    public var derivedFiles: [String] = []
     /// Whether the writer's `LOCK` file exists.
     public var hasLockFile = false
     /// Names that are not files of a log, sorted.
@@ -47,13 +50,16 @@ public struct LogDirectoryListing: Sendable, Equatable {
                 listing.temporaries.append(name)
             } else if name.contains(SegmentFormat.corruptSuffix) {
                 listing.corruptFiles.append(name)
+            } else if SegmentFormat.isDerivedName(Substring(name)) {
+                listing.derivedFiles.append(name)
             } else if let base = base(of: name, suffix: ".seg") {
                 listing.segments.append(base)
             } else if let base = base(of: name, suffix: ".idx") {
                 indexes.append(base)
             } else if name.hasSuffix(SegmentFormat.temporarySuffix),
                       base(of: String(name.dropLast(SegmentFormat.temporarySuffix.count)), suffix: ".seg") != nil
-                        || base(of: String(name.dropLast(SegmentFormat.temporarySuffix.count)), suffix: ".idx") != nil {
+                        || base(of: String(name.dropLast(SegmentFormat.temporarySuffix.count)), suffix: ".idx") != nil
+                        || SegmentFormat.isDerivedName(Substring(name).dropLast(SegmentFormat.temporarySuffix.count)) {
                 listing.temporaries.append(name)
             } else {
                 listing.foreign.append(name)

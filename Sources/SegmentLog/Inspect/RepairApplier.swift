@@ -40,6 +40,17 @@ extension SegmentLog {
             applied.append(step)
             progress(step)
         }
+        if !plan.steps.isEmpty {
+            // Derived files describe records by sequence; what a repair set
+            // aside or replaced may no longer match them.
+            for name in plan.report.listing.derivedFiles {
+                do throws(SegmentLogError) {
+                    try options.fileSystem.remove(plan.directory + "/" + name)
+                } catch {
+                    throw .stepFailed(step: plan.steps.count, summary: "remove \(name)", error: error)
+                }
+            }
+        }
         var reopen = options
         reopen.writerLock = lock
         let recovery: RecoveryReport

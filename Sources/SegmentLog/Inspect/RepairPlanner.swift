@@ -93,6 +93,11 @@ struct RepairPlanner {
             if let lost = found.lostBeforeDurablePoint { end = max(end, lost.missing.upperBound) }
             previousEnd = (end, found.maxTimestamp ?? previousEnd?.time)
         }
+        if !plan.steps.isEmpty {
+            for name in listing.derivedFiles {
+                plan.engineNotes.append("remove \(name), derived data the repaired records may no longer match (the next open rebuilds it)")
+            }
+        }
         return plan
     }
 

@@ -17,7 +17,7 @@ extension SignalNode {
     /// Throws only when the log cannot be written (then nothing was accepted).
     public func receive(batch signals: [Signal]) throws -> [ReceiveResult] {
         guard !signals.isEmpty else { return [] }
-        return try decide(signals, Prepared(signals, log: log))
+        return try decide(signals, Prepared(signals, log: log, dedupeSeed: dedupeSeed))
     }
 
     /// Does the part of ``receive(batch:)`` that needs no lock — checking,
@@ -27,7 +27,7 @@ extension SignalNode {
     /// keeps both cores busy this way). Pass the result to
     /// ``receive(prepared:)``; nothing is decided or written until then.
     public func prepare(_ signals: [Signal]) -> PreparedBatch {
-        PreparedBatch(signals, Prepared(signals, log: log), log: log)
+        PreparedBatch(signals, Prepared(signals, log: log, dedupeSeed: dedupeSeed), log: log)
     }
 
     /// Accepts a batch made by ``prepare(_:)`` exactly as
@@ -38,7 +38,7 @@ extension SignalNode {
     /// Throws only when the log cannot be written (then nothing was accepted).
     public func receive(prepared batch: PreparedBatch) throws -> [ReceiveResult] {
         guard !batch.signals.isEmpty else { return [] }
-        return try decide(batch.signals, batch.take(for: log) ?? Prepared(batch.signals, log: log))
+        return try decide(batch.signals, batch.take(for: log) ?? Prepared(batch.signals, log: log, dedupeSeed: dedupeSeed))
     }
 
     /// Decides a prepared batch under the node lock and appends it.
@@ -56,6 +56,9 @@ extension SignalNode {
             // The append time this batch will get (every node append holds
             // this lock), which dedupe entries record.
             let stamp = max(now, log.lastAppendTime ?? .min)
+            // Signal i of the batch becomes record first + i (refusals are
+            // written in place as attempt records).
+            let first = log.nextSequence
             // The dedupe set is updated at once (so duplicates within the
             // batch are caught) and rolled back if the append fails.
             var refusals: [ReceiveResult?] = Array(repeating: nil, count: signals.count)
@@ -81,7 +84,8 @@ extension SignalNode {
                 // One lookup for the common case (a new key): claim it, and
                 // put the previous entry back if that makes this signal a duplicate.
                 let fingerprint = prepared.fingerprints[position]
-                let previous = state.dedupe.claim(key, for: DedupeEntry(signalID: signal.id, fingerprint: fingerprint, acceptedAt: stamp))
+                let previous = state.dedupe.claim(key, for: DedupeEntry(signalID: signal.id, fingerprint: fingerprint, acceptedAt: stamp,
+                                                                                   sequence: first + UInt64(position)))
                 if let seen = previous, seen.acceptedAt + ttl > now, !Self.defaultKeysCollided(signal, seen) {
                     state.dedupe.restore(key, to: seen)
                     refusals[position] = seen.fingerprint == fingerprint
@@ -108,9 +112,9 @@ extension SignalNode {
             if result.timestamp != stamp {
                 for entry in claimed { state.dedupe.setAcceptedAt(entry.key, result.timestamp) }
             }
-            let expiresAt = result.timestamp + ttl
             for entry in claimed {
-                state.dedupe.noteAccepted(entry.key, acceptedAt: result.timestamp, expiresAt: expiresAt)
+                let sequence = result.firstSequence + UInt64(entry.position)
+                state.dedupe.noteAccepted(entry.key, sequence: sequence, acceptedAt: result.timestamp)
             }
             work.withLock { work in
                 for entry in claimed {
@@ -161,7 +165,7 @@ extension SignalNode {
         /// (the append under the lock then reports it).
         var draft: BatchDraft?
 
-        init(_ signals: [Signal], log: SegmentLog) {
+        init(_ signals: [Signal], log: SegmentLog, dedupeSeed: UInt64) {
             let invalid = signals.map(SignalNode.validate)
             self.invalid = invalid
             keys = Array(repeating: nil, count: signals.count)
@@ -170,7 +174,7 @@ extension SignalNode {
             var draft: BatchDraft? = invalid.allSatisfy { $0 == nil } ? log.makeDraft() : nil
             var writer = ByteWriter(capacity: 1024)
             for (position, signal) in signals.enumerated() where invalid[position] == nil {
-                keys[position] = HashedString(signal.idempotencyKey)
+                keys[position] = DedupeSet.key(signal.idempotencyKey, seed: dedupeSeed)
                 partitions[position] = HashedString(signal.partitionKey)
                 fingerprints[position] = DedupeEntry.fingerprint(of: signal)
                 guard let batch = draft else { continue }

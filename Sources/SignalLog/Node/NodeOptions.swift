@@ -56,6 +56,14 @@ public struct FlowControlThresholds: Sendable, Equatable {
 public struct SignalNodeOptions: Sendable {
     /// A key seen within this long is a duplicate (default 300 s).
     public var dedupeTTL: Duration = .seconds(300)
+    /// Idempotency keys the dedupe store holds at most (default 6 000 000,
+    /// about 64 MiB: 8 bytes a key at a load between 3/8 and 13/16). When
+    /// more keys than this were accepted within the TTL, the oldest are
+    /// dropped before they expire — logged as a warning, counted in
+    /// ``SignalNode/dedupeStatus`` and in the
+    /// `signallog_dedupe_keys_dropped_early_total` metric — and a duplicate
+    /// of a dropped key is accepted as new (docs/signals.md, "Dedupe").
+    public var dedupeMaxKeys: Int = 6_000_000
     public var circuitBreaker = CircuitBreakerConfiguration()
     public var retry = RetryPolicy()
     /// Signals a node holds accepted-but-unprocessed; `receive` refuses with

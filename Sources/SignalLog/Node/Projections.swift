@@ -4,12 +4,12 @@ import SegmentLog
 /// partition, the dedupe set, the dead letter queue and metric totals.
 struct Projections: Sendable {
     var queues = PartitionQueues()
-    var dedupe = DedupeSet()
+    var dedupe = DedupeSet(ttl: 0, maxKeys: 16)
     var deadLetters: [String: DeadLetter] = [:]
     var totals = SignalTotals()
-    /// The dedupe window's keys alone, when a rebuild collects only those
+    /// The dedupe window's key count alone, when a rebuild counts only those
     /// (``RebuildMode/dedupeKeysOnly``; `dedupe` then stays empty).
-    var dedupeKeys: Set<String> = []
+    var dedupeKeyCount = 0
 
     /// The projections in comparable form; the pending signals left in the
     /// log are read back from `log` (nil: only those in memory are listed).

@@ -38,8 +38,12 @@ public struct SignalLogInspection: Sendable {
     public var deadLetters: [String: DeadLetter]
     /// Every counter since the log began.
     public var totals: SignalTotals
-    /// Idempotency keys accepted within the dedupe TTL before ``now``.
-    public var dedupeKeys: Set<String>
+    /// Idempotency keys accepted within the dedupe TTL before ``now``: the
+    /// keys a node's dedupe store would hold, counted from the dedupe
+    /// snapshot and the signal records after it (or, without a usable
+    /// snapshot, from the signal records within the TTL; ``report`` says
+    /// which and why). Counting reads no key texts into memory.
+    public var dedupeKeyCount: Int
     public var dedupeTTL: Duration
     /// The time the dedupe window was taken at, microseconds since the epoch.
     public var now: Int64
@@ -56,7 +60,7 @@ public struct SignalLogInspection: Sendable {
         pending = PendingWork(queues: projections.queues)
         deadLetters = projections.deadLetters
         totals = projections.totals
-        dedupeKeys = projections.dedupeKeys
+        dedupeKeyCount = projections.dedupeKeyCount
         self.dedupeTTL = dedupeTTL
         self.now = now
     }

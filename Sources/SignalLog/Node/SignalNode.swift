@@ -88,6 +88,10 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     /// Times ``run()`` has started waiting with its shutdown handlers installed.
     let serviceRuns = Atomic<Int>(0)
     let ttl: Int64
+    /// The hash seed of the dedupe store's keys (its snapshot's, when one was used).
+    let dedupeSeed: UInt64
+    let dedupeSource: DedupeRecordSource
+    let dedupeDroppedEarly: Counter
     var clock: any LogClock { options.clock }
     var logger: Logger { options.logger }
 
@@ -152,16 +156,34 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         breaker = CircuitBreaker(configuration: options.circuitBreaker, clock: options.clock)
         self.handlers = LockedValue(handlers)
         waiters = LockedValue(OutcomeWaiters(remembered: min(max(options.queueCapacity, 4096), 1 << 16)))
-        metrics = NodeMetrics(nodeID: nodeID, factory: options.metricsFactory ?? MetricsSystem.factory)
+        let factory = options.metricsFactory ?? MetricsSystem.factory
+        metrics = NodeMetrics(nodeID: nodeID, factory: factory)
+        let source = DedupeRecordSource(log: log, logger: options.logger)
+        dedupeSource = source
+        let dropped = Counter(label: "signallog_dedupe_keys_dropped_early_total", dimensions: [("node", nodeID)], factory: factory)
+        dedupeDroppedEarly = dropped
+        var dedupe = DedupeSet(ttl: ttl, maxKeys: options.dedupeMaxKeys)
+        dedupe.source = source
+        dedupe.onEarlyDrop = { [logger = options.logger, limit = options.dedupeMaxKeys] keys, newest in
+            dropped.increment(by: Int64(keys))
+            logger.warning("dedupe store full: keys accepted up to this time are dropped before their TTL, and duplicates of them are accepted as new",
+                           metadata: ["keys": "\(keys)", "newest_dropped_acceptance_us": "\(newest)", "dedupe_max_keys": "\(limit)"])
+        }
         let rebuilt: (Projections, StartupReport)
         do {
-            rebuilt = try Startup.rebuild(log: log, now: options.clock.nowMicroseconds(), ttl: ttl)
+            rebuilt = try Startup.rebuild(log: log, now: options.clock.nowMicroseconds(), ttl: ttl, dedupe: dedupe)
         } catch {
             try? log.close()
             throw error
         }
         startup = rebuilt.1
         var projections = rebuilt.0
+        dedupeSeed = projections.dedupe.seed
+        switch startup.dedupeSnapshotProblem {
+        case nil, .missing?: break
+        case let problem?:
+            options.logger.warning("dedupe snapshot not used; the dedupe window was rebuilt from the log", metadata: ["reason": "\(problem)"])
+        }
         projections.queues.window = options.memoryWindow
         state = LockedValue(NodeState(dedupe: projections.dedupe, deadLetters: projections.deadLetters, totals: projections.totals))
         work = LockedValue(WorkState(queues: projections.queues))
@@ -377,8 +399,9 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     func writeCheckpoint(_ state: inout NodeState, type: MarkerRecord.MarkerType) -> Bool {
         let marker = makeMarker(state, type: type)
         do {
-            _ = try append([.marker(marker)], writer: &state.writer)
+            let written = try append([.marker(marker)], writer: &state.writer)
             state.recordsSinceCheckpoint = 0
+            saveDedupe(&state, marker: written.firstSequence, time: marker.time, closing: type == .cleanShutdown)
             // Where the log is synced anyway, a checkpoint is also a durable
             // point: damage before it can never pass for a crash's torn tail
             // (docs/signals.md). Under `.os` nothing is synced, by choice.
@@ -399,9 +422,41 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     public func checkpoint() throws {
         try state.withLock { (state) throws in
             guard state.phase != .closed else { throw SignalNodeError.closed }
-            _ = try append([.marker(makeMarker(state, type: .checkpoint))], writer: &state.writer)
+            let marker = makeMarker(state, type: .checkpoint)
+            let written = try append([.marker(marker)], writer: &state.writer)
             state.recordsSinceCheckpoint = 0
+            saveDedupe(&state, marker: written.firstSequence, time: marker.time, closing: true)
         }
         try log.markDurable()
+    }
+
+    /// Keys stored since the last snapshot that make a checkpoint write a
+    /// new one, at least (or half the keys held, if more): the snapshot is
+    /// rewritten whole, so spacing them so keeps its cost per key bounded.
+    static let dedupeSnapshotMinimumKeys = 65_536
+
+    /// Writes the dedupe snapshot for the marker just appended at `marker`
+    /// when enough keys changed since the last one (always when `closing`,
+    /// if any did). A failure is logged: the snapshot is derived data, and
+    /// the next open rebuilds the window from the log.
+    func saveDedupe(_ state: inout NodeState, marker: UInt64, time: Int64, closing: Bool) {
+        let stored = state.dedupe.storedSinceSnapshot
+        guard stored > 0, closing || stored >= max(Self.dedupeSnapshotMinimumKeys, state.dedupe.count / 2) else { return }
+        do {
+            try DedupeSnapshot.write(state.dedupe, markerSequence: marker, markerTime: time, to: log)
+            state.dedupe.markSnapshotted()
+        } catch {
+            logger.warning("could not write the dedupe snapshot; the next open rebuilds the dedupe window from the log",
+                           metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The dedupe store now: keys held, its limit and memory, keys dropped
+    /// before their TTL because it was full, and candidates whose record
+    /// could not be read back (docs/signals.md, "Dedupe").
+    public var dedupeStatus: DedupeStatus {
+        let (keys, bytes, dropped, limit) = state.withLock { ($0.dedupe.count, $0.dedupe.memoryBytes, $0.dedupe.droppedEarly, $0.dedupe.maxKeys) }
+        return DedupeStatus(keys: keys, maxKeys: limit, memoryBytes: bytes, droppedEarly: dropped,
+                            unreadableRecords: dedupeSource.failures.load(ordering: .relaxed))
     }
 }

@@ -21,6 +21,13 @@ public struct StartupReport: Sendable, Equatable {
     public var pendingSignals = 0
     public var deadLetters = 0
     public var dedupeKeys = 0
+    /// How the dedupe window was restored: nil when it was read from the
+    /// dedupe snapshot (``dedupeSnapshotSequence`` says of which marker),
+    /// else why the snapshot was not used and the window was rebuilt from
+    /// the log (docs/signals.md, "Dedupe").
+    public var dedupeSnapshotProblem: DedupeSnapshotError?
+    /// The marker whose dedupe snapshot was used.
+    public var dedupeSnapshotSequence: UInt64?
     /// Records skipped because they could not be decoded (lenient rebuilds
     /// only: a node's own rebuild fails on them).
     public var undecodableRecords = 0
@@ -35,8 +42,8 @@ struct RebuildMode: Sendable {
     /// Read only the dead-letter moves and resolutions after the newest
     /// marker (enough for the dead letter queue; the rest stays partial).
     var deadLettersOnly = false
-    /// Collect only the idempotency keys of the dedupe window
-    /// (``Projections/dedupeKeys``), decoding signal records up to the key:
+    /// Count only the keys of the dedupe window (``Projections/dedupeKeyCount``,
+    /// from the dedupe snapshot and the signal records after it, decoded up to the key):
     /// for inspection, which reports the window but never deduplicates.
     var dedupeKeysOnly = false
 }
@@ -54,7 +61,10 @@ struct RebuildMode: Sendable {
 /// (written before markers carried it) makes the rebuild read every signal
 /// record from the marker's low-water mark and hold the pending ones.
 enum Startup {
-    static func rebuild(log: SegmentLog, now: Int64, ttl: Int64, mode: RebuildMode = RebuildMode()) throws -> (Projections, StartupReport) {
+    /// - Parameter dedupe: the empty store to fill (its limits, record
+    ///   source and reporting); a usable snapshot replaces its contents.
+    static func rebuild(log: SegmentLog, now: Int64, ttl: Int64, mode: RebuildMode = RebuildMode(),
+                        dedupe: DedupeSet? = nil) throws -> (Projections, StartupReport) {
         var report = StartupReport()
         var statistics = ReadStatistics()
         let marker = try newestMarker(in: log, statistics: &statistics, lenient: mode.lenient, undecodable: &report.undecodableRecords)
@@ -65,6 +75,12 @@ enum Startup {
         report.cleanShutdown = marker.map { $0.record.type == .cleanShutdown && $0.sequence + 1 == end } ?? false
 
         var projections = Projections()
+        if let dedupe {
+            projections.dedupe = dedupe
+        } else {
+            projections.dedupe = DedupeSet(ttl: ttl, maxKeys: SignalNodeOptions().dedupeMaxKeys)
+            projections.dedupe.source = DedupeRecordSource(log: log, logger: SignalNodeOptions().logger)
+        }
         let cutoff = now - ttl
         // First record inside the dedupe TTL (append time > now - TTL).
         let ttlReader = log.read(LogQuery(since: cutoff + 1))
@@ -96,7 +112,32 @@ enum Startup {
                                                                    nodeID: ref.nodeID, sequence: ref.signalSequence)
             }
         }
-        let start = max(first, min(legacy ? lowWater : afterMarker, ttlStart, afterMarker))
+        // The dedupe window: from the snapshot when it is usable, then the
+        // signal records after its marker (and within the TTL).
+        var dedupeFrom: UInt64 = 0
+        if !mode.deadLettersOnly {
+            switch DedupeSnapshot.read(from: log, ttl: ttl, maxKeys: projections.dedupe.maxKeys, keepingSlots: !mode.dedupeKeysOnly) {
+            case .success(let snapshot) where snapshot.markerSequence < afterMarker:
+                dedupeFrom = snapshot.markerSequence + 1
+                report.dedupeSnapshotSequence = snapshot.markerSequence
+                if mode.dedupeKeysOnly {
+                    projections.dedupeKeyCount = try countKeys(in: snapshot.store, since: cutoff, log: log, statistics: &statistics)
+                } else {
+                    var store = snapshot.store
+                    store.source = projections.dedupe.source
+                    store.onEarlyDrop = projections.dedupe.onEarlyDrop
+                    store.evictExpired(now: now)
+                    projections.dedupe = store
+                }
+            case .success(let snapshot):
+                report.dedupeSnapshotProblem = .stale(path: log.directory + "/" + DedupeSnapshot.fileName,
+                                                      reason: "marker \(snapshot.markerSequence) is newer than the log's newest marker")
+            case .failure(let problem):
+                report.dedupeSnapshotProblem = problem
+            }
+        }
+        let dedupeStart = max(ttlStart, dedupeFrom)
+        let start = max(first, min(legacy ? lowWater : afterMarker, dedupeStart, afterMarker))
         report.scannedFrom = start
 
         // Legacy rebuilds only: signals accepted and not yet finished, by id
@@ -104,15 +145,13 @@ enum Startup {
         // the sort move small values).
         var candidates: [HashedString: PendingSignal] = [:]
         func after(_ sequence: UInt64) -> Bool { sequence >= afterMarker }
-        func remember(_ signal: Signal, at timestamp: Int64) {
-            guard timestamp > cutoff else { return }
+        func remember(_ key: String, sequence: UInt64, at timestamp: Int64) {
+            guard timestamp > cutoff, sequence >= dedupeStart else { return }
             if mode.dedupeKeysOnly {
-                projections.dedupeKeys.insert(signal.idempotencyKey)
+                projections.dedupeKeyCount += 1
                 return
             }
-            projections.dedupe.remember(HashedString(signal.idempotencyKey),
-                                        entry: DedupeEntry(signalID: signal.id, fingerprint: DedupeEntry.fingerprint(of: signal), acceptedAt: timestamp),
-                                        ttl: ttl)
+            projections.dedupe.remember(projections.dedupe.key(key), sequence: sequence, acceptedAt: timestamp)
         }
         /// A record after the marker finished the first pending signal of `partition`.
         func finish(_ partition: String, id: String) {
@@ -133,13 +172,8 @@ enum Startup {
             while let record = try reader.next() {
                 report.recordsScanned += 1
                 do {
-                    if mode.dedupeKeysOnly {
-                        let header = try SignalRecord.decodeKey(record.payload)
-                        if header.carriedFrom == nil, record.timestamp > cutoff { projections.dedupeKeys.insert(header.idempotencyKey) }
-                        continue
-                    }
-                    let decoded = try SignalRecord.decode(record.payload)
-                    if decoded.carriedFrom == nil { remember(decoded.signal, at: record.timestamp) }
+                    let header = try SignalRecord.decodeKey(record.payload)
+                    if header.carriedFrom == nil { remember(header.idempotencyKey, sequence: record.sequence, at: record.timestamp) }
                 } catch {
                     guard mode.lenient else { throw SignalNodeError.badRecord(sequence: record.sequence, reason: error.description) }
                     report.undecodableRecords += 1
@@ -161,10 +195,10 @@ enum Startup {
             guard let kind = SignalRecordKind(rawValue: record.kind) else { continue }
             do {
                 switch kind {
-                case .signal where mode.dedupeKeysOnly && !legacy:
+                case .signal where !legacy:
                     let header = try SignalRecord.decodeKey(record.payload)
                     guard header.carriedFrom == nil else { continue }
-                    if record.timestamp > cutoff { projections.dedupeKeys.insert(header.idempotencyKey) }
+                    remember(header.idempotencyKey, sequence: record.sequence, at: record.timestamp)
                     if after(record.sequence) {
                         projections.totals.received += 1
                         cursors[HashedString(record.partition), default: BacklogCursor(minimumOrder: afterMarker)].count += 1
@@ -173,14 +207,8 @@ enum Startup {
                     let decoded = try SignalRecord.decode(record.payload)
                     let signal = decoded.signal
                     if decoded.carriedFrom == nil {
-                        remember(signal, at: record.timestamp)
-                        if after(record.sequence) {
-                            projections.totals.received += 1
-                            if !legacy {
-                                let key = HashedString(record.partition)
-                                cursors[key, default: BacklogCursor(minimumOrder: afterMarker)].count += 1
-                            }
-                        }
+                        remember(signal.idempotencyKey, sequence: record.sequence, at: record.timestamp)
+                        if after(record.sequence) { projections.totals.received += 1 }
                     }
                     if legacy, record.sequence >= lowWater {
                         let id = HashedString(signal.id)
@@ -269,10 +297,31 @@ enum Startup {
         projections.queues = queues
         report.pendingSignals = queues.depth
         report.deadLetters = projections.deadLetters.count
-        report.dedupeKeys = mode.dedupeKeysOnly ? projections.dedupeKeys.count : projections.dedupe.count
+        report.dedupeKeys = mode.dedupeKeysOnly ? projections.dedupeKeyCount : projections.dedupe.count
         report.batchesDecoded = statistics.batchesDecoded
         report.bytesRead = statistics.bytesRead
         return (projections, report)
+    }
+
+    /// Keys of a snapshot's store accepted after `cutoff`: whole slices
+    /// from their counts, and a slice that straddles the cutoff by reading
+    /// its signal records (one slice at most is read).
+    static func countKeys(in store: DedupeSet, since cutoff: Int64, log: SegmentLog, statistics: inout ReadStatistics) throws -> Int {
+        var keys = 0
+        for slice in store.slices where slice.lastTime > cutoff {
+            if slice.firstTime > cutoff {
+                keys += slice.count
+                continue
+            }
+            let reader = log.read(LogQuery(fromSequence: slice.firstSequence, throughSequence: slice.endSequence - 1,
+                                           kinds: [SignalRecordKind.signal.rawValue]))
+            while let record = try reader.next() {
+                guard record.timestamp > cutoff else { continue }
+                if (try? SignalRecord.decodeKey(record.payload)).map({ $0.carriedFrom == nil }) ?? false { keys += 1 }
+            }
+            add(reader.statistics, to: &statistics)
+        }
+        return keys
     }
 
     static func add(_ statistics: ReadStatistics, to total: inout ReadStatistics) {

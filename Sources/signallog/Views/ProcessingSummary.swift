@@ -37,7 +37,8 @@ struct ProcessingSummary {
             ("dead_letters", .int(i.deadLetters.count)),
             ("dedupe_window", .object([
                 ("ttl_seconds", .int(i.dedupeTTL.components.seconds)),
-                ("keys", .int(i.dedupeKeys.count)),
+                ("keys", .int(i.dedupeKeyCount)),
+                ("from_snapshot", .bool(i.report.dedupeSnapshotSequence != nil)),
             ])),
             ("totals", .object([
                 ("received", .uint(totals.received)), ("processed", .uint(totals.processed)),
@@ -77,7 +78,8 @@ struct ProcessingSummary {
         let partitions = i.pendingByPartition.count
         facts.append(("pending", i.pending.isEmpty ? "0" : style.yellow("\(Units.count(i.pending.count)) signals in \(partitions) partition\(partitions == 1 ? "" : "s")") + " (processed when a node next opens the log)"))
         facts.append(("dead letters", i.deadLetters.isEmpty ? "0" : style.red(Units.count(i.deadLetters.count)) + " unresolved (`signallog dlq list`)"))
-        facts.append(("dedupe window", "\(Units.count(i.dedupeKeys.count)) keys accepted in the last \(i.dedupeTTL.components.seconds) s"))
+        facts.append(("dedupe window", "\(Units.count(i.dedupeKeyCount)) keys accepted in the last \(i.dedupeTTL.components.seconds) s"
+                + (i.report.dedupeSnapshotSequence != nil ? " (dedupe snapshot and the records after it)" : " (counted from the log: \(i.report.dedupeSnapshotProblem.map { "\($0)" } ?? "no snapshot"))")))
         return facts
     }
 }
