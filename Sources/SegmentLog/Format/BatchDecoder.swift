@@ -2,6 +2,8 @@
 package struct RecordView {
     package var sequence: UInt64
     package var timestamp: Int64
+    /// The event time stored with the record, nil when it was appended without one.
+    package var eventTime: Int64?
     package var kind: UInt8
     package var partition: UnsafeRawBufferPointer
     package var payload: UnsafeRawBufferPointer
@@ -9,7 +11,7 @@ package struct RecordView {
     package func materialize() -> LogRecord {
         LogRecord(
             sequence: sequence, timestamp: timestamp, kind: kind,
-            partition: String(decoding: partition, as: UTF8.self), payload: [UInt8](payload))
+            partition: String(decoding: partition, as: UTF8.self), payload: [UInt8](payload), eventTime: eventTime)
     }
 }
 
@@ -39,13 +41,18 @@ package enum BatchDecoder {
             guard raw.count - offset >= SegmentFormat.recordHeaderSize else {
                 return .failure(.init("record \(index) header runs past the batch body"))
             }
+            let flags = raw[offset + 1]
+            guard flags & ~SegmentFormat.recordFlagEventTime == 0 else {
+                return .failure(.init("record \(index) has unknown flags 0x\(String(flags, radix: 16))"))
+            }
             let keyLength = Int(raw.loadLE(UInt16.self, at: offset + 2))
             let payloadLength = Int(raw.loadLE(UInt32.self, at: offset + 4))
             let delta = Int64(raw.loadLE(UInt32.self, at: offset + 8))
             guard header.minTimestamp + delta <= header.maxTimestamp else {
                 return .failure(.init("record \(index) timestamp lies outside the batch's range"))
             }
-            let end = offset + SegmentFormat.recordHeaderSize + keyLength + payloadLength
+            let headerLength = SegmentFormat.recordHeaderSize + (flags == 0 ? 0 : SegmentFormat.eventTimeSize)
+            let end = offset + headerLength + keyLength + payloadLength
             guard end <= raw.count else {
                 return .failure(.init("record \(index) (\(payloadLength) bytes) runs past the batch body"))
             }
@@ -66,10 +73,12 @@ package enum BatchDecoder {
         for i in 0..<UInt64(header.recordCount) {
             let keyLength = Int(raw.loadLE(UInt16.self, at: offset + 2))
             let payloadLength = Int(raw.loadLE(UInt32.self, at: offset + 4))
-            let keyStart = offset + SegmentFormat.recordHeaderSize
+            let hasEventTime = raw[offset + 1] != 0
+            let keyStart = offset + SegmentFormat.recordHeaderSize + (hasEventTime ? SegmentFormat.eventTimeSize : 0)
             try visit(RecordView(
                 sequence: header.firstSequence + i,
                 timestamp: header.minTimestamp + Int64(raw.loadLE(UInt32.self, at: offset + 8)),
+                eventTime: hasEventTime ? raw.loadLE(Int64.self, at: offset + SegmentFormat.recordHeaderSize) : nil,
                 kind: raw[offset],
                 partition: UnsafeRawBufferPointer(rebasing: raw[keyStart..<keyStart + keyLength]),
                 payload: UnsafeRawBufferPointer(rebasing: raw[keyStart + keyLength..<keyStart + keyLength + payloadLength])))
