@@ -48,7 +48,7 @@ import Testing
 
     /// Random event-time (and a few append-time) queries over `log`, each
     /// compared with the brute-force answer.
-    static func checkQueries(_ log: SegmentLog, all: [LogRecord], seed: UInt64, count: Int = 60) throws {
+    static func checkQueries(_ log: SegmentLog, all: [LogRecord], seed: UInt64, count: Int = 60, partitions: Int = 12) throws {
         var random = SeededGenerator(seed: seed)
         let events = all.map(\.eventTimeOrAppendTime)
         let low = events.min()!, high = events.max()!
@@ -58,7 +58,7 @@ import Testing
             let a = times.randomElement(using: &random)!, b = times.randomElement(using: &random)!
             if Int.random(in: 0..<4, using: &random) > 0 { query.since = min(a, b) }
             if Int.random(in: 0..<4, using: &random) > 0 { query.until = max(a, b) + Int64.random(in: 0...1, using: &random) }
-            if Int.random(in: 0..<3, using: &random) == 0 { query.partitions = ["p\(Int.random(in: 0..<12, using: &random))", "p3"] }
+            if Int.random(in: 0..<3, using: &random) == 0 { query.partitions = ["p\(Int.random(in: 0..<partitions, using: &random))", "p3"] }
             if Int.random(in: 0..<3, using: &random) == 0 { query.kinds = [UInt8.random(in: 1...3, using: &random)] }
             if Int.random(in: 0..<4, using: &random) == 0 { query.fromSequence = UInt64.random(in: 0..<UInt64(all.count), using: &random) }
             if Int.random(in: 0..<4, using: &random) == 0 { query.throughSequence = UInt64.random(in: 0..<UInt64(all.count), using: &random) }
@@ -88,6 +88,17 @@ import Testing
         #expect(try readAll(reopened) == all)
         try Self.checkQueries(reopened, all: all, seed: seed &+ 200)
         #expect(try SegmentLog.verify(directory: path).status == .clean)
+    }
+
+    @Test func manyPartitionsAndEventTimesTogether() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.child()
+        let log = try Self.writeRandomLog(at: path, seed: 31, batches: 300, partitions: 400)
+        let all = try readAll(log)
+        try log.close()
+        let reopened = try SegmentLog.openReadOnly(directory: path)
+        #expect(Set(all.map(\.partition)).count > 300)
+        try Self.checkQueries(reopened, all: all, seed: 32, count: 80, partitions: 400)
     }
 
     @Test func eventTimesSurviveTheRoundTripAndAreReportedPerSegment() throws {
