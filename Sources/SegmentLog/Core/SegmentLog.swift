@@ -276,6 +276,12 @@ public final class SegmentLog: Sendable {
         let block = state.slots[position].index.addBatch(at: offset, header: header, interval: options.indexIntervalBytes)
         state.slots[position].index.addRecords(pending, block: block, appendTime: timestamp)
         state.lastTimestamp = timestamp
+        if LostWriteSignature.holdsZeroRun(bytes) {
+            // Past the durable point, such a batch damaged by bit rot would
+            // look like a lost write and be cut with everything after it
+            // (docs/format.md, "Recovery rules"): make it durable now.
+            _ = try makeActiveDurable(&state)
+        }
         return AppendResult(firstSequence: first, lastSequence: header.lastSequence, timestamp: timestamp)
     }
 
@@ -434,20 +440,26 @@ public final class SegmentLog: Sendable {
     public func markDurable() throws(SegmentLogError) -> UInt64 {
         try state.withLock { (state) throws(SegmentLogError) -> UInt64 in
             try writable(state)
-            guard let active = state.active, let file = active.file, !active.index.isEmpty else { return state.nextSequence }
-            try syncOrStop(&state, file, path: active.path)
-            durability.markDurable(below: active.index.nextSequence)
-            do throws(SegmentLogError) {
-                try files.writeIndex(active.index)
-            } catch {
-                if case .durabilityLost = error {
-                    state.failure = error
-                    durability.fail(error)
-                }
-                throw error
-            }
-            return active.index.nextSequence
+            return try makeActiveDurable(&state)
         }
+    }
+
+    /// Syncs the active segment and writes its index, the durable point
+    /// (``markDurable()`` with the lock held).
+    private func makeActiveDurable(_ state: inout LogState) throws(SegmentLogError) -> UInt64 {
+        guard let active = state.active, let file = active.file, !active.index.isEmpty else { return state.nextSequence }
+        try syncOrStop(&state, file, path: active.path)
+        durability.markDurable(below: active.index.nextSequence)
+        do throws(SegmentLogError) {
+            try files.writeIndex(active.index)
+        } catch {
+            if case .durabilityLost = error {
+                state.failure = error
+                durability.fail(error)
+            }
+            throw error
+        }
+        return active.index.nextSequence
     }
 
     // MARK: State

@@ -37,6 +37,7 @@ package enum BatchDecoder {
             raw = body
         }
         var offset = 0
+        var largestDelta: Int64 = -1, smallestDelta = Int64.max
         for index in 0..<header.recordCount {
             guard raw.count - offset >= SegmentFormat.recordHeaderSize else {
                 return .failure(.init("record \(index) header runs past the batch body"))
@@ -51,6 +52,8 @@ package enum BatchDecoder {
             guard header.minTimestamp + delta <= header.maxTimestamp else {
                 return .failure(.init("record \(index) timestamp lies outside the batch's range"))
             }
+            largestDelta = max(largestDelta, delta)
+            smallestDelta = min(smallestDelta, delta)
             let headerLength = SegmentFormat.recordHeaderSize + (flags == 0 ? 0 : SegmentFormat.eventTimeSize)
             let end = offset + headerLength + keyLength + payloadLength
             guard end <= raw.count else {
@@ -60,6 +63,13 @@ package enum BatchDecoder {
         }
         guard offset == raw.count else {
             return .failure(.init("batch body has \(raw.count - offset) bytes after its last record"))
+        }
+        // The header's range is exactly its records' (docs/format.md, "Batch").
+        guard smallestDelta == 0 else {
+            return .failure(.init("no record has the batch's minimum timestamp \(header.minTimestamp) (the earliest is \(header.minTimestamp + smallestDelta))"))
+        }
+        guard header.minTimestamp + largestDelta == header.maxTimestamp else {
+            return .failure(.init("the batch's maximum timestamp \(header.maxTimestamp) is not its latest record's (\(header.minTimestamp + largestDelta))"))
         }
         return .success(raw)
     }

@@ -98,6 +98,10 @@ enum IndexFile {
         guard bytes.loadLE(UInt64.self, at: 0) == SegmentFormat.indexMagic else { throw bad(0, "not an index file") }
         let version = bytes.loadLE(UInt16.self, at: 8)
         guard SegmentFormat.readableVersions.contains(version) else { throw .unsupportedFormat(path: path, version: version) }
+        for (offset, value) in [(10, UInt64(bytes.loadLE(UInt16.self, at: 10))), (12, UInt64(bytes.loadLE(UInt32.self, at: 12))),
+                                (100, UInt64(bytes.loadLE(UInt32.self, at: 100)))] where value != 0 {
+            throw bad(offset, "index flags or reserved bytes at offset \(offset) are 0x\(String(value, radix: 16)), not zero")
+        }
         let fixedPart = fixedSize(version: version), entryBytes = entrySize(version: version)
         guard bytes.count >= fixedPart + 4 else { throw bad(0, "version \(version) index file is \(bytes.count) bytes, shorter than its fixed part") }
 
