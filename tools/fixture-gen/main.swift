@@ -1,16 +1,25 @@
-// Writes the golden logs under fixtures/ with the current format version.
+// Writes the golden logs under fixtures/vN with the current format version N
+// (the directories of earlier versions are kept as they were written).
 //
 //     swift run slog-fixture-gen fixtures
 //
 // Each log comes with a manifest (one line per record: sequence, append
-// time, kind, partition, payload length, payload CRC32C) that the fixture
-// tests compare every record against. The damaged copies come with the
-// outcome opening them must have, in EXPECTED.
+// time, kind, partition, payload length, payload CRC32C, and from version 2
+// the event time or "-" for a record without one) that the fixture tests
+// compare every record against. The damaged copies come with the outcome
+// opening them must have, in EXPECTED.
 import Foundation
 import SegmentLog
 
 struct FixtureError: Error, CustomStringConvertible {
     var description: String
+}
+
+/// The deterministic event time of record `n` of kind `kind`: none for the
+/// highest kind, otherwise hours before its append and out of order by up to
+/// five minutes.
+func eventTime(_ n: Int, kind: UInt8, highest: UInt8) -> Int64? {
+    kind == highest ? nil : 1_763_990_000_000_000 + Int64(n) * 1_000_000 - Int64((n * 7919) % 300) * 1_000_000
 }
 
 /// The deterministic content of record `n`: text with a varying tail, like a signal.
@@ -27,7 +36,7 @@ func writeManifest(of directory: String, to path: String) throws {
     let reader = log.read()
     var lines: [String] = []
     while let record = try reader.next() {
-        lines.append("\(record.sequence) \(record.timestamp) \(record.kind) \(record.partition) \(record.payload.count) \(String(CRC32C.checksum(record.payload), radix: 16))")
+        lines.append("\(record.sequence) \(record.timestamp) \(record.kind) \(record.partition) \(record.payload.count) \(String(CRC32C.checksum(record.payload), radix: 16)) \(record.eventTime.map(String.init) ?? "-")")
     }
     try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
 }
@@ -48,7 +57,7 @@ guard arguments.count == 2 else {
     FileHandle.standardError.write(Data("usage: slog-fixture-gen FIXTURES_DIRECTORY\n".utf8))
     exit(2)
 }
-let root = arguments[1] + "/v1"
+let root = arguments[1] + "/v\(SegmentFormat.version)"
 let manager = FileManager.default
 if manager.fileExists(atPath: root) { try manager.removeItem(atPath: root) }
 try manager.createDirectory(atPath: root, withIntermediateDirectories: true)
@@ -72,7 +81,8 @@ do {
         let count = batch % 9 + 1
         var records: [AppendRecord] = []
         for _ in 0..<count {
-            records.append(AppendRecord(kind: UInt8(n % 5 + 1), partition: "partition-\(n % 4)", payload: content(n)))
+            let kind = UInt8(n % 5 + 1)
+            records.append(AppendRecord(kind: kind, partition: "partition-\(n % 4)", payload: content(n), eventTime: eventTime(n, kind: kind, highest: 5)))
             n += 1
         }
         try log.append(records)
@@ -146,7 +156,8 @@ do {
     for batch in 0..<30 {
         var records: [AppendRecord] = []
         for _ in 0..<(batch % 4 + 1) {
-            records.append(AppendRecord(kind: UInt8(n % 3 + 1), partition: "p\(n % 3)", payload: Array(content(n).prefix(30 + n % 50))))
+            let kind = UInt8(n % 3 + 1)
+            records.append(AppendRecord(kind: kind, partition: "p\(n % 3)", payload: Array(content(n).prefix(30 + n % 50)), eventTime: eventTime(n, kind: kind, highest: 3)))
             n += 1
         }
         try log.append(records)
@@ -198,7 +209,24 @@ let cleanHalf = (try manager.attributesOfItem(atPath: cleanSegment)[.size] as! I
 let cleanKept = cleanEnds.last { $0.end <= cleanHalf }!
 try truncate(cleanSegment, to: cleanHalf)
 
+// forged-event-range (version 2): the first segment's index with its first
+// block's maximum event time lowered below the block's records and its
+// checksum made good again: every parser check passes, so only comparing the
+// index with its segment (`verify`) finds it.
+let forged = root + "/forged-event-range"
+try copyLog(basic, forged)
+let forgedIndex = try segments(forged)[0].replacingOccurrences(of: ".seg", with: ".idx")
+var indexBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: forgedIndex)))
+let kindEntries = Int(indexBytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 88, as: UInt32.self) })
+let firstEntry = 144 + 9 * kindEntries
+let blockMin = indexBytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: firstEntry + 24, as: Int64.self) }
+withUnsafeBytes(of: blockMin.littleEndian) { indexBytes.replaceSubrange(firstEntry + 32..<firstEntry + 40, with: $0) }
+let indexCRC = CRC32C.checksum(Array(indexBytes[..<(indexBytes.count - 4)]))
+withUnsafeBytes(of: indexCRC.littleEndian) { indexBytes.replaceSubrange(indexBytes.count - 4..<indexBytes.count, with: $0) }
+try Data(indexBytes).write(to: URL(fileURLWithPath: forgedIndex))
+
 let expected = """
+Format version \(SegmentFormat.version): records of kinds other than the highest carry an event time (the manifests' last column).
 basic: opens cleanly; every record matches basic.manifest.
 torn-tail: opens; the last batch (cut 7 bytes short) is reported as a torn tail and not returned; every other record matches basic.manifest.
 flipped-bit: a writable open refuses with a corruption error naming \(URL(fileURLWithPath: firstSegment).lastPathComponent) at offset 40; a read-only open succeeds and reading the first batch throws that error.
@@ -208,6 +236,7 @@ damaged-active-header: small with one bit of \(name(headerSegment))'s header fli
 missing-middle-segment: small without \(name(middleSegment)) (its index is kept). A writable open refuses with a sequence gap naming \(name(afterMiddle)) (expected \(middleFirst), found \(afterMiddleFirst)) and removes nothing; a read-only open lists damage at \(name(afterMiddle)) offset 0 with sequences \(middleFirst)...\(afterMiddleFirst - 1) missing; a full read throws a corruption error naming \(name(afterMiddle)) at offset 0 once, after sequence \(middleFirst - 1), and a reader that keeps reading returns every other record of small.manifest.
 cut-sealed-segment: small with the sealed \(name(sealedSegment)) cut to \(sealedHalf) bytes (its index records the whole length). A writable open refuses with a corruption error naming \(name(sealedSegment)) at offset \(sealedKept.end); a read-only open lists that damage with sequences \(sealedKept.next)...\(afterMiddleFirst - 1) missing; a full read throws it once, after sequence \(sealedKept.next - 1), and a reader that keeps reading returns every other record of small.manifest.
 cut-clean-close: small with its active segment \(name(cleanSegment)) cut to \(cleanHalf) bytes after the clean close (its index records the whole length, so the cut is corruption, not a torn tail). A writable open refuses with a corruption error naming \(name(cleanSegment)) at offset \(cleanKept.end) and truncates nothing; a read-only open reports no torn tail and lists that damage with sequences \(cleanKept.next)...\(smallNext - 1) missing; a full read returns sequences 0...\(cleanKept.next - 1), then throws it once; a writable open with corruptionPolicy .report opens, keeps the damaged files, and its next append gets sequence \(smallNext).
+forged-event-range: basic with \(name(forgedIndex))'s first time entry (index offset \(firstEntry)) claiming its block's event times end at \(blockMin), its checksum made good. Opens cleanly (the index passes every parser check); verify reports the index as not matching its segment, naming \(name(forgedIndex)) at offset \(firstEntry + 24), and repair rebuilds it.
 
 """
 try expected.write(toFile: root + "/EXPECTED", atomically: true, encoding: .utf8)

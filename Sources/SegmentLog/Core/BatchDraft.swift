@@ -25,13 +25,15 @@ public final class BatchDraft {
 
     /// Adds a record; its payload bytes are copied at once. Throws, adding
     /// nothing, when a record or the batch would break the log's limits.
-    public func add(kind: UInt8, partition: String, payload: UnsafeRawBufferPointer) throws(SegmentLogError) {
-        pending.append(try encoder.add(kind: kind, partition: partition, payload: payload))
+    /// `eventTime` is when the record's event happened, if known (see
+    /// ``LogRecord/eventTime``); event-time queries are served by it.
+    public func add(kind: UInt8, partition: String, payload: UnsafeRawBufferPointer, eventTime: Int64? = nil) throws(SegmentLogError) {
+        pending.append(try encoder.add(kind: kind, partition: partition, payload: payload, eventTime: eventTime))
     }
 
     /// Adds a record whose payload is an array.
-    public func add(kind: UInt8, partition: String, payload: [UInt8]) throws(SegmentLogError) {
-        try payload.withBytes { (bytes) throws(SegmentLogError) in try add(kind: kind, partition: partition, payload: bytes) }
+    public func add(kind: UInt8, partition: String, payload: [UInt8], eventTime: Int64? = nil) throws(SegmentLogError) {
+        try payload.withBytes { (bytes) throws(SegmentLogError) in try add(kind: kind, partition: partition, payload: bytes, eventTime: eventTime) }
     }
 
     /// Records added so far.

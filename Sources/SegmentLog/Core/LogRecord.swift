@@ -9,14 +9,25 @@ public struct LogRecord: Sendable, Equatable {
     /// The partition the record belongs to (may be empty).
     public var partition: String
     public var payload: [UInt8]
+    /// When the event the record describes happened, as the layer above
+    /// told the log at append (a signal's own timestamp), in microseconds;
+    /// nil for records appended without one. Event-time queries
+    /// (``LogQuery/timeAxis``) select by it, and by the append time where
+    /// it is nil.
+    public var eventTime: Int64?
 
-    public init(sequence: UInt64, timestamp: Int64, kind: UInt8, partition: String, payload: [UInt8]) {
+    public init(sequence: UInt64, timestamp: Int64, kind: UInt8, partition: String, payload: [UInt8], eventTime: Int64? = nil) {
         self.sequence = sequence
         self.timestamp = timestamp
         self.kind = kind
         self.partition = partition
         self.payload = payload
+        self.eventTime = eventTime
     }
+
+    /// The time event-time queries select the record by: its event time,
+    /// or its append time when it has none.
+    public var eventTimeOrAppendTime: Int64 { eventTime ?? timestamp }
 }
 
 /// A record to append; the log assigns its sequence number and timestamp.
@@ -24,11 +35,14 @@ public struct AppendRecord: Sendable, Equatable {
     public var kind: UInt8
     public var partition: String
     public var payload: [UInt8]
+    /// The record's event time, if it has one (see ``LogRecord/eventTime``).
+    public var eventTime: Int64?
 
-    public init(kind: UInt8, partition: String, payload: [UInt8]) {
+    public init(kind: UInt8, partition: String, payload: [UInt8], eventTime: Int64? = nil) {
         self.kind = kind
         self.partition = partition
         self.payload = payload
+        self.eventTime = eventTime
     }
 }
 

@@ -222,6 +222,7 @@ struct LogRecovery {
         let found = judged.damage
         for range in found { try damage(range, into: &report) }
         var slot = SegmentSlot(path: path, file: isLast ? file : nil, index: judged.scan.index, isSealed: !isLast, damage: found)
+        if let header = judged.header { slot.version = header.version }
 
         if isLast {
             if let tail = judged.tail {

@@ -1,9 +1,20 @@
 /// A sparse time-index entry: the batch at `offset` starts with `firstSequence`
-/// stamped `timestamp`. The batches from one entry up to the next form a *block*.
+/// stamped `timestamp`. The batches from one entry up to the next form a *block*;
+/// its records' event times (append times for records without one) lie in
+/// `minEventTime ... maxEventTime`.
 struct TimeIndexEntry: Equatable, Sendable {
     var offset: Int64
     var firstSequence: UInt64
     var timestamp: Int64
+    var minEventTime: Int64 = .max
+    var maxEventTime: Int64 = .min
+
+    /// Whether the block can hold a record with event time in `since ..< until`.
+    func overlapsEventTimes(since: Int64?, until: Int64?) -> Bool {
+        if let since, maxEventTime < since { return false }
+        if let until, minEventTime >= until { return false }
+        return true
+    }
 }
 
 /// What the index needs of a record appended but not yet counted: its
@@ -12,6 +23,7 @@ struct PendingRecord {
     var kind: UInt8
     var partition: String
     var partitionHash: UInt64
+    var eventTime: Int64?
 }
 
 /// A run of consecutive blocks `start ..< start + count` that hold a partition.
@@ -36,7 +48,18 @@ struct SegmentIndex: Equatable, Sendable {
     var maxTimestamp: Int64 = .min
     var rawBytes: UInt64 = 0
     var storedBytes: UInt64 = 0
+    /// Range of the records' event times (append times for records without one).
+    var minEventTime: Int64 = .max
+    var maxEventTime: Int64 = .min
+    /// Range of event time minus append time over the records: how far
+    /// event time runs ahead of (positive) or behind (negative) append time.
+    var minEventLead: Int64 = .max
+    var maxEventLead: Int64 = .min
     var kindCounts: [UInt8: UInt64] = [:]
+    /// The index file version this was read from (the current one when built
+    /// here): version 1 files hold no event times, only bounds derived from
+    /// append times.
+    var fileVersion: UInt16 = SegmentFormat.version
     var entries: [TimeIndexEntry] = []
     var partitions = PartitionRuns()
 
@@ -73,11 +96,33 @@ struct SegmentIndex: Equatable, Sendable {
         return entries.count - 1
     }
 
-    /// Records the records of the batch most recently added.
-    mutating func addRecords(_ records: [PendingRecord], block: Int) {
+    /// Notes the event time of one record of block `block`, appended at `appendTime`.
+    @inline(__always)
+    mutating func noteEventTime(_ eventTime: Int64?, appendTime: Int64, block: Int) {
+        let event = eventTime ?? appendTime
+        entries[block].minEventTime = min(entries[block].minEventTime, event)
+        entries[block].maxEventTime = max(entries[block].maxEventTime, event)
+        minEventTime = min(minEventTime, event)
+        maxEventTime = max(maxEventTime, event)
+        let (difference, overflow) = event.subtractingReportingOverflow(appendTime)
+        let lead = overflow ? (event > appendTime ? .max : .min) : difference
+        minEventLead = min(minEventLead, lead)
+        maxEventLead = max(maxEventLead, lead)
+    }
+
+    /// Records the records of the batch most recently added, all stamped `appendTime`.
+    mutating func addRecords(_ records: [PendingRecord], block: Int, appendTime: Int64) {
         // Batches usually hold one kind: count runs of a kind, not records.
         var runKind: UInt8 = 0, runLength: UInt64 = 0
+        var low = Int64.max, high = Int64.min
+        var anyWithout = false
         for record in records {
+            if let event = record.eventTime {
+                low = min(low, event)
+                high = max(high, event)
+            } else {
+                anyWithout = true
+            }
             if record.kind != runKind {
                 if runLength > 0 { kindCounts[runKind, default: 0] += runLength }
                 runKind = record.kind
@@ -86,12 +131,19 @@ struct SegmentIndex: Equatable, Sendable {
             runLength += 1
         }
         if runLength > 0 { kindCounts[runKind, default: 0] += runLength }
+        // The extremes decide every range the index keeps.
+        if anyWithout { noteEventTime(nil, appendTime: appendTime, block: block) }
+        if low <= high {
+            noteEventTime(low, appendTime: appendTime, block: block)
+            noteEventTime(high, appendTime: appendTime, block: block)
+        }
         partitions.note(records, block: UInt32(block))
     }
 
     /// Records one record of the batch most recently added, its partition
     /// name given as UTF-8 bytes.
-    mutating func addRecord(kind: UInt8, partition: UnsafeRawBufferPointer, block: Int) {
+    mutating func addRecord(kind: UInt8, partition: UnsafeRawBufferPointer, block: Int, eventTime: Int64?, appendTime: Int64) {
+        noteEventTime(eventTime, appendTime: appendTime, block: block)
         kindCounts[kind, default: 0] += 1
         partitions.note(partition, block: UInt32(block)) { String(decoding: partition, as: UTF8.self) }
     }

@@ -10,6 +10,14 @@ public struct SegmentInfo: Sendable, Equatable {
     public var batchCount: UInt64
     /// Append-time range in microseconds; nil while empty.
     public var timeRange: ClosedRange<Int64>?
+    /// Event-time range in microseconds (append time for records without
+    /// an event time); nil while empty. For a segment whose index file is
+    /// format version 1 it is the append-time range.
+    public var eventTimeRange: ClosedRange<Int64>?
+    /// How far the records' event times lie from their append times: the
+    /// least and greatest of event time minus append time, in microseconds
+    /// (negative: the event happened before the log stored it); nil while empty.
+    public var eventLeadRange: ClosedRange<Int64>?
     /// Bytes of encoded records before compression.
     public var rawBytes: UInt64
     /// Bytes of the segment file that hold valid batches and the header.
@@ -32,6 +40,8 @@ public struct SegmentInfo: Sendable, Equatable {
         recordCount = index.recordCount
         batchCount = index.batchCount
         timeRange = index.isEmpty ? nil : index.minTimestamp...index.maxTimestamp
+        eventTimeRange = index.isEmpty ? nil : index.minEventTime...index.maxEventTime
+        eventLeadRange = index.isEmpty ? nil : index.minEventLead...index.maxEventLead
         rawBytes = index.rawBytes
         fileBytes = index.length
         createdAt = index.createdAt
@@ -70,6 +80,9 @@ struct SegmentSlot {
     var file: (any LogFile)?
     var index: SegmentIndex
     var isSealed: Bool
+    /// The format version of the segment's header: a writer appends only
+    /// to a segment of the version it writes.
+    var version: UInt16 = SegmentFormat.version
     /// Damage found when the segment was opened, in file order; readers
     /// report each piece that their query could have matched.
     var damage: [DamagedRange] = []

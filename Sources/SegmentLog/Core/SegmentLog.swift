@@ -81,6 +81,9 @@ public final class SegmentLog: Sendable {
                 // Whatever a previous process left unsynced is synced now, so
                 // everything recovered counts as durable.
                 try slots[slots.count - 1].file?.sync()
+                if slots[slots.count - 1].version < SegmentFormat.version {
+                    try Self.retire(olderActive: &slots, files: files, options: options)
+                }
             }
         }
         let next = slots.last?.index.nextSequence ?? 0
@@ -90,6 +93,38 @@ public final class SegmentLog: Sendable {
         if writable, case .interval(let milliseconds) = options.durability {
             startFlusher(every: max(1, milliseconds))
         }
+    }
+
+    /// Moves appends off an active segment written by an older format
+    /// version (its records cannot carry what this version adds): an empty
+    /// one is replaced by an empty segment of this version under the same
+    /// name, a non-empty one is sealed (its index written) and followed by a
+    /// new segment. Each step is atomic (temporary file, sync, rename), so a
+    /// crash leaves the old segment active or the new state complete.
+    private static func retire(olderActive slots: inout [SegmentSlot], files: SegmentFiles, options: LogOptions) throws(SegmentLogError) {
+        let last = slots.count - 1
+        var old = slots[last]
+        let now = options.clock.nowMicroseconds()
+        if old.index.fileVersion < SegmentFormat.version, let file = old.file {
+            // Its index came from an older index file, whose block event
+            // times are only bounds: scan the segment for exact ones.
+            let scanner = SegmentScanner(path: old.path, limits: options.limits, indexInterval: options.indexIntervalBytes,
+                                         blockStarts: Set(old.index.entries.map(\.offset)))
+            let scan = try scanner.scan(file, header: SegmentHeader(baseSequence: old.index.baseSequence, createdAt: old.index.createdAt), size: old.index.length)
+            if scan.damage.isEmpty, scan.tail == nil, scan.index.nextSequence == old.index.nextSequence { old.index = scan.index }
+        }
+        if old.index.isEmpty {
+            let file = try files.createSegment(base: old.index.baseSequence, createdAt: old.index.createdAt)
+            slots[last] = SegmentSlot(path: old.path, file: file, index: old.index, isSealed: false)
+            return
+        }
+        try files.writeIndex(old.index)
+        slots[last].index = old.index
+        slots[last].isSealed = true
+        slots[last].file = nil
+        let base = old.index.nextSequence
+        let file = try files.createSegment(base: base, createdAt: now)
+        slots.append(SegmentSlot(path: files.segmentPath(base), file: file, index: SegmentIndex(baseSequence: base, createdAt: now), isSealed: false))
     }
 
     /// Opens (creating if needed) the log in `directory` for appending.
@@ -117,7 +152,7 @@ public final class SegmentLog: Sendable {
     @discardableResult
     public func append(_ records: some Sequence<AppendRecord>) throws(SegmentLogError) -> AppendResult {
         try appendTyped { (batch) throws(SegmentLogError) in
-            for record in records { try batch.add(kind: record.kind, partition: record.partition, payload: record.payload) }
+            for record in records { try batch.add(kind: record.kind, partition: record.partition, payload: record.payload, eventTime: record.eventTime) }
         }
     }
 
@@ -240,8 +275,14 @@ public final class SegmentLog: Sendable {
         }
         guard let header = BatchHeader.decode(bytes) else { preconditionFailure("encoder produced a batch without a header") }
         let block = state.slots[position].index.addBatch(at: offset, header: header, interval: options.indexIntervalBytes)
-        state.slots[position].index.addRecords(pending, block: block)
+        state.slots[position].index.addRecords(pending, block: block, appendTime: timestamp)
         state.lastTimestamp = timestamp
+        if LostWriteSignature.holdsZeroRun(bytes) {
+            // Past the durable point, such a batch damaged by bit rot would
+            // look like a lost write and be cut with everything after it
+            // (docs/format.md, "Recovery rules"): make it durable now.
+            _ = try makeActiveDurable(&state)
+        }
         return AppendResult(firstSequence: first, lastSequence: header.lastSequence, timestamp: timestamp)
     }
 
@@ -400,20 +441,26 @@ public final class SegmentLog: Sendable {
     public func markDurable() throws(SegmentLogError) -> UInt64 {
         try state.withLock { (state) throws(SegmentLogError) -> UInt64 in
             try writable(state)
-            guard let active = state.active, let file = active.file, !active.index.isEmpty else { return state.nextSequence }
-            try syncOrStop(&state, file, path: active.path)
-            durability.markDurable(below: active.index.nextSequence)
-            do throws(SegmentLogError) {
-                try files.writeIndex(active.index)
-            } catch {
-                if case .durabilityLost = error {
-                    state.failure = error
-                    durability.fail(error)
-                }
-                throw error
-            }
-            return active.index.nextSequence
+            return try makeActiveDurable(&state)
         }
+    }
+
+    /// Syncs the active segment and writes its index, the durable point
+    /// (``markDurable()`` with the lock held).
+    private func makeActiveDurable(_ state: inout LogState) throws(SegmentLogError) -> UInt64 {
+        guard let active = state.active, let file = active.file, !active.index.isEmpty else { return state.nextSequence }
+        try syncOrStop(&state, file, path: active.path)
+        durability.markDurable(below: active.index.nextSequence)
+        do throws(SegmentLogError) {
+            try files.writeIndex(active.index)
+        } catch {
+            if case .durabilityLost = error {
+                state.failure = error
+                durability.fail(error)
+            }
+            throw error
+        }
+        return active.index.nextSequence
     }
 
     // MARK: State
@@ -466,13 +513,15 @@ public struct BatchBuilder {
     public let timestamp: Int64
 
     /// Adds a record; its payload bytes are copied into the batch at once.
-    public mutating func add(kind: UInt8, partition: String, payload: UnsafeRawBufferPointer) throws(SegmentLogError) {
-        pending.append(try encoder.add(kind: kind, partition: partition, payload: payload))
+    /// `eventTime` is when the record's event happened, if known (see
+    /// ``LogRecord/eventTime``).
+    public mutating func add(kind: UInt8, partition: String, payload: UnsafeRawBufferPointer, eventTime: Int64? = nil) throws(SegmentLogError) {
+        pending.append(try encoder.add(kind: kind, partition: partition, payload: payload, eventTime: eventTime))
     }
 
     /// Adds a record whose payload is an array.
-    public mutating func add(kind: UInt8, partition: String, payload: [UInt8]) throws(SegmentLogError) {
-        try payload.withBytes { (bytes) throws(SegmentLogError) in try add(kind: kind, partition: partition, payload: bytes) }
+    public mutating func add(kind: UInt8, partition: String, payload: [UInt8], eventTime: Int64? = nil) throws(SegmentLogError) {
+        try payload.withBytes { (bytes) throws(SegmentLogError) in try add(kind: kind, partition: partition, payload: bytes, eventTime: eventTime) }
     }
 
     /// Records added so far.

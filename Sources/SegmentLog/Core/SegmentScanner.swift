@@ -171,7 +171,8 @@ struct SegmentScanner {
             }
             if keepsBatches { result.batches.append((offset, header)) }
             BatchDecoder.forEachRecord(in: raw, header: header) { record in
-                result.index.addRecord(kind: record.kind, partition: record.partition, block: block)
+                result.index.addRecord(kind: record.kind, partition: record.partition, block: block,
+                                       eventTime: record.eventTime, appendTime: record.timestamp)
             }
             result.lastSequence = header.lastSequence
             return (header, nil)

@@ -2,6 +2,8 @@
 package struct RecordView {
     package var sequence: UInt64
     package var timestamp: Int64
+    /// The event time stored with the record, nil when it was appended without one.
+    package var eventTime: Int64?
     package var kind: UInt8
     package var partition: UnsafeRawBufferPointer
     package var payload: UnsafeRawBufferPointer
@@ -9,7 +11,7 @@ package struct RecordView {
     package func materialize() -> LogRecord {
         LogRecord(
             sequence: sequence, timestamp: timestamp, kind: kind,
-            partition: String(decoding: partition, as: UTF8.self), payload: [UInt8](payload))
+            partition: String(decoding: partition, as: UTF8.self), payload: [UInt8](payload), eventTime: eventTime)
     }
 }
 
@@ -35,9 +37,14 @@ package enum BatchDecoder {
             raw = body
         }
         var offset = 0
+        var largestDelta: Int64 = -1, smallestDelta = Int64.max
         for index in 0..<header.recordCount {
             guard raw.count - offset >= SegmentFormat.recordHeaderSize else {
                 return .failure(.init("record \(index) header runs past the batch body"))
+            }
+            let flags = raw[offset + 1]
+            guard flags & ~SegmentFormat.recordFlagEventTime == 0 else {
+                return .failure(.init("record \(index) has unknown flags 0x\(String(flags, radix: 16))"))
             }
             let keyLength = Int(raw.loadLE(UInt16.self, at: offset + 2))
             let payloadLength = Int(raw.loadLE(UInt32.self, at: offset + 4))
@@ -45,7 +52,10 @@ package enum BatchDecoder {
             guard header.minTimestamp + delta <= header.maxTimestamp else {
                 return .failure(.init("record \(index) timestamp lies outside the batch's range"))
             }
-            let end = offset + SegmentFormat.recordHeaderSize + keyLength + payloadLength
+            largestDelta = max(largestDelta, delta)
+            smallestDelta = min(smallestDelta, delta)
+            let headerLength = SegmentFormat.recordHeaderSize + (flags == 0 ? 0 : SegmentFormat.eventTimeSize)
+            let end = offset + headerLength + keyLength + payloadLength
             guard end <= raw.count else {
                 return .failure(.init("record \(index) (\(payloadLength) bytes) runs past the batch body"))
             }
@@ -53,6 +63,13 @@ package enum BatchDecoder {
         }
         guard offset == raw.count else {
             return .failure(.init("batch body has \(raw.count - offset) bytes after its last record"))
+        }
+        // The header's range is exactly its records' (docs/format.md, "Batch").
+        guard smallestDelta == 0 else {
+            return .failure(.init("no record has the batch's minimum timestamp \(header.minTimestamp) (the earliest is \(header.minTimestamp + smallestDelta))"))
+        }
+        guard header.minTimestamp + largestDelta == header.maxTimestamp else {
+            return .failure(.init("the batch's maximum timestamp \(header.maxTimestamp) is not its latest record's (\(header.minTimestamp + largestDelta))"))
         }
         return .success(raw)
     }
@@ -66,10 +83,12 @@ package enum BatchDecoder {
         for i in 0..<UInt64(header.recordCount) {
             let keyLength = Int(raw.loadLE(UInt16.self, at: offset + 2))
             let payloadLength = Int(raw.loadLE(UInt32.self, at: offset + 4))
-            let keyStart = offset + SegmentFormat.recordHeaderSize
+            let hasEventTime = raw[offset + 1] != 0
+            let keyStart = offset + SegmentFormat.recordHeaderSize + (hasEventTime ? SegmentFormat.eventTimeSize : 0)
             try visit(RecordView(
                 sequence: header.firstSequence + i,
                 timestamp: header.minTimestamp + Int64(raw.loadLE(UInt32.self, at: offset + 8)),
+                eventTime: hasEventTime ? raw.loadLE(Int64.self, at: offset + SegmentFormat.recordHeaderSize) : nil,
                 kind: raw[offset],
                 partition: UnsafeRawBufferPointer(rebasing: raw[keyStart..<keyStart + keyLength]),
                 payload: UnsafeRawBufferPointer(rebasing: raw[keyStart + keyLength..<keyStart + keyLength + payloadLength])))

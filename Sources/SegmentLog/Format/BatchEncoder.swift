@@ -3,7 +3,8 @@
 ///
 /// Record layout inside the uncompressed body (little-endian):
 /// kind u8, flags u8, partition length u16, payload length u32,
-/// timestamp delta u32 (µs after the batch's minimum), partition, payload.
+/// timestamp delta u32 (µs after the batch's minimum), then, when flag bit 0
+/// is set, the record's event time i64 (µs), then partition, payload.
 /// Every record of a batch carries the batch's one append time (delta 0),
 /// so the compressed body can be made before that time is known.
 ///
@@ -37,25 +38,28 @@ package final class BatchEncoder: @unchecked Sendable {
     }
 
     /// Adds one record. Throws before changing anything when a limit would be broken.
-    package func add(kind: UInt8, partition: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) throws(SegmentLogError) {
+    /// `eventTime`, when given, is stored with the record (see ``LogRecord/eventTime``).
+    package func add(kind: UInt8, partition: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, eventTime: Int64? = nil) throws(SegmentLogError) {
         guard partition.count <= Int(UInt16.max) else {
             throw .limitExceeded(what: "partition key", value: partition.count, limit: Int(UInt16.max))
         }
         guard payload.count <= limits.maxRecordBytes else {
             throw .limitExceeded(what: "record payload", value: payload.count, limit: limits.maxRecordBytes)
         }
-        let size = SegmentFormat.recordHeaderSize + partition.count + payload.count
+        let header = SegmentFormat.recordHeaderSize + (eventTime == nil ? 0 : SegmentFormat.eventTimeSize)
+        let size = header + partition.count + payload.count
         guard records.count + size <= limits.maxBatchBytes else {
             throw .limitExceeded(what: "batch", value: records.count + size, limit: limits.maxBatchBytes)
         }
         records.reserve(size)
         let p = records.base + records.count
         p.storeBytes(of: kind, toByteOffset: 0, as: UInt8.self)
-        p.storeBytes(of: 0, toByteOffset: 1, as: UInt8.self)
+        p.storeBytes(of: eventTime == nil ? 0 : SegmentFormat.recordFlagEventTime, toByteOffset: 1, as: UInt8.self)
         p.storeLE(UInt16(partition.count), at: 2)
         p.storeLE(UInt32(payload.count), at: 4)
         p.storeLE(UInt32(0), at: 8)
-        records.count += SegmentFormat.recordHeaderSize
+        if let eventTime { p.storeLE(eventTime, at: SegmentFormat.recordHeaderSize) }
+        records.count += header
         records.append(partition)
         records.append(payload)
         recordCount += 1
@@ -65,15 +69,15 @@ package final class BatchEncoder: @unchecked Sendable {
     /// Adds a record named by its partition string and returns what the
     /// segment index needs of it (the name's hash is taken while its bytes
     /// are at hand).
-    func add(kind: UInt8, partition: String, payload: UnsafeRawBufferPointer) throws(SegmentLogError) -> PendingRecord {
+    func add(kind: UInt8, partition: String, payload: UnsafeRawBufferPointer, eventTime: Int64? = nil) throws(SegmentLogError) -> PendingRecord {
         var key = partition
         let hash = try key.withUTF8 { utf8 in
             typed { () throws(SegmentLogError) in
-                try add(kind: kind, partition: UnsafeRawBufferPointer(utf8), payload: payload)
+                try add(kind: kind, partition: UnsafeRawBufferPointer(utf8), payload: payload, eventTime: eventTime)
                 return ByteHash.hash(UnsafeRawBufferPointer(utf8))
             }
         }.get()
-        return PendingRecord(kind: kind, partition: partition, partitionHash: hash)
+        return PendingRecord(kind: kind, partition: partition, partitionHash: hash, eventTime: eventTime)
     }
 
     /// Compresses and frames the records added since the last reset. The

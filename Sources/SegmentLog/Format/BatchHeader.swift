@@ -13,6 +13,9 @@ package struct BatchHeader: Equatable {
     package var codec: UInt8
     package var minTimestamp: Int64
     package var maxTimestamp: Int64
+    /// Bytes 29–31 (flags and reserved) as read; format 1 and 2 write zeros
+    /// and a reader refuses anything else.
+    package var zeroFields: UInt32 = 0
 
     package var totalLength: Int { SegmentFormat.batchHeaderSize + Int(storedLength) }
     package var lastSequence: UInt64 { firstSequence &+ UInt64(recordCount) &- 1 }
@@ -43,7 +46,8 @@ package struct BatchHeader: Equatable {
             recordCount: bytes.loadLE(UInt32.self, at: 24),
             codec: bytes[28],
             minTimestamp: bytes.loadLE(Int64.self, at: 32),
-            maxTimestamp: bytes.loadLE(Int64.self, at: 40))
+            maxTimestamp: bytes.loadLE(Int64.self, at: 40),
+            zeroFields: UInt32(bytes[29]) | UInt32(bytes.loadLE(UInt16.self, at: 30)) << 8)
     }
 
     /// Why this header cannot describe a valid batch of at most `available`
@@ -51,6 +55,7 @@ package struct BatchHeader: Equatable {
     /// allocated from its lengths.
     package func implausibility(available: Int64, limits: LogLimits) -> String? {
         if recordCount == 0 { return "batch has zero records" }
+        if zeroFields != 0 { return "batch flags and reserved bytes (29–31) are 0x\(String(zeroFields, radix: 16)), not zero" }
         if Int(rawLength) > limits.maxBatchBytes {
             return "uncompressed length \(rawLength) exceeds the limit of \(limits.maxBatchBytes)"
         }

@@ -1,4 +1,5 @@
-/// Serialises a sealed segment's ``SegmentIndex`` to its `.idx` file and back.
+/// Serialises a sealed segment's ``SegmentIndex`` to its `.idx` file and back
+/// (docs/format.md, "Index file").
 ///
 /// Layout (little-endian), all followed by a CRC32C of every preceding byte:
 /// - header (32): magic "SIGLOGIX", version u16, flags u16, reserved u32,
@@ -6,18 +7,30 @@
 /// - summary (80): record count, batch count, min time, max time, raw bytes,
 ///   stored bytes, created-at (8 bytes each), kind-count entries u32,
 ///   time entries u32, partitions u32, reserved u32, last sequence u64
+/// - version 2 only, event summary (32): min event time, max event time,
+///   min and max of event time minus append time (i64 each)
 /// - kind counts: kind u8, count u64
-/// - time entries: offset u64, first sequence u64, timestamp i64
+/// - time entries: offset u64, first sequence u64, timestamp i64, and in
+///   version 2 the block's min and max event time i64
 /// - partitions: key length u16, key, record count u64, run count u32,
 ///   runs (first block u32, block count u32)
+///
+/// Version 1 files carry no event times: decoding gives each block the
+/// append-time range it must lie in (from its own first timestamp to the
+/// next block's), which is every record's event time there.
 enum IndexFile {
     static let headerSize = 32
     static let summarySize = 80
+    static let eventSummarySize = 32
+    /// The fixed part of a version 1 file.
     static let fixedSize = headerSize + summarySize
+
+    static func fixedSize(version: UInt16) -> Int { fixedSize + (version >= 2 ? eventSummarySize : 0) }
+    static func entrySize(version: UInt16) -> Int { version >= 2 ? 40 : 24 }
 
     static func encode(_ index: SegmentIndex) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(fixedSize + index.entries.count * 24 + index.partitions.count * 48 + 4)
+        out.reserveCapacity(fixedSize(version: SegmentFormat.version) + index.entries.count * 40 + index.partitions.count * 48 + 4)
         func put<T: FixedWidthInteger>(_ value: T) {
             withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
         }
@@ -39,6 +52,10 @@ enum IndexFile {
         put(UInt32(index.partitions.count))
         put(UInt32(0))
         put(index.lastSequence ?? 0)
+        put(index.minEventTime)
+        put(index.maxEventTime)
+        put(index.minEventLead)
+        put(index.maxEventLead)
         for (kind, count) in index.kindCounts.sorted(by: { $0.key < $1.key }) {
             put(kind)
             put(count)
@@ -47,6 +64,8 @@ enum IndexFile {
             put(UInt64(entry.offset))
             put(entry.firstSequence)
             put(entry.timestamp)
+            put(entry.minEventTime)
+            put(entry.maxEventTime)
         }
         for (key, partition) in index.partitions.entries.sorted(by: { $0.name < $1.name }) {
             let utf8 = Array(key.utf8)
@@ -78,9 +97,16 @@ enum IndexFile {
         }
         guard bytes.loadLE(UInt64.self, at: 0) == SegmentFormat.indexMagic else { throw bad(0, "not an index file") }
         let version = bytes.loadLE(UInt16.self, at: 8)
-        guard version == SegmentFormat.version else { throw .unsupportedFormat(path: path, version: version) }
+        guard SegmentFormat.readableVersions.contains(version) else { throw .unsupportedFormat(path: path, version: version) }
+        for (offset, value) in [(10, UInt64(bytes.loadLE(UInt16.self, at: 10))), (12, UInt64(bytes.loadLE(UInt32.self, at: 12))),
+                                (100, UInt64(bytes.loadLE(UInt32.self, at: 100)))] where value != 0 {
+            throw bad(offset, "index flags or reserved bytes at offset \(offset) are 0x\(String(value, radix: 16)), not zero")
+        }
+        let fixedPart = fixedSize(version: version), entryBytes = entrySize(version: version)
+        guard bytes.count >= fixedPart + 4 else { throw bad(0, "version \(version) index file is \(bytes.count) bytes, shorter than its fixed part") }
 
         var index = SegmentIndex(baseSequence: bytes.loadLE(UInt64.self, at: 16), createdAt: bytes.loadLE(Int64.self, at: 80))
+        index.fileVersion = version
         index.length = Int64(bitPattern: bytes.loadLE(UInt64.self, at: 24))
         index.recordCount = bytes.loadLE(UInt64.self, at: 32)
         index.batchCount = bytes.loadLE(UInt64.self, at: 40)
@@ -114,8 +140,27 @@ enum IndexFile {
         guard index.rawBytes / UInt64(SegmentFormat.recordHeaderSize) >= index.recordCount else {
             throw bad(64, "raw bytes \(index.rawBytes) cannot hold \(index.recordCount) records")
         }
+        if version >= 2 {
+            index.minEventTime = bytes.loadLE(Int64.self, at: 112)
+            index.maxEventTime = bytes.loadLE(Int64.self, at: 120)
+            index.minEventLead = bytes.loadLE(Int64.self, at: 128)
+            index.maxEventLead = bytes.loadLE(Int64.self, at: 136)
+            if index.recordCount > 0 {
+                guard index.minEventTime <= index.maxEventTime else {
+                    throw bad(112, "event times run backwards (\(index.minEventTime) > \(index.maxEventTime))")
+                }
+                guard index.minEventLead <= index.maxEventLead else {
+                    throw bad(128, "event leads run backwards (\(index.minEventLead) > \(index.maxEventLead))")
+                }
+            }
+        } else if index.recordCount > 0 {
+            index.minEventTime = index.minTimestamp
+            index.maxEventTime = index.maxTimestamp
+            index.minEventLead = 0
+            index.maxEventLead = 0
+        }
         guard kindCount <= 256 else { throw bad(88, "kind count \(kindCount) exceeds 256") }
-        var offset = fixedSize
+        var offset = fixedPart
         guard kindCount * 9 <= bodyEnd - offset else { throw bad(88, "kind count \(kindCount) runs past the end of the file") }
         var kindTotal: UInt64 = 0
         for _ in 0..<kindCount {
@@ -124,22 +169,38 @@ enum IndexFile {
             kindTotal &+= count
             offset += 9
         }
-        guard kindTotal == index.recordCount else { throw bad(fixedSize, "kind counts add up to \(kindTotal), not \(index.recordCount)") }
-        guard entryCount <= (bodyEnd - offset) / 24 else { throw bad(92, "time entry count \(entryCount) runs past the end of the file") }
+        guard kindTotal == index.recordCount else { throw bad(fixedPart, "kind counts add up to \(kindTotal), not \(index.recordCount)") }
+        guard entryCount <= (bodyEnd - offset) / entryBytes else { throw bad(92, "time entry count \(entryCount) runs past the end of the file") }
         guard (entryCount == 0) == (index.recordCount == 0) else { throw bad(92, "\(entryCount) time entries for \(index.recordCount) records") }
         index.entries.reserveCapacity(entryCount)
         var previous: TimeIndexEntry? = nil
         for _ in 0..<entryCount {
-            let entry = TimeIndexEntry(
+            var entry = TimeIndexEntry(
                 offset: Int64(bitPattern: bytes.loadLE(UInt64.self, at: offset)),
                 firstSequence: bytes.loadLE(UInt64.self, at: offset + 8),
                 timestamp: bytes.loadLE(Int64.self, at: offset + 16))
+            if version >= 2 {
+                entry.minEventTime = bytes.loadLE(Int64.self, at: offset + 24)
+                entry.maxEventTime = bytes.loadLE(Int64.self, at: offset + 32)
+                guard entry.minEventTime <= entry.maxEventTime,
+                      entry.minEventTime >= index.minEventTime, entry.maxEventTime <= index.maxEventTime else {
+                    throw bad(offset + 24, "block event times \(entry.minEventTime)...\(entry.maxEventTime) are backwards or outside the segment's \(index.minEventTime)...\(index.maxEventTime)")
+                }
+            }
             let ordered = previous.map { entry.offset > $0.offset && entry.firstSequence > $0.firstSequence && entry.timestamp >= $0.timestamp }
                 ?? (entry.offset >= Int64(SegmentFormat.segmentHeaderSize) && entry.firstSequence >= index.baseSequence)
             guard ordered, entry.offset < index.length else { throw bad(offset, "time entry (offset \(entry.offset), sequence \(entry.firstSequence)) is out of order or outside the segment") }
             index.entries.append(entry)
             previous = entry
-            offset += 24
+            offset += entryBytes
+        }
+        if version < 2 {
+            // Append times never decrease, so a block's records lie between
+            // its first timestamp and the next block's (or the segment's last).
+            for i in index.entries.indices {
+                index.entries[i].minEventTime = index.entries[i].timestamp
+                index.entries[i].maxEventTime = i + 1 < index.entries.count ? index.entries[i + 1].timestamp : index.maxTimestamp
+            }
         }
         if let last = index.entries.last {
             // Unreadable bytes inside a segment always end a block (the batch

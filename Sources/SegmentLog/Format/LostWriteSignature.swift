@@ -3,16 +3,41 @@
 ///
 /// Storage that never received a write reads as zeros, so lost writes show
 /// a zeroed batch header, zeros from the batch's start to its sector's end,
-/// or a run of at least ``zeroRun`` zero bytes. Bit
-/// rot flips bits and does not zero runs of bytes, LZ4 output never holds
-/// such a run (zeros compress to a short match), and a batch is stored raw
-/// only when it does not compress. Anything else is damage.
+/// or a run of at least ``zeroRun`` zero bytes. Bit rot flips bits and does
+/// not zero runs of bytes. A batch's own bytes can hold such a run (LZ4
+/// skips ahead through data it cannot compress, the further the higher its
+/// acceleration, and a raw body keeps a payload's zeros), so the writer
+/// makes every batch that does durable before its append returns
+/// (``holdsZeroRun(_:)``): the rule applies only after the durable point,
+/// where no such batch lies. Anything else is damage.
 package struct LostWriteSignature {
     package static let zeroRun = 64
     private var run = 0
     package private(set) var found = false
 
     package init() {}
+
+    /// Whether `bytes` hold a run of ``zeroRun`` zero bytes. Such a run
+    /// covers at least two offsets that are multiples of half its length,
+    /// so only those offsets are read until two neighbours are both zero.
+    package static func holdsZeroRun(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let stride = zeroRun / 2
+        var probe = 0
+        while probe + stride < bytes.count {
+            if bytes[probe] == 0 && bytes[probe + stride] == 0 {
+                // Measure the zeros around the two probes.
+                var start = probe
+                while start > 0 && bytes[start - 1] == 0 { start -= 1 }
+                var end = probe
+                while end < bytes.count && bytes[end] == 0 { end += 1 }
+                if end - start >= zeroRun { return true }
+                probe = end
+                continue
+            }
+            probe += stride
+        }
+        return false
+    }
 
     /// Disks write whole sectors; the rule reasons about them.
     package static let sectorSize: Int64 = 512

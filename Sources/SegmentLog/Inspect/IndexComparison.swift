@@ -1,7 +1,8 @@
 /// Every way an index file disagrees with what its segment holds, each with
 /// the offset in the index file of the field at fault: the summary, counts
 /// by kind, time entries (each must point at the start of a batch with that
-/// batch's first sequence and time) and each partition's blocks.
+/// batch's first sequence and time, and its event-time range must hold every
+/// record of its block) and each partition's blocks.
 struct IndexComparison {
     /// The index file as decoded.
     let index: SegmentIndex
@@ -29,15 +30,31 @@ struct IndexComparison {
         check(72, "stored bytes", index.storedBytes, actual.storedBytes)
         check(80, "created-at", index.createdAt, actual.createdAt)
         check(104, "last sequence", index.lastSequence.map(String.init) ?? "none", actual.lastSequence.map(String.init) ?? "none")
+        if index.fileVersion >= 2 && !actual.isEmpty {
+            // Exact in files this build writes; a range that holds the records
+            // is still correct for queries, one that misses any is not.
+            check(112, "earliest event time", index.minEventTime, actual.minEventTime)
+            check(120, "latest event time", index.maxEventTime, actual.maxEventTime)
+            check(128, "least event lead", index.minEventLead, actual.minEventLead)
+            check(136, "greatest event lead", index.maxEventLead, actual.maxEventLead)
+        }
         if index.kindCounts != actual.kindCounts {
             let describe = { (counts: [UInt8: UInt64]) in counts.sorted { $0.key < $1.key }.map { "kind \($0.key)=\($0.value)" }.joined(separator: ",") }
-            out.append((Int64(IndexFile.fixedSize), "record counts by kind: index says \(describe(index.kindCounts)), segment has \(describe(actual.kindCounts))"))
+            out.append((Int64(IndexFile.fixedSize(version: index.fileVersion)), "record counts by kind: index says \(describe(index.kindCounts)), segment has \(describe(actual.kindCounts))"))
         }
         var batchAt: [Int64: BatchHeader] = [:]
         for batch in scan.batches { batchAt[batch.offset] = batch.header }
-        let entriesStart = Int64(IndexFile.fixedSize + 9 * index.kindCounts.count)
+        let entriesStart = Int64(IndexFile.fixedSize(version: index.fileVersion) + 9 * index.kindCounts.count)
+        let entrySize = Int64(IndexFile.entrySize(version: index.fileVersion))
         for (i, entry) in index.entries.enumerated() {
-            let at = entriesStart + Int64(24 * i)
+            let at = entriesStart + entrySize * Int64(i)
+            if i < actual.entries.count, actual.entries[i].offset == entry.offset {
+                let found = actual.entries[i]
+                let holds = entry.minEventTime <= found.minEventTime && found.maxEventTime <= entry.maxEventTime
+                if !holds || (index.fileVersion >= 2 && (entry.minEventTime, entry.maxEventTime) != (found.minEventTime, found.maxEventTime)) {
+                    out.append((at + 24, "time entry \(i) gives its block event times \(entry.minEventTime)...\(entry.maxEventTime), its records have \(found.minEventTime)...\(found.maxEventTime)"))
+                }
+            }
             if i == 0 && entry.offset != Int64(SegmentFormat.segmentHeaderSize) {
                 out.append((at, "first time entry points at offset \(entry.offset), not the first batch at \(SegmentFormat.segmentHeaderSize)"))
             }

@@ -181,10 +181,12 @@ public final class LogReader {
             cursor += header.totalLength
             expectedSequence = header.lastSequence &+ 1
             // Header fields are trusted only after the checksum has covered them.
-            if let until = query.until, header.minTimestamp >= until { finish(); return }
+            // Event times are not in the header: the planned blocks bound them.
+            let byAppend = query.timeAxis == .append
+            if byAppend, let until = query.until, header.minTimestamp >= until { finish(); return }
             if let through = query.throughSequence, header.firstSequence > through { finish(); return }
             if header.lastSequence < query.fromSequence { continue }
-            if let since = query.since, header.maxTimestamp < since { continue }
+            if byAppend, let since = query.since, header.maxTimestamp < since { continue }
             if batchMode {
                 readyBatches.append(StoredBatch(header: header, bytes: Array(batch)))
                 continue
@@ -200,7 +202,7 @@ public final class LogReader {
                 ready = []
                 let query = self.query, partitionKeys = self.partitionKeys
                 BatchDecoder.forEachRecord(in: raw, header: header) { record in
-                    guard query.matches(sequence: record.sequence, timestamp: record.timestamp, kind: record.kind) else { return }
+                    guard query.matches(sequence: record.sequence, timestamp: record.timestamp, kind: record.kind, eventTime: record.eventTime) else { return }
                     if let keys = partitionKeys, !keys.contains(where: { $0.elementsEqual(record.partition) }) { return }
                     matched.append(record.materialize())
                 }
@@ -322,6 +324,9 @@ public final class LogReader {
                 return range.offset >= spanStart && range.offset <= spanEnd
             }
             guard missing.upperBound > query.fromSequence, missing.lowerBound <= (query.throughSequence ?? .max) else { return false }
+            // What lost records' event times were is unknown: report the
+            // damage to every event-time query that reaches its sequences.
+            if query.timeAxis == .event { return true }
             let times = possibleTimes(of: range, in: position)
             if let since = query.since, times.upperBound < since { return false }
             if let until = query.until, times.lowerBound >= until { return false }
@@ -354,9 +359,10 @@ public final class LogReader {
         guard !index.isEmpty, let last = index.lastSequence else { return [] }
         if last < query.fromSequence { return [] }
         if let through = query.throughSequence, index.baseSequence > through { return [] }
+        if let kinds = query.kinds, !kinds.contains(where: { index.kindCounts[$0] != nil }) { return [] }
+        if query.timeAxis == .event { return planByEventTime(index) }
         if let since = query.since, index.maxTimestamp < since { return [] }
         if let until = query.until, index.minTimestamp >= until { return [] }
-        if let kinds = query.kinds, !kinds.contains(where: { index.kindCounts[$0] != nil }) { return [] }
 
         var first = index.firstBlock(holding: query.fromSequence)
         if let since = query.since { first = max(first, index.firstBlock(atOrAfter: since)) }
@@ -371,6 +377,28 @@ public final class LogReader {
             end = max(low, first)
         }
         guard first < end else { return [] }
+        return narrowByPartition(index, first..<end)
+    }
+
+    /// The blocks of `index` within the sequence bounds whose event-time
+    /// range overlaps the query's (events arrive in any order, so each
+    /// block's own range decides, not a bisection).
+    private func planByEventTime(_ index: SegmentIndex) -> [Int] {
+        if let since = query.since, index.maxEventTime < since { return [] }
+        if let until = query.until, index.minEventTime >= until { return [] }
+        let first = index.firstBlock(holding: query.fromSequence)
+        var end = index.entries.count
+        if let through = query.throughSequence { end = min(end, index.firstBlock(holding: through) + 1) }
+        guard first < end else { return [] }
+        let candidates = narrowByPartition(index, first..<end)
+        guard query.since != nil || query.until != nil else { return candidates }
+        return candidates.filter { index.entries[$0].overlapsEventTimes(since: query.since, until: query.until) }
+    }
+
+    /// The blocks of `range` that hold the query's partitions (all of them
+    /// without a partition filter).
+    private func narrowByPartition(_ index: SegmentIndex, _ range: Range<Int>) -> [Int] {
+        let (first, end) = (range.lowerBound, range.upperBound)
         guard let partitions = query.partitions else { return Array(first..<end) }
         var blocks: [Int] = []
         for key in partitions {

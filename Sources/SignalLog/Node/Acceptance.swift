@@ -181,7 +181,7 @@ extension SignalNode {
                 writer.bytes.removeAll(keepingCapacity: true)
                 SignalRecord.encode(signal, into: &writer)
                 do {
-                    try batch.add(kind: SignalRecordKind.signal.rawValue, partition: signal.partitionKey, payload: writer.bytes)
+                    try batch.add(kind: SignalRecordKind.signal.rawValue, partition: signal.partitionKey, payload: writer.bytes, eventTime: signal.createdAt)
                 } catch {
                     draft = nil
                 }
@@ -200,7 +200,7 @@ extension SignalNode {
                 writer.bytes.removeAll(keepingCapacity: true)
                 guard let refusal = refusals[position] else {
                     SignalRecord.encode(signal, into: &writer)
-                    try batch.add(kind: SignalRecordKind.signal.rawValue, partition: signal.partitionKey, payload: writer.bytes)
+                    try batch.add(kind: SignalRecordKind.signal.rawValue, partition: signal.partitionKey, payload: writer.bytes, eventTime: signal.createdAt)
                     continue
                 }
                 let outcome: AttemptOutcome

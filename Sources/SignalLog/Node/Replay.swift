@@ -1,13 +1,19 @@
 import SegmentLog
 
-/// Which records a replay returns. Times are append times (when the node
-/// accepted or recorded), microseconds since the epoch, resolved through
-/// the segments' time indexes.
+/// Which records a replay returns. Times are microseconds since the epoch,
+/// on ``timeAxis``: append times (when the node accepted or recorded) by
+/// default, or event times (a signal's own ``Signal/createdAt``; the append
+/// time of attempt and DLQ records), both resolved through the segments'
+/// indexes.
 public struct ReplayQuery: Sendable, Equatable {
-    /// Earliest append time (inclusive).
+    /// Earliest time (inclusive).
     public var from: Int64?
-    /// Append time to stop before (exclusive).
+    /// Time to stop before (exclusive).
     public var to: Int64?
+    /// Which time ``from`` and ``to`` bound: `.append` (the default) or
+    /// `.event`, a signal's own timestamp, exact for signals in any order
+    /// (imported data, late arrivals).
+    public var timeAxis: TimeAxis
     /// Only these partitions (partition keys).
     public var partitions: Set<String>?
     /// Also return attempt records.
@@ -18,7 +24,9 @@ public struct ReplayQuery: Sendable, Equatable {
     public var upcast: Bool
 
     public init(from: Int64? = nil, to: Int64? = nil, partitions: Set<String>? = nil,
-                includeAttempts: Bool = false, includeDeadLetterRecords: Bool = false, upcast: Bool = true) {
+                includeAttempts: Bool = false, includeDeadLetterRecords: Bool = false, upcast: Bool = true,
+                timeAxis: TimeAxis = .append) {
+        self.timeAxis = timeAxis
         self.from = from
         self.to = to
         self.partitions = partitions
@@ -97,7 +105,7 @@ public final class SignalReplay: AsyncSequence {
             kinds.insert(SignalRecordKind.deadLetterMove.rawValue)
             kinds.insert(SignalRecordKind.deadLetterResolve.rawValue)
         }
-        reader = log.read(LogQuery(since: query.from, until: query.to, partitions: query.partitions, kinds: kinds))
+        reader = log.read(LogQuery(since: query.from, until: query.to, partitions: query.partitions, kinds: kinds, timeAxis: query.timeAxis))
     }
 
     /// What the replay has read so far.
@@ -159,10 +167,12 @@ extension SignalNode {
         SignalReplay(log: log, query: query, schemas: options.schemas)
     }
 
-    /// Replays `from ..< to` (append times, microseconds), optionally one partition.
+    /// Replays `from ..< to` (microseconds; append times unless `by` is
+    /// `.event`, the signals' own timestamps), optionally one partition.
     public func replay(from: Int64?, to: Int64?, partition: String? = nil, includeAttempts: Bool = false,
-                       includeDeadLetterRecords: Bool = false) -> SignalReplay {
+                       includeDeadLetterRecords: Bool = false, by timeAxis: TimeAxis = .append) -> SignalReplay {
         replay(ReplayQuery(from: from, to: to, partitions: partition.map { [$0] },
-                           includeAttempts: includeAttempts, includeDeadLetterRecords: includeDeadLetterRecords))
+                           includeAttempts: includeAttempts, includeDeadLetterRecords: includeDeadLetterRecords,
+                           timeAxis: timeAxis))
     }
 }

@@ -351,7 +351,10 @@ public final class SignalNode: Sendable, SignalTarget, Service {
         try log.appendBatch { batch in
             for record in records {
                 let (kind, partition) = Self.encode(record, into: &writer)
-                try batch.add(kind: kind.rawValue, partition: partition, payload: writer.bytes)
+                // A signal's own timestamp is its event time (event-time replay and `cat --by event`).
+                var eventTime: Int64? = nil
+                if case .signal(let signal, _) = record { eventTime = signal.createdAt }
+                try batch.add(kind: kind.rawValue, partition: partition, payload: writer.bytes, eventTime: eventTime)
             }
         }
     }

@@ -126,7 +126,7 @@ public struct LogRestore: Sendable {
                         draftTime = record.timestamp
                     }
                     do {
-                        try draft.add(kind: record.kind, partition: record.partition, payload: record.payload)
+                        try draft.add(kind: record.kind, partition: record.partition, payload: record.payload, eventTime: record.eventTime)
                     } catch {
                         throw .log(error)
                     }

@@ -11,11 +11,14 @@ struct Cat: AsyncParsableCommand {
         abstract: "Print records in order, filtered by time, partition, kind and signal fields.",
         discussion: """
             Time and partition filters go through the segment indexes, so a short window of a \
-            large log is read without scanning the rest.
+            large log is read without scanning the rest. --since/--until select by append time \
+            (when the log stored each record) unless --by event selects by the signals' own \
+            timestamps (other records: their append time), in whatever order they arrived.
 
             Examples:
               signallog cat ./log --since 2024-05-01T10:00Z --until 2024-05-01T11:00Z
               signallog cat ./log --since -15m --partition sensor-1_alert -o ndjson
+              signallog cat ./log --by event --since 2024-05-01T14:00Z --until 2024-05-01T15:00Z
               signallog cat ./log --type alert --grep 'disk (full|failing)' -n 20
               signallog cat ./log --kind dlq-move --reverse
               signallog cat ./log -f              # keep printing as a writer appends
@@ -150,7 +153,8 @@ struct Cat: AsyncParsableCommand {
                 sink.out.flush()
             }
             // Append times never decrease: once the log has passed --until, nothing more can match.
-            if let until = filter.query.until, let last = log.segments().last?.timeRange?.upperBound, last >= until { return }
+            if filter.query.timeAxis == .append, let until = filter.query.until,
+               let last = log.segments().last?.timeRange?.upperBound, last >= until { return }
             try await Task.sleep(nanoseconds: 200_000_000)
         }
     }

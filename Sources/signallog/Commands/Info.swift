@@ -133,6 +133,19 @@ struct LogSummary {
     var lastSequence: UInt64? { segments.last(where: { $0.lastSequence != nil })?.lastSequence }
     var firstTime: Int64? { segments.compactMap { $0.timeRange?.lowerBound }.min() }
     var lastTime: Int64? { segments.compactMap { $0.timeRange?.upperBound }.max() }
+    var firstEventTime: Int64? { segments.compactMap { $0.eventTimeRange?.lowerBound }.min() }
+    var lastEventTime: Int64? { segments.compactMap { $0.eventTimeRange?.upperBound }.max() }
+    /// The least and greatest of event time minus append time over all records.
+    var eventLead: ClosedRange<Int64>? {
+        guard let low = segments.compactMap({ $0.eventLeadRange?.lowerBound }).min(),
+              let high = segments.compactMap({ $0.eventLeadRange?.upperBound }).max() else { return nil }
+        return low...high
+    }
+
+    /// A signed duration: "-2h 5m" for event times behind append times.
+    static func lead(_ micros: Int64) -> String {
+        micros < 0 ? "-" + TimeFormat.duration(micros: micros == .min ? .max : -micros) : "+" + TimeFormat.duration(micros: micros)
+    }
     var compressionRatio: Double? { storedBytes > 0 && rawBytes > 0 ? Double(rawBytes) / Double(storedBytes) : nil }
     var damage: [DamagedRange] { recovery.damage }
 
@@ -146,6 +159,10 @@ struct LogSummary {
             ("last_sequence", lastSequence.map(JSON.uint) ?? .null),
             ("first_time", time(firstTime)),
             ("last_time", time(lastTime)),
+            ("first_event_time", time(firstEventTime)),
+            ("last_event_time", time(lastEventTime)),
+            ("event_minus_append_min_us", eventLead.map { .int($0.lowerBound) } ?? .null),
+            ("event_minus_append_max_us", eventLead.map { .int($0.upperBound) } ?? .null),
             ("kinds", .object(kinds.sorted { $0.key < $1.key }.map { (RecordKinds.name($0.key), .uint($0.value)) })),
             ("segments", .array(segments.map { segment in
                 .object([
@@ -160,6 +177,10 @@ struct LogSummary {
                     ("raw_bytes", .uint(segment.rawBytes)),
                     ("first_time", time(segment.timeRange?.lowerBound)),
                     ("last_time", time(segment.timeRange?.upperBound)),
+                    ("first_event_time", time(segment.eventTimeRange?.lowerBound)),
+                    ("last_event_time", time(segment.eventTimeRange?.upperBound)),
+                    ("event_minus_append_min_us", segment.eventLeadRange.map { .int($0.lowerBound) } ?? .null),
+                    ("event_minus_append_max_us", segment.eventLeadRange.map { .int($0.upperBound) } ?? .null),
                     ("created_at", time(segment.createdAt)),
                     ("kinds", .object(segment.recordsByKind.sorted { $0.key < $1.key }.map { (RecordKinds.name($0.key), .uint($0.value)) })),
                     ("partitions", .int(segment.recordsByPartition.count)),
@@ -227,6 +248,9 @@ struct LogSummary {
         }
         if let from = firstTime, let to = lastTime {
             facts.add(["time", "\(TimeFormat.rfc3339(from, digits: 3)) → \(TimeFormat.rfc3339(to, digits: 3))  (\(TimeFormat.duration(micros: to - from)))"])
+        }
+        if let from = firstEventTime, let to = lastEventTime, let lead = eventLead {
+            facts.add(["event time", "\(TimeFormat.rfc3339(from, digits: 3)) → \(TimeFormat.rfc3339(to, digits: 3))  (event − append: \(Self.lead(lead.lowerBound)) … \(Self.lead(lead.upperBound)))"])
         }
         let sealed = segments.filter(\.isSealed).count
         facts.add(["segments", "\(segments.count)  (\(sealed) sealed, \(segments.count - sealed) active)"])

@@ -8,7 +8,9 @@ struct Trace: AsyncParsableCommand {
         abstract: "Show the full history of a correlation id: signals, attempts on every node, DLQ moves and resolutions.",
         discussion: """
             Records are listed in log order (the order they were recorded, which is time order). \
-            --since/--until/--partition narrow the search through the indexes on large logs.
+            --since/--until/--partition narrow the search through the indexes on large logs; \
+            --since/--until select by event time (a signal's own timestamp, the append time of \
+            attempts and DLQ records) unless --by append is given.
 
             Examples:
               signallog trace ./log 5f2ce5e2-9d1e-4a0f-b866-ca2f845916cb
@@ -21,11 +23,14 @@ struct Trace: AsyncParsableCommand {
     @Argument(help: "The correlation id to follow.")
     var correlationID: String
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Only records appended at or after this time.", valueName: "time"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Only records at or after this time (event time unless --by append).", valueName: "time"))
     var since: String?
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Only records appended before this time.", valueName: "time"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Only records before this time.", valueName: "time"))
     var until: String?
+
+    @Option(name: .long, help: ArgumentHelp("Which time --since/--until select by: event (trace's default) or append.", valueName: "event|append"))
+    var by: TimeAxisArgument = .event
 
     @Option(name: .customLong("partition"), help: ArgumentHelp("Only this partition (repeatable).", valueName: "key"))
     var partitions: [String] = []
@@ -40,6 +45,7 @@ struct Trace: AsyncParsableCommand {
         var arguments = ["--correlation-id", correlationID]
         if let since { arguments += ["--since", since] }
         if let until { arguments += ["--until", until] }
+        arguments += ["--by", by.rawValue]
         for key in partitions { arguments += ["--partition", key] }
         return try FilterOptions.parse(arguments)
     }

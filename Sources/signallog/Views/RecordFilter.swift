@@ -4,11 +4,14 @@ import SignalLog
 
 /// The filter options of `cat` (and `trace`), as given on the command line.
 struct FilterOptions: ParsableArguments {
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Only records appended at or after this time.", discussion: "ISO 8601 (2024-05-01T10:00:00Z; no zone means UTC), relative (-1h, -30m, -2d, -1h30m) or epoch milliseconds.", valueName: "time"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Only records at or after this time (append time unless --by event).", discussion: "ISO 8601 (2024-05-01T10:00:00Z; no zone means UTC), relative (-1h, -30m, -2d, -1h30m) or epoch milliseconds.", valueName: "time"))
     var since: String?
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Only records appended before this time (same forms as --since).", valueName: "time"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Only records before this time (same forms as --since).", valueName: "time"))
     var until: String?
+
+    @Option(name: .long, help: ArgumentHelp("Which time --since/--until select by: append (when the log stored the record; cat's default) or event (a signal's own timestamp; other records' append time).", valueName: "append|event"))
+    var by: TimeAxisArgument?
 
     @Option(name: .customLong("partition"), help: ArgumentHelp("Only this partition (repeatable).", valueName: "key"))
     var partitions: [String] = []
@@ -42,8 +45,10 @@ struct FilterOptions: ParsableArguments {
         }
     }
 
-    func compile(now: Int64 = TimeExpression.nowMicroseconds()) throws -> RecordFilter {
+    /// `defaultAxis`: what --since/--until select by when --by is not given.
+    func compile(now: Int64 = TimeExpression.nowMicroseconds(), defaultAxis: TimeAxis = .append) throws -> RecordFilter {
         var filter = RecordFilter()
+        filter.query.timeAxis = by?.axis ?? defaultAxis
         if let since { filter.query.since = try TimeExpression.parse(since, now: now) }
         if let until { filter.query.until = try TimeExpression.parse(until, now: now) }
         if !partitions.isEmpty { filter.query.partitions = Set(partitions) }
@@ -67,6 +72,12 @@ struct FilterOptions: ParsableArguments {
         filter.query.kinds = kindSet
         return filter
     }
+}
+
+/// The values of `--by`.
+enum TimeAxisArgument: String, ExpressibleByArgument, CaseIterable {
+    case append, event
+    var axis: TimeAxis { self == .append ? .append : .event }
 }
 
 /// A compiled filter: the part the log's indexes can apply (time, partition,

@@ -56,14 +56,14 @@ enum RecordScan {
         guard var lower = segments.first?.baseSequence, var upper = newest else { return }
         lower = max(lower, filter.query.fromSequence)
         if let through = filter.query.throughSequence { upper = min(upper, through) }
-        // Time bounds narrow the sequence span through the segment summaries.
-        if let since = filter.query.since, let first = segments.first(where: { ($0.timeRange?.upperBound ?? .min) >= since }) {
+        // Time bounds narrow the sequence span through the segment summaries
+        // (event times are in no order along the log: each segment's own range decides).
+        let range: (SegmentInfo) -> ClosedRange<Int64>? = filter.query.timeAxis == .event ? { $0.eventTimeRange } : { $0.timeRange }
+        let since = filter.query.since ?? .min, until = filter.query.until ?? .max
+        let overlapping = segments.filter { segment in range(segment).map { $0.upperBound >= since && $0.lowerBound < until } ?? false }
+        if filter.query.since != nil || filter.query.until != nil {
+            guard let first = overlapping.first, let end = overlapping.last?.lastSequence else { return }
             lower = max(lower, first.baseSequence)
-        } else if filter.query.since != nil {
-            return
-        }
-        if let until = filter.query.until {
-            guard let last = segments.last(where: { ($0.timeRange?.lowerBound ?? .max) < until }), let end = last.lastSequence else { return }
             upper = min(upper, end)
         }
         guard lower <= upper else { return }

@@ -2,6 +2,8 @@
 struct BenchOptions: Sendable {
     enum Workload: String, CaseIterable, Sendable {
         case ingest, bounds, replay, startup, processing
+        /// The event-time window on a log of out-of-order timestamps (its own ingest).
+        case eventtime
     }
 
     /// Signals in the main log (workloads 1, 3, 4).
@@ -46,7 +48,7 @@ struct BenchOptions: Sendable {
                                directory under $TMPDIR or /tmp, removed afterwards)
           --results-dir PATH   where to write <date>-<commit>.json (default tools/bench/results)
           --no-results         do not write a results file
-          --only LIST          comma-separated workloads: ingest,bounds,replay,startup,processing
+          --only LIST          comma-separated workloads: ingest,bounds,replay,startup,processing,eventtime
           --repeats N          repeats of each query and open; medians are reported (default 3)
           --interval-ms N      flush interval of the `interval` policy (default 100)
           --max-calls N        cap on append calls per os/interval configuration (default 200,000)

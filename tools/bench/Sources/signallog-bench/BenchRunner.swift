@@ -110,6 +110,16 @@ struct BenchRunner {
             report.ingest.sort { ($0.policy.order, $0.writers, -$0.batch, $0.system) < ($1.policy.order, $1.writers, -$1.batch, $1.system) }
         }
 
+        if want.contains(.eventtime) {
+            progress("event-time window (\(options.signals) records, timestamps up to 5 min out of order)")
+            let directory = scratch + "/log-event", path = scratch + "/event.sqlite"
+            Self.flushDisks()
+            report.replay += try EventTimeWorkload(buffers: buffers, repeats: options.repeats)
+                .run(directory: directory, sqlitePath: options.sqlite ? path : nil, records: options.signals)
+            DirectorySize.remove(directory)
+            SQLiteSignalStore.remove(path: path)
+        }
+
         if want.contains(.processing) {
             progress("processing")
             do {

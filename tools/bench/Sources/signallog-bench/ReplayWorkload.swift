@@ -18,7 +18,8 @@ struct ReplayWorkload {
         runs < repeats || (runs < maximumRuns && totals.reduce(0, +) < minimumSeconds)
     }
 
-    func runSignalLog(directory: String, queries: [ReplayQuery], keys: [String]) throws(BenchFailure) -> [ReplayResult] {
+    /// `timeAxis`: whether the queries' times are append times or event times.
+    func runSignalLog(directory: String, queries: [ReplayQuery], keys: [String], timeAxis: TimeAxis = .append) throws(BenchFailure) -> [ReplayResult] {
         do {
             let log = try SegmentLog.openReadOnly(directory: directory)
             defer { try? log.close() }
@@ -30,7 +31,7 @@ struct ReplayWorkload {
             for query in queries {
                 let logQuery = LogQuery(
                     since: query.since, until: query.until,
-                    partitions: query.partition.map { [keys[$0]] })
+                    partitions: query.partition.map { [keys[$0]] }, timeAxis: timeAxis)
                 var firsts: [Double] = [], totals: [Double] = []
                 var bytesRead = 0
                 var run = 0
