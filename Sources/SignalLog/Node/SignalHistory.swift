@@ -71,14 +71,18 @@ public struct SignalHistory: Sendable, Equatable {
     }
 
     /// Reads the history of `subject` from `log` (a node's, or one opened
-    /// read-only), within append times `from ..< to` and `partitions` when given.
+    /// read-only), within times `from ..< to` and `partitions` when given.
+    /// - Parameters:
+    ///   - by: what `from` and `to` bound: append time (the default), or
+    ///     event time (a signal's own timestamp; the append time of attempts
+    ///     and dead-letter records), served by the event-time index.
     /// - Throws: `SegmentLogError` for failures other than damage (I/O), or
     ///   when 10 000 damaged stretches in a row leave nothing readable.
     public static func read(_ log: SegmentLog, _ subject: Subject, from: Int64? = nil, to: Int64? = nil,
-                            partitions: Set<String>? = nil) throws(SegmentLogError) -> SignalHistory {
+                            partitions: Set<String>? = nil, by axis: TimeAxis = .append) throws(SegmentLogError) -> SignalHistory {
         let kinds: Set<UInt8> = [SignalRecordKind.signal.rawValue, SignalRecordKind.attempt.rawValue,
                                  SignalRecordKind.deadLetterMove.rawValue, SignalRecordKind.deadLetterResolve.rawValue]
-        let reader = log.read(LogQuery(since: from, until: to, partitions: partitions, kinds: kinds))
+        let reader = log.read(LogQuery(since: from, until: to, partitions: partitions, kinds: kinds, timeAxis: axis))
         var history = SignalHistory(entries: [], gaps: [])
         // A record belongs only if its payload holds the id's bytes (every
         // payload passed its batch checksum): the rest are not decoded.
@@ -126,8 +130,9 @@ extension SignalNode {
     /// their attempts on every node, dead-letter moves and resolutions (see
     /// ``SignalHistory``). A time range and partitions narrow the read
     /// through the indexes.
-    public func trace(correlationID: String, from: Int64? = nil, to: Int64? = nil, partitions: Set<String>? = nil) throws -> SignalHistory {
-        try SignalHistory.read(log, .correlationID(correlationID), from: from, to: to, partitions: partitions)
+    public func trace(correlationID: String, from: Int64? = nil, to: Int64? = nil, partitions: Set<String>? = nil,
+                      by axis: TimeAxis = .append) throws -> SignalHistory {
+        try SignalHistory.read(log, .correlationID(correlationID), from: from, to: to, partitions: partitions, by: axis)
     }
 
     /// Every attempt recorded for the signal `signalID`, oldest first:
@@ -137,7 +142,7 @@ extension SignalNode {
     /// letter's partition is known without it.
     /// - Throws: ``SignalNodeError/storage(_:)`` naming what could not be
     ///   read when the log has damage on the way (the list would be
-    ///   incomplete; ``SignalHistory/read(_:_:from:to:partitions:)`` returns
+    ///   incomplete; ``SignalHistory/read(_:_:from:to:partitions:by:)`` returns
     ///   what it could read with the gaps).
     public func attempts(of signalID: String, partition: String? = nil) throws -> [ProcessingAttempt] {
         let key = partition ?? state.withLock { $0.deadLetters[signalID]?.signal.partitionKey }

@@ -64,7 +64,8 @@ struct Trace: AsyncParsableCommand {
         // indexes) and lists what it passed over; this command presents it.
         let history: SignalHistory
         do {
-            history = try SignalHistory.read(log, .correlationID(correlationID), from: query.since, to: query.until, partitions: query.partitions)
+            history = try SignalHistory.read(log, .correlationID(correlationID), from: query.since, to: query.until,
+                                             partitions: query.partitions, by: query.timeAxis)
         } catch {
             throw CLIError.from(error, directory: directory)
         }
