@@ -34,6 +34,11 @@ public struct LogDirectoryListing: Sendable, Equatable {
     ///   directory cannot be read (`ENOENT`: it does not exist, `ENOTDIR`:
     ///   it is not a directory), and ``SegmentLogError/unexpectedFile(path:reason:)``
     ///   naming the first entry that is not a regular file and what it is.
+    ///
+    /// - Parameters:
+    ///   - directory: the directory to list.
+    ///   - options: supplies the file system to list through.
+    /// - Returns: the directory's entries, sorted into the kinds of file a log holds.
     public static func read(directory: String, options: LogOptions = LogOptions()) throws(SegmentLogError) -> LogDirectoryListing {
         var listing = LogDirectoryListing(directory: directory)
         var indexes: [UInt64] = []
@@ -71,8 +76,12 @@ public struct LogDirectoryListing: Sendable, Equatable {
     }
 
     /// The file name of the segment that starts at `base` (`NNNNNNNNNNNNNNNNNNNN.seg`).
+    ///
+    /// - Parameter base: the segment's first sequence number.
     public static func segmentName(_ base: UInt64) -> String { SegmentFormat.segmentName(base) }
     /// The file name of the index of the segment that starts at `base`.
+    ///
+    /// - Parameter base: the segment's first sequence number.
     public static func indexName(_ base: UInt64) -> String { SegmentFormat.indexName(base) }
 
     /// Index files whose segment file is not in the directory.

@@ -10,6 +10,13 @@ extension SegmentLog {
     /// makes the active segment's end a live tail, not a torn one).
     ///
     /// - Throws: what ``verify(directory:writerIsLive:options:)`` throws.
+    ///
+    /// - Parameters:
+    ///   - directory: the log's directory.
+    ///   - lock: the log's writer lock, held by the caller, when the plan is to
+    ///     be applied; nil for a dry run.
+    ///   - options: the limits, clock and file system to read with.
+    /// - Returns: the plan: what verifying found and the changes that repair it.
     public static func planRepair(directory: String, lock: WriterLock? = nil, options: LogOptions = LogOptions()) throws(SegmentLogError) -> RepairPlan {
         let live = lock == nil && WriterLock.holder(directory: directory) != nil
         let report = try verify(directory: directory, writerIsLive: live, options: options)
