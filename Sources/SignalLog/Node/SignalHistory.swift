@@ -74,6 +74,14 @@ public struct SignalHistory: Sendable, Equatable {
     /// read-only), within append times `from ..< to` and `partitions` when given.
     /// - Throws: `SegmentLogError` for failures other than damage (I/O), or
     ///   when 10 000 damaged stretches in a row leave nothing readable.
+    ///
+    /// - Parameters:
+    ///   - log: the log to read.
+    ///   - subject: the correlation id or signal id whose records to collect.
+    ///   - from: the earliest append time to read (inclusive, microseconds), or nil.
+    ///   - to: the append time to stop before (exclusive, microseconds), or nil.
+    ///   - partitions: only records of these partitions, or nil for all.
+    /// - Returns: the records found, oldest first, and the gaps the read passed over.
     public static func read(_ log: SegmentLog, _ subject: Subject, from: Int64? = nil, to: Int64? = nil,
                             partitions: Set<String>? = nil) throws(SegmentLogError) -> SignalHistory {
         let kinds: Set<UInt8> = [SignalRecordKind.signal.rawValue, SignalRecordKind.attempt.rawValue,
@@ -126,6 +134,16 @@ extension SignalNode {
     /// their attempts on every node, dead-letter moves and resolutions (see
     /// ``SignalHistory``). A time range and partitions narrow the read
     /// through the indexes.
+    ///
+    /// - Parameters:
+    ///   - correlationID: the correlation id to trace.
+    ///   - from: the earliest append time to read (inclusive, microseconds), or nil.
+    ///   - to: the append time to stop before (exclusive, microseconds), or nil.
+    ///   - partitions: only records of these partitions, or nil for all.
+    /// - Returns: the history, with the gaps the read passed over.
+    /// - Throws: `SegmentLogError`, as ``SignalHistory/read(_:_:from:to:partitions:)``
+    ///   throws it: for failures other than damage (I/O), or when 10 000 damaged
+    ///   stretches in a row leave nothing readable.
     public func trace(correlationID: String, from: Int64? = nil, to: Int64? = nil, partitions: Set<String>? = nil) throws -> SignalHistory {
         try SignalHistory.read(log, .correlationID(correlationID), from: from, to: to, partitions: partitions)
     }
@@ -139,6 +157,13 @@ extension SignalNode {
     ///   read when the log has damage on the way (the list would be
     ///   incomplete; ``SignalHistory/read(_:_:from:to:partitions:)`` returns
     ///   what it could read with the gaps).
+    ///
+    /// - Parameters:
+    ///   - signalID: the id of the signal.
+    ///   - partition: the signal's partition key, if known.
+    /// - Returns: the attempts, oldest first.
+    /// - Throws: also `SegmentLogError` for failures other than damage, as
+    ///   ``SignalHistory/read(_:_:from:to:partitions:)`` throws it.
     public func attempts(of signalID: String, partition: String? = nil) throws -> [ProcessingAttempt] {
         let key = partition ?? state.withLock { $0.deadLetters[signalID]?.signal.partitionKey }
         let history = try SignalHistory.read(log, .signalID(signalID), partitions: key.map { [$0] })
