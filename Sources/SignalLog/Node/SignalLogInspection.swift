@@ -89,8 +89,8 @@ public struct SignalLogInspection: Sendable {
     ///   - log: the log this inspection was made from, still open.
     ///   - body: called with each pending signal; what it throws ends the walk.
     /// - Throws: any error `body` throws; `SegmentLogError` when the log cannot
-    ///   be read (`.io(operation:path:errno:)`, or a damage the lenient read does
-    ///   not pass over).
+    ///   be read (`.corruption(path:offset:reason:)` for damage on the way,
+    ///   `.io(operation:path:errno:)`).
     public func forEachPending(in log: SegmentLog, _ body: (PendingSignal) throws -> Void) throws {
         // A legacy rebuild (a marker without the pending table) holds them.
         var held: [PendingSignal] = []
