@@ -142,8 +142,8 @@ public struct CloudEvent: Sendable, Equatable {
     /// - Throws: ``SignalJSONError``: ``SignalJSONError/wrongType(field:expected:found:)``
     ///   for an extension of the wrong JSON type (an `urgency` that is neither a
     ///   number nor a numeric string, say); ``SignalJSONError/invalidValue(field:reason:)``
-    ///   for an urgency outside 0.0–1.0 or not a number, a malformed `traceparent`,
-    ///   an empty id or source, or an extension named like a signal field.
+    ///   for an urgency outside 0.0–1.0 or not a number, a malformed
+    ///   `traceparent`, or an extension named like a signal field.
     public func signal() throws(SignalJSONError) -> Signal {
         let fields = FieldReader(object: extensions)
         var urgency = 0.5
