@@ -36,7 +36,7 @@ extension SignalNode {
     /// Does the part of ``receive(batch:)`` that needs no lock — checking,
     /// hashing, encoding and compressing the signals as if all will be
     /// accepted — so that a caller can run it on another thread while the
-    /// previous batch is being decided and appended (``signallog ingest``
+    /// previous batch is being decided and appended (`signallog ingest`
     /// keeps both cores busy this way). Pass the result to
     /// ``receive(prepared:)``; nothing is decided or written until then.
     ///
