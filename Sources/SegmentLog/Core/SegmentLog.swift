@@ -140,7 +140,8 @@ public final class SegmentLog: Sendable {
     ///   ``SegmentLogError/unexpectedFile(path:reason:)`` for a file the log does not
     ///   own; ``SegmentLogError/corruption(path:offset:reason:)`` or
     ///   ``SegmentLogError/sequenceGap(path:expected:found:)`` for damage a crash
-    ///   cannot explain; ``SegmentLogError/unsupportedFormat(path:version:)`` for a
+    ///   cannot explain (unless ``LogOptions/corruptionPolicy`` is
+    ///   ``CorruptionPolicy/report``); ``SegmentLogError/unsupportedFormat(path:version:)`` for a
     ///   newer format; ``SegmentLogError/io(operation:path:errno:)`` when a system
     ///   call fails.
     public static func open(directory: String, options: LogOptions = LogOptions()) throws(SegmentLogError) -> SegmentLog {

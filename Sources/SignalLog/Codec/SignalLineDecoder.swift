@@ -24,7 +24,7 @@ public enum SignalLineDecoder {
     /// - Returns: the signal.
     /// - Throws: ``SignalJSONError``, exactly as the reference path throws it:
     ///   ``SignalJSONError/syntax(offset:message:)`` for text that is not JSON,
-    ///   and otherwise what ``SignalJSON/decode(_:)`` or ``CloudEvent/decodeAny(line:)``
+    ///   and otherwise what ``SignalJSON/decode(_:)`` or ``SignalJSON/decodeAny(line:)``
     ///   throws for the object.
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(SignalJSONError) -> Signal {
         if let signal = fast(bytes) { return signal }
