@@ -26,13 +26,11 @@ extension SegmentLog {
     /// them again) or veto the removal; removal stops at the first veto, so the
     /// log always stays one contiguous run of sequence numbers.
     ///
-    /// - Returns: the segments removed.
-    ///
     /// - Parameters:
     ///   - policy: the limits that decide which sealed segments go.
     ///   - mayRemove: asked about each segment before it is removed; returning
     ///     false stops retention there.
-    ///
+    /// - Returns: the segments removed.
     /// - Throws: any error `mayRemove` throws; otherwise ``SegmentLogError``:
     ///   ``SegmentLogError/readOnly(path:)`` on a log opened read-only,
     ///   ``SegmentLogError/closed(path:)`` after ``SegmentLog/close()``, or

@@ -30,15 +30,14 @@ public struct LogDirectoryListing: Sendable, Equatable {
 
     /// Lists `directory`.
     ///
-    /// - Throws: ``SegmentLogError/io(operation:path:errno:)`` when the
-    ///   directory cannot be read (`ENOENT`: it does not exist, `ENOTDIR`:
-    ///   it is not a directory), and ``SegmentLogError/unexpectedFile(path:reason:)``
-    ///   naming the first entry that is not a regular file and what it is.
-    ///
     /// - Parameters:
     ///   - directory: the directory to list.
     ///   - options: supplies the file system to list through.
     /// - Returns: the directory's entries, sorted into the kinds of file a log holds.
+    /// - Throws: ``SegmentLogError/io(operation:path:errno:)`` when the
+    ///   directory cannot be read (`ENOENT`: it does not exist, `ENOTDIR`:
+    ///   it is not a directory), and ``SegmentLogError/unexpectedFile(path:reason:)``
+    ///   naming the first entry that is not a regular file and what it is.
     public static func read(directory: String, options: LogOptions = LogOptions()) throws(SegmentLogError) -> LogDirectoryListing {
         var listing = LogDirectoryListing(directory: directory)
         var indexes: [UInt64] = []

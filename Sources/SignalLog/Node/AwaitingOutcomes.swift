@@ -19,11 +19,11 @@ extension SignalNode {
     ///
     /// Call it for a signal the node accepted: an id that is never
     /// processed waits until the node shuts down.
-    /// - Throws: ``SignalNodeError/closed`` when the node shuts down first;
-    ///   `CancellationError` when the calling task is cancelled.
     ///
     /// - Parameter signalID: the id of an accepted signal.
     /// - Returns: how its processing ended.
+    /// - Throws: ``SignalNodeError/closed`` when the node shuts down first;
+    ///   `CancellationError` when the calling task is cancelled.
     public func outcome(of signalID: String) async throws -> SignalOutcome {
         if let entry = state.withLock({ $0.deadLetters[signalID] }) {
             return waiters.withLock { $0.outcome(of: signalID) }

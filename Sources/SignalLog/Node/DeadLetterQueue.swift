@@ -10,9 +10,9 @@ extension SignalNode {
     /// Retries one dead letter now (outside its partition's order), with its
     /// retry count incremented. On success it leaves the queue (a dlq-resolve
     /// record); on failure it stays with the new error (a new dlq-move record).
-    /// - Returns: whether processing succeeded.
     ///
     /// - Parameter signalID: the id of the dead letter's signal.
+    /// - Returns: whether processing succeeded.
     /// - Throws: ``SignalNodeError/closed`` once the node is shut down,
     ///   ``SignalNodeError/deadLetterNotFound(_:)`` when no dead letter has that id,
     ///   ``SignalNodeError/deadLetterBusy(_:)`` when another caller is reprocessing

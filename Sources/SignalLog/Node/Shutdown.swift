@@ -14,10 +14,10 @@ extension SignalNode {
     /// finished signal is processed twice. A handler still running at the
     /// deadline is not waited for; its outcome is not recorded, so its
     /// signal is processed again after the next open.
-    /// - Returns: whether every accepted signal was finished.
     ///
     /// - Parameter timeout: how long the queues may drain before the marker is
     ///   written; `.zero` writes it at once.
+    /// - Returns: whether every accepted signal was finished.
     @discardableResult
     public func gracefulShutdown(timeout: Duration) async -> Bool {
         let leader = state.withLock { state -> Bool in

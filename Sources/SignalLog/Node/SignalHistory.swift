@@ -72,8 +72,6 @@ public struct SignalHistory: Sendable, Equatable {
 
     /// Reads the history of `subject` from `log` (a node's, or one opened
     /// read-only), within append times `from ..< to` and `partitions` when given.
-    /// - Throws: `SegmentLogError` for failures other than damage (I/O), or
-    ///   when 10 000 damaged stretches in a row leave nothing readable.
     ///
     /// - Parameters:
     ///   - log: the log to read.
@@ -82,6 +80,8 @@ public struct SignalHistory: Sendable, Equatable {
     ///   - to: the append time to stop before (exclusive, microseconds), or nil.
     ///   - partitions: only records of these partitions, or nil for all.
     /// - Returns: the records found, oldest first, and the gaps the read passed over.
+    /// - Throws: `SegmentLogError` for failures other than damage (I/O), or
+    ///   when 10 000 damaged stretches in a row leave nothing readable.
     public static func read(_ log: SegmentLog, _ subject: Subject, from: Int64? = nil, to: Int64? = nil,
                             partitions: Set<String>? = nil) throws(SegmentLogError) -> SignalHistory {
         let kinds: Set<UInt8> = [SignalRecordKind.signal.rawValue, SignalRecordKind.attempt.rawValue,
@@ -153,17 +153,17 @@ extension SignalNode {
     /// (duplicate, conflict, rejected). `partition` (the signal's partition
     /// key) lets the partition index skip the other partitions; a dead
     /// letter's partition is known without it.
-    /// - Throws: ``SignalNodeError/storage(_:)`` naming what could not be
-    ///   read when the log has damage on the way (the list would be
-    ///   incomplete; ``SignalHistory/read(_:_:from:to:partitions:)`` returns
-    ///   what it could read with the gaps).
     ///
     /// - Parameters:
     ///   - signalID: the id of the signal.
     ///   - partition: the signal's partition key, if known.
     /// - Returns: the attempts, oldest first.
-    /// - Throws: also `SegmentLogError` for failures other than damage, as
-    ///   ``SignalHistory/read(_:_:from:to:partitions:)`` throws it.
+    /// - Throws: ``SignalNodeError/storage(_:)`` naming what could not be
+    ///   read when the log has damage on the way (the list would be
+    ///   incomplete; ``SignalHistory/read(_:_:from:to:partitions:)`` returns
+    ///   what it could read with the gaps); `SegmentLogError` for failures
+    ///   other than damage, as ``SignalHistory/read(_:_:from:to:partitions:)``
+    ///   throws it.
     public func attempts(of signalID: String, partition: String? = nil) throws -> [ProcessingAttempt] {
         let key = partition ?? state.withLock { $0.deadLetters[signalID]?.signal.partitionKey }
         let history = try SignalHistory.read(log, .signalID(signalID), partitions: key.map { [$0] })

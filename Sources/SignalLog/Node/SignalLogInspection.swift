@@ -50,13 +50,17 @@ public struct SignalLogInspection: Sendable {
 
     /// Rebuilds the state of `log` (which may be open read-only, or have a
     /// live writer: the rebuild sees complete batches only).
-    /// - Throws: the log's read errors (damage, I/O).
     ///
     /// - Parameters:
     ///   - log: the log to inspect.
     ///   - now: the time the dedupe window is taken at, microseconds since the epoch.
     ///   - dedupeTTL: how long an idempotency key counts as seen.
     ///   - scope: everything a node rebuilds, or only the dead letter queue.
+    /// - Throws: the log's read errors (damage, I/O): `SegmentLogError`,
+    ///   `.corruption(path:offset:reason:)` for damage on the way and
+    ///   `.io(operation:path:errno:)` when a segment cannot be read. Records
+    ///   that cannot be decoded are not thrown: they are skipped and counted
+    ///   in ``report``.
     public init(log: SegmentLog, now: Int64 = SystemClock().nowMicroseconds(), dedupeTTL: Duration = .seconds(300),
                 scope: Scope = .everything) throws {
         let ttl = micros(dedupeTTL)
