@@ -27,11 +27,29 @@ public final class BatchDraft {
     /// nothing, when a record or the batch would break the log's limits.
     /// `eventTime` is when the record's event happened, if known (see
     /// ``LogRecord/eventTime``); event-time queries are served by it.
+    ///
+    /// - Parameters:
+    ///   - kind: the record's kind, a byte the caller defines.
+    ///   - partition: the record's partition key (at most 65,535 UTF-8 bytes).
+    ///   - payload: the record's bytes, copied before the call returns.
+    ///   - eventTime: when the record's event happened, microseconds; nil if unknown.
+    /// - Throws: ``SegmentLogError/limitExceeded(what:value:limit:)`` when the
+    ///   partition key, the payload or the draft's batch exceeds the log's limits;
+    ///   the draft is then unchanged.
     public func add(kind: UInt8, partition: String, payload: UnsafeRawBufferPointer, eventTime: Int64? = nil) throws(SegmentLogError) {
         pending.append(try encoder.add(kind: kind, partition: partition, payload: payload, eventTime: eventTime))
     }
 
     /// Adds a record whose payload is an array.
+    ///
+    /// - Parameters:
+    ///   - kind: the record's kind, a byte the caller defines.
+    ///   - partition: the record's partition key (at most 65,535 UTF-8 bytes).
+    ///   - payload: the record's bytes, copied before the call returns.
+    ///   - eventTime: when the record's event happened, microseconds; nil if unknown.
+    /// - Throws: ``SegmentLogError/limitExceeded(what:value:limit:)`` when the
+    ///   partition key, the payload or the draft's batch exceeds the log's limits;
+    ///   the draft is then unchanged.
     public func add(kind: UInt8, partition: String, payload: [UInt8], eventTime: Int64? = nil) throws(SegmentLogError) {
         try payload.withBytes { (bytes) throws(SegmentLogError) in try add(kind: kind, partition: partition, payload: bytes, eventTime: eventTime) }
     }

@@ -8,18 +8,25 @@ import Glibc
 /// steps backwards cannot make append times decrease. Tests inject a
 /// ``ManualClock`` instead of sleeping.
 public protocol LogClock: Sendable {
+    /// The current time, in microseconds since the Unix epoch.
     func nowMicroseconds() -> Int64
     /// Suspends until the clock reads at least `deadline` (microseconds
     /// since the epoch); returns at once if it already does. Throws
     /// `CancellationError` when the task is cancelled first. Every wait of
     /// a node (retry backoff, shutdown deadlines) goes through this, so a
     /// ``ManualClock`` lets tests move time without sleeping.
+    ///
+    /// - Parameter deadline: the time to wake at, microseconds since the epoch.
+    /// - Throws: `CancellationError` when the task is cancelled before the deadline.
     func sleep(untilMicroseconds deadline: Int64) async throws
 }
 
 extension LogClock {
     /// Sleeps in real time until the clock reads `deadline` (for clocks
     /// that move by themselves, such as ``SystemClock``).
+    ///
+    /// - Parameter deadline: the time to wake at, microseconds since the epoch.
+    /// - Throws: `CancellationError` when the task is cancelled before the deadline.
     public func sleep(untilMicroseconds deadline: Int64) async throws {
         while true {
             let left = deadline - nowMicroseconds()
@@ -31,7 +38,9 @@ extension LogClock {
 
 /// The system's real-time clock.
 public struct SystemClock: LogClock {
+    /// Makes the system clock.
     public init() {}
+    /// The current real time (`CLOCK_REALTIME`), in microseconds since the Unix epoch.
     public func nowMicroseconds() -> Int64 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
@@ -65,11 +74,17 @@ public final class ManualClock: LogClock {
     private let now: Atomic<Int64>
     private let state = LockedValue(State())
 
+    /// Makes a clock standing at `microseconds`.
+    ///
+    /// - Parameter microseconds: the starting time, microseconds since the epoch.
     public init(microseconds: Int64 = 1_700_000_000_000_000) { now = Atomic(microseconds) }
 
+    /// The time the clock stands at, in microseconds since the Unix epoch.
     public func nowMicroseconds() -> Int64 { now.load(ordering: .acquiring) }
 
     /// Moves the clock forward and wakes every sleeper whose deadline it reaches.
+    ///
+    /// - Parameter delta: how far to move the clock, in microseconds.
     public func advance(byMicroseconds delta: Int64) {
         now.add(delta, ordering: .acquiringAndReleasing)
         let woken = state.withLock { Self.takeDue(&$0, now: now.load(ordering: .acquiring)) }
@@ -77,12 +92,16 @@ public final class ManualClock: LogClock {
     }
 
     /// Moves the clock forward by `duration` (see ``advance(byMicroseconds:)``).
+    ///
+    /// - Parameter duration: how far to move the clock (sub-microsecond parts are dropped).
     public func advance(by duration: Duration) {
         let (seconds, attoseconds) = duration.components
         advance(byMicroseconds: seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
     }
 
     /// Sets the clock (backwards too) and wakes the sleepers it makes due.
+    ///
+    /// - Parameter microseconds: the new time, microseconds since the epoch.
     public func set(microseconds: Int64) {
         now.store(microseconds, ordering: .releasing)
         let woken = state.withLock { Self.takeDue(&$0, now: now.load(ordering: .acquiring)) }
@@ -94,6 +113,8 @@ public final class ManualClock: LogClock {
 
     /// Returns once at least `count` tasks are asleep on this clock (or
     /// when the calling task is cancelled).
+    ///
+    /// - Parameter count: the number of sleeping tasks to wait for.
     public func waitForSleepers(_ count: Int = 1) async {
         let token = state.withLock { state -> Int in
             defer { state.nextToken += 1 }
@@ -117,6 +138,11 @@ public final class ManualClock: LogClock {
         }
     }
 
+    /// Suspends until the clock is moved to `deadline` or past it; returns at
+    /// once if it already reads that.
+    ///
+    /// - Parameter deadline: the time to wake at, microseconds since the epoch.
+    /// - Throws: `CancellationError` when the task is cancelled before the deadline.
     public func sleep(untilMicroseconds deadline: Int64) async throws {
         let token = state.withLock { state -> Int in
             defer { state.nextToken += 1 }

@@ -7,6 +7,7 @@ public struct LogLimits: Sendable, Equatable {
     public var maxBatchBytes: Int = 64 << 20
     /// Largest index file.
     public var maxIndexBytes: Int = 256 << 20
+    /// Makes the default limits.
     public init() {}
 }
 
@@ -76,5 +77,6 @@ public struct LogOptions: Sendable {
     /// The file layer; tests substitute one that injects faults.
     package var fileSystem: any LogFileSystem = PosixFileSystem()
 
+    /// Makes the default options.
     public init() {}
 }

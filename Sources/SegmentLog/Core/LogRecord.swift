@@ -16,6 +16,15 @@ public struct LogRecord: Sendable, Equatable {
     /// it is nil.
     public var eventTime: Int64?
 
+    /// Makes a record as a reader returns it.
+    ///
+    /// - Parameters:
+    ///   - sequence: the record's position in the log.
+    ///   - timestamp: its append time, microseconds since the epoch.
+    ///   - kind: its kind.
+    ///   - partition: its partition key.
+    ///   - payload: its bytes.
+    ///   - eventTime: when its event happened, microseconds; nil if unknown.
     public init(sequence: UInt64, timestamp: Int64, kind: UInt8, partition: String, payload: [UInt8], eventTime: Int64? = nil) {
         self.sequence = sequence
         self.timestamp = timestamp
@@ -38,6 +47,13 @@ public struct AppendRecord: Sendable, Equatable {
     /// The record's event time, if it has one (see ``LogRecord/eventTime``).
     public var eventTime: Int64?
 
+    /// Makes a record to append.
+    ///
+    /// - Parameters:
+    ///   - kind: the record's kind, a byte the caller defines.
+    ///   - partition: its partition key (at most 65,535 UTF-8 bytes).
+    ///   - payload: its bytes.
+    ///   - eventTime: when its event happened, microseconds; nil if unknown.
     public init(kind: UInt8, partition: String, payload: [UInt8], eventTime: Int64? = nil) {
         self.kind = kind
         self.partition = partition

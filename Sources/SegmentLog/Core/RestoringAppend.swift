@@ -13,6 +13,17 @@ extension SegmentLog {
     ///
     /// Throws ``SegmentLogError/invalidArgument(_:)``, appending nothing,
     /// when either rule is broken.
+    ///
+    /// - Parameters:
+    ///   - draft: records made by ``makeDraft()``; empty again on return.
+    ///   - firstSequence: the sequence number the batch's first record had.
+    ///   - timestamp: the append time the batch had, microseconds since the epoch.
+    /// - Returns: the batch's sequence numbers and append time, as given.
+    /// - Throws: ``SegmentLogError``: ``SegmentLogError/invalidArgument(_:)`` when
+    ///   the draft is empty or a rule above is broken; ``SegmentLogError/readOnly(path:)`` on a log opened read-only,
+    ///   ``SegmentLogError/closed(path:)`` after ``close()``, or the failure that
+    ///   stopped the log (such as ``SegmentLogError/durabilityLost(path:errno:)``);
+    ///   ``SegmentLogError/io(operation:path:errno:)`` when a write fails.
     @discardableResult
     public func append(_ draft: BatchDraft, restoringSequence firstSequence: UInt64, timestamp: Int64) throws(SegmentLogError) -> AppendResult {
         guard draft.count > 0 else { throw .invalidArgument("an append needs at least one record") }

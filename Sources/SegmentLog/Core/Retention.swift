@@ -6,6 +6,12 @@ public struct RetentionPolicy: Sendable, Equatable {
     /// Remove the oldest segments while the log's files exceed this many bytes.
     public var maxTotalBytes: Int64?
 
+    /// Makes a policy; a limit left nil does not apply.
+    ///
+    /// - Parameters:
+    ///   - maxAge: the age, in microseconds, past which a sealed segment's newest
+    ///     record makes it removable.
+    ///   - maxTotalBytes: the size the log's segment files are cut down to.
     public init(maxAge: Int64? = nil, maxTotalBytes: Int64? = nil) {
         self.maxAge = maxAge
         self.maxTotalBytes = maxTotalBytes
@@ -20,7 +26,17 @@ extension SegmentLog {
     /// them again) or veto the removal; removal stops at the first veto, so the
     /// log always stays one contiguous run of sequence numbers.
     ///
+    /// - Parameters:
+    ///   - policy: the limits that decide which sealed segments go.
+    ///   - mayRemove: asked about each segment before it is removed; returning
+    ///     false stops retention there.
     /// - Returns: the segments removed.
+    /// - Throws: any error `mayRemove` throws; otherwise ``SegmentLogError``:
+    ///   ``SegmentLogError/readOnly(path:)`` on a log opened read-only,
+    ///   ``SegmentLogError/closed(path:)`` after ``SegmentLog/close()``, or
+    ///   ``SegmentLogError/io(operation:path:errno:)`` when removing a file or
+    ///   syncing the directory fails. Segments removed before the error stay
+    ///   removed.
     @discardableResult
     public func applyRetention(
         _ policy: RetentionPolicy,

@@ -68,6 +68,7 @@ public struct RecoveryReport: Sendable, Equatable {
     public var removedFiles: [String] = []
     /// Damage found in the middle of the log (only with ``CorruptionPolicy/report`` or read-only).
     public var damage: [DamagedRange] = []
+    /// Makes an empty report: nothing found, nothing done.
     public init() {}
 }
 

@@ -129,6 +129,21 @@ public final class SegmentLog: Sendable {
 
     /// Opens (creating if needed) the log in `directory` for appending.
     /// Throws ``SegmentLogError/locked(path:)`` if another writer has it.
+    ///
+    /// - Parameters:
+    ///   - directory: the log's directory; created if it does not exist.
+    ///   - options: segment sizes, limits, durability policy, clock and file system.
+    /// - Returns: the open log, recovered to its last complete batch.
+    /// - Throws: ``SegmentLogError``: ``SegmentLogError/locked(path:)`` when another
+    ///   writer holds the lock; ``SegmentLogError/invalidArgument(_:)`` for
+    ///   options out of range or a ``LogOptions/writerLock`` of another directory;
+    ///   ``SegmentLogError/unexpectedFile(path:reason:)`` for a file the log does not
+    ///   own; ``SegmentLogError/corruption(path:offset:reason:)`` or
+    ///   ``SegmentLogError/sequenceGap(path:expected:found:)`` for damage a crash
+    ///   cannot explain (unless ``LogOptions/corruptionPolicy`` is
+    ///   ``CorruptionPolicy/report``); ``SegmentLogError/unsupportedFormat(path:version:)`` for a
+    ///   newer format; ``SegmentLogError/io(operation:path:errno:)`` when a system
+    ///   call fails.
     public static func open(directory: String, options: LogOptions = LogOptions()) throws(SegmentLogError) -> SegmentLog {
         try SegmentLog(directory: directory, options: options, writable: true)
     }
@@ -136,6 +151,16 @@ public final class SegmentLog: Sendable {
     /// Opens an existing log for inspection. Takes no lock, never modifies a
     /// file, and succeeds on damaged logs, listing the damage in
     /// ``recoveryReport``.
+    ///
+    /// - Parameters:
+    ///   - directory: the directory of an existing log.
+    ///   - options: limits, clock and file system to read with.
+    /// - Returns: a log that reads but never appends.
+    /// - Throws: ``SegmentLogError``: ``SegmentLogError/invalidArgument(_:)`` for
+    ///   options out of range; ``SegmentLogError/unexpectedFile(path:reason:)`` for
+    ///   a file the log does not own; ``SegmentLogError/unsupportedFormat(path:version:)``
+    ///   for a newer format; ``SegmentLogError/io(operation:path:errno:)`` when the
+    ///   directory or a file cannot be read.
     public static func openReadOnly(directory: String, options: LogOptions = LogOptions()) throws(SegmentLogError) -> SegmentLog {
         try SegmentLog(directory: directory, options: options, writable: false)
     }
@@ -143,12 +168,35 @@ public final class SegmentLog: Sendable {
     // MARK: Appending
 
     /// Appends one record as a batch of one.
+    ///
+    /// - Parameters:
+    ///   - kind: the record's kind, a byte the caller defines.
+    ///   - partition: the record's partition key (at most 65,535 UTF-8 bytes).
+    ///   - payload: the record's bytes.
+    /// - Returns: the record's sequence number and append time.
+    /// - Throws: ``SegmentLogError``: ``SegmentLogError/readOnly(path:)`` on a log opened read-only,
+    ///   ``SegmentLogError/closed(path:)`` after ``close()``, or the failure that
+    ///   stopped the log (such as ``SegmentLogError/durabilityLost(path:errno:)``);
+    ///   ``SegmentLogError/limitExceeded(what:value:limit:)`` for a partition key or
+    ///   payload over the limits; ``SegmentLogError/io(operation:path:errno:)`` when
+    ///   the write fails.
     @discardableResult
     public func append(kind: UInt8, partition: String, payload: [UInt8]) throws(SegmentLogError) -> AppendResult {
         try appendTyped { (batch) throws(SegmentLogError) in try batch.add(kind: kind, partition: partition, payload: payload) }
     }
 
     /// Appends `records` as one batch: one compression, one checksum, one write.
+    ///
+    /// - Parameter records: the records to append, in order.
+    /// - Returns: the sequence numbers of the batch's first and last records and
+    ///   its append time.
+    /// - Throws: ``SegmentLogError``: ``SegmentLogError/invalidArgument(_:)`` when
+    ///   `records` is empty; ``SegmentLogError/readOnly(path:)`` on a log opened read-only,
+    ///   ``SegmentLogError/closed(path:)`` after ``close()``, or the failure that
+    ///   stopped the log (such as ``SegmentLogError/durabilityLost(path:errno:)``);
+    ///   ``SegmentLogError/limitExceeded(what:value:limit:)`` for a record or batch
+    ///   over the limits; ``SegmentLogError/io(operation:path:errno:)`` when the
+    ///   write fails.
     @discardableResult
     public func append(_ records: some Sequence<AppendRecord>) throws(SegmentLogError) -> AppendResult {
         try appendTyped { (batch) throws(SegmentLogError) in
@@ -174,6 +222,18 @@ public final class SegmentLog: Sendable {
     ///
     /// Throws what `build` throws, or a ``SegmentLogError``; nothing is
     /// appended unless `build` returns normally.
+    ///
+    /// - Parameter build: adds the batch's records through the ``BatchBuilder``.
+    /// - Returns: the sequence numbers of the batch's first and last records and
+    ///   its append time.
+    /// - Throws: any error `build` throws; otherwise ``SegmentLogError``:
+    ///   ``SegmentLogError/invalidArgument(_:)`` when `build` adds no record;
+    ///   ``SegmentLogError/readOnly(path:)`` on a log opened read-only,
+    ///   ``SegmentLogError/closed(path:)`` after ``close()``, or the failure that
+    ///   stopped the log (such as ``SegmentLogError/durabilityLost(path:errno:)``);
+    ///   ``SegmentLogError/limitExceeded(what:value:limit:)`` for a record or batch
+    ///   over the limits; ``SegmentLogError/io(operation:path:errno:)`` when the
+    ///   write fails.
     @discardableResult
     public func appendBatch(_ build: (inout BatchBuilder) throws -> Void) throws -> AppendResult {
         let result = try state.withLock { (state) throws -> AppendResult in
@@ -214,6 +274,15 @@ public final class SegmentLog: Sendable {
     ///   - timestamp: the append time to stamp, when the caller has
     ///     read the clock already (see ``lastAppendTime``); the log still
     ///     never stamps earlier than its last batch. Nil reads the clock.
+    ///
+    /// - Returns: the sequence numbers of the batch's first and last records and
+    ///   its append time.
+    /// - Throws: ``SegmentLogError``: ``SegmentLogError/invalidArgument(_:)`` when
+    ///   the draft is empty; ``SegmentLogError/readOnly(path:)`` on a log opened read-only,
+    ///   ``SegmentLogError/closed(path:)`` after ``close()``, or the failure that
+    ///   stopped the log (such as ``SegmentLogError/durabilityLost(path:errno:)``);
+    ///   ``SegmentLogError/io(operation:path:errno:)`` when the write fails (the
+    ///   draft then keeps its records).
     @discardableResult
     public func append(_ draft: BatchDraft, at timestamp: Int64? = nil) throws(SegmentLogError) -> AppendResult {
         guard draft.count > 0 else { throw .invalidArgument("an append needs at least one record") }
@@ -337,6 +406,13 @@ public final class SegmentLog: Sendable {
     }
 
     /// Seals the active segment now if it holds records.
+    ///
+    /// - Throws: ``SegmentLogError``: ``SegmentLogError/readOnly(path:)`` on a log opened read-only,
+    ///   ``SegmentLogError/closed(path:)`` after ``close()``, or the failure that
+    ///   stopped the log (such as ``SegmentLogError/durabilityLost(path:errno:)``);
+    ///   ``SegmentLogError/durabilityLost(path:errno:)`` when syncing the segment
+    ///   fails; ``SegmentLogError/io(operation:path:errno:)`` when writing the index
+    ///   or creating the next segment fails.
     public func rotate() throws(SegmentLogError) {
         try state.withLock { (state) throws(SegmentLogError) in
             try writable(state)
@@ -348,6 +424,8 @@ public final class SegmentLog: Sendable {
 
     /// Seals the active segment if it has reached its maximum age; for
     /// callers that want age-based rotation while no appends arrive.
+    ///
+    /// - Throws: ``SegmentLogError``, as ``rotate()`` does.
     public func rotateIfDue() throws(SegmentLogError) {
         try state.withLock { (state) throws(SegmentLogError) in
             try writable(state)
@@ -361,6 +439,8 @@ public final class SegmentLog: Sendable {
     // MARK: Durability
 
     /// Syncs everything appended so far.
+    ///
+    /// - Throws: ``SegmentLogError``, as ``waitUntilDurable(through:)`` does.
     public func sync() throws(SegmentLogError) {
         let next = state.withLock { $0.nextSequence }
         if next > 0 { try waitUntilDurable(through: next - 1) }
@@ -368,6 +448,12 @@ public final class SegmentLog: Sendable {
 
     /// Returns once `sequence` is on stable storage. Under `.interval` it waits
     /// for the flusher; otherwise it syncs, sharing the fsync with concurrent callers.
+    ///
+    /// - Parameter sequence: the sequence number that must be durable.
+    /// - Throws: ``SegmentLogError``: ``SegmentLogError/durabilityLost(path:errno:)``
+    ///   when a sync fails (the log then stops accepting writes), the failure that
+    ///   stopped the log earlier, or ``SegmentLogError/invalidArgument(_:)`` when
+    ///   the log closes before `sequence` is synced.
     public func waitUntilDurable(through sequence: UInt64) throws(SegmentLogError) {
         let lead: Bool
         if case .interval = options.durability { lead = false } else { lead = true }
@@ -412,6 +498,12 @@ public final class SegmentLog: Sendable {
     /// since the log was opened or last refreshed (complete batches only).
     /// Readers made afterwards see the new records; `signallog cat --follow`
     /// calls this in a loop.
+    ///
+    /// - Throws: ``SegmentLogError``: ``SegmentLogError/io(operation:path:errno:)``
+    ///   when the directory or a segment cannot be read,
+    ///   ``SegmentLogError/unexpectedFile(path:reason:)`` for a file the log does
+    ///   not own, ``SegmentLogError/unsupportedFormat(path:version:)`` for a newer
+    ///   format. A writable log returns at once.
     public func refresh() throws(SegmentLogError) {
         guard isReadOnly else { return }
         let slots = state.withLock { $0.slots }
@@ -437,6 +529,12 @@ public final class SegmentLog: Sendable {
     ///
     /// - Returns: the bound below which every sequence number is now durable
     ///   and recorded.
+    ///
+    /// - Throws: ``SegmentLogError``: ``SegmentLogError/readOnly(path:)`` on a log opened read-only,
+    ///   ``SegmentLogError/closed(path:)`` after ``close()``, or the failure that
+    ///   stopped the log (such as ``SegmentLogError/durabilityLost(path:errno:)``);
+    ///   ``SegmentLogError/durabilityLost(path:errno:)`` when the sync fails;
+    ///   ``SegmentLogError/io(operation:path:errno:)`` when the index write fails.
     @discardableResult
     public func markDurable() throws(SegmentLogError) -> UInt64 {
         try state.withLock { (state) throws(SegmentLogError) -> UInt64 in
@@ -476,6 +574,12 @@ public final class SegmentLog: Sendable {
 
     /// Syncs (per the durability policy), releases the lock and closes the
     /// files. Further calls on the log throw ``SegmentLogError/closed(path:)``.
+    ///
+    /// A second call returns at once.
+    ///
+    /// - Throws: ``SegmentLogError``: ``SegmentLogError/durabilityLost(path:errno:)``
+    ///   when the final sync fails; ``SegmentLogError/io(operation:path:errno:)``
+    ///   when writing the active segment's index fails. The log is closed either way.
     public func close() throws(SegmentLogError) {
         let alreadyClosed = state.withLock { (state) -> Bool in
             defer { state.closed = true }
@@ -515,11 +619,27 @@ public struct BatchBuilder {
     /// Adds a record; its payload bytes are copied into the batch at once.
     /// `eventTime` is when the record's event happened, if known (see
     /// ``LogRecord/eventTime``).
+    ///
+    /// - Parameters:
+    ///   - kind: the record's kind, a byte the caller defines.
+    ///   - partition: the record's partition key (at most 65,535 UTF-8 bytes).
+    ///   - payload: the record's bytes, copied before the call returns.
+    ///   - eventTime: when the record's event happened, microseconds; nil if unknown.
+    /// - Throws: ``SegmentLogError/limitExceeded(what:value:limit:)`` when the
+    ///   partition key, the payload or the batch so far exceeds the log's limits.
     public mutating func add(kind: UInt8, partition: String, payload: UnsafeRawBufferPointer, eventTime: Int64? = nil) throws(SegmentLogError) {
         pending.append(try encoder.add(kind: kind, partition: partition, payload: payload, eventTime: eventTime))
     }
 
     /// Adds a record whose payload is an array.
+    ///
+    /// - Parameters:
+    ///   - kind: the record's kind, a byte the caller defines.
+    ///   - partition: the record's partition key (at most 65,535 UTF-8 bytes).
+    ///   - payload: the record's bytes, copied before the call returns.
+    ///   - eventTime: when the record's event happened, microseconds; nil if unknown.
+    /// - Throws: ``SegmentLogError/limitExceeded(what:value:limit:)`` when the
+    ///   partition key, the payload or the batch so far exceeds the log's limits.
     public mutating func add(kind: UInt8, partition: String, payload: [UInt8], eventTime: Int64? = nil) throws(SegmentLogError) {
         try payload.withBytes { (bytes) throws(SegmentLogError) in try add(kind: kind, partition: partition, payload: bytes, eventTime: eventTime) }
     }

@@ -33,6 +33,15 @@ public final class WriterLock: Sendable {
     /// Takes the writer lock of the existing log directory `directory`
     /// without opening the log. Throws ``SegmentLogError/locked(path:)`` if a
     /// writer (or another holder of this lock) has it.
+    ///
+    /// - Parameters:
+    ///   - directory: the log directory whose lock to take.
+    ///   - options: supplies the file system to lock through.
+    /// - Returns: the held lock; call ``release()`` when done.
+    /// - Throws: ``SegmentLogError``: ``SegmentLogError/locked(path:)`` when a
+    ///   writer or another holder has the lock;
+    ///   ``SegmentLogError/io(operation:path:errno:)`` when the lock file cannot be
+    ///   opened or locked (for example when the directory does not exist).
     public static func acquire(directory: String, options: LogOptions = LogOptions()) throws(SegmentLogError) -> WriterLock {
         let lock = try options.fileSystem.lockExclusive(directory + "/" + SegmentFormat.lockName)
         return WriterLock(directory: directory, held: lock)

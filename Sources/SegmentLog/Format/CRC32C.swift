@@ -9,6 +9,11 @@ public enum CRC32C {
     public static let usesHardware: Bool = slog_crc32c_hardware_available() != 0
 
     /// The checksum of `bytes`, continuing from `previous` (0 to start).
+    ///
+    /// - Parameters:
+    ///   - bytes: the bytes to checksum.
+    ///   - previous: the checksum of the bytes before them, or 0.
+    /// - Returns: the CRC-32C of everything checksummed so far.
     @inlinable
     public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing previous: UInt32 = 0) -> UInt32 {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return previous }
@@ -18,6 +23,11 @@ public enum CRC32C {
     }
 
     /// The checksum of `bytes`, continuing from `previous` (0 to start).
+    ///
+    /// - Parameters:
+    ///   - bytes: the bytes to checksum.
+    ///   - previous: the checksum of the bytes before them, or 0.
+    /// - Returns: the CRC-32C of everything checksummed so far.
     public static func checksum(_ bytes: [UInt8], continuing previous: UInt32 = 0) -> UInt32 {
         bytes.withUnsafeBytes { checksum($0, continuing: previous) }
     }

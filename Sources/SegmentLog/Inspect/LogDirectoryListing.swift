@@ -30,6 +30,10 @@ public struct LogDirectoryListing: Sendable, Equatable {
 
     /// Lists `directory`.
     ///
+    /// - Parameters:
+    ///   - directory: the directory to list.
+    ///   - options: supplies the file system to list through.
+    /// - Returns: the directory's entries, sorted into the kinds of file a log holds.
     /// - Throws: ``SegmentLogError/io(operation:path:errno:)`` when the
     ///   directory cannot be read (`ENOENT`: it does not exist, `ENOTDIR`:
     ///   it is not a directory), and ``SegmentLogError/unexpectedFile(path:reason:)``
@@ -71,8 +75,12 @@ public struct LogDirectoryListing: Sendable, Equatable {
     }
 
     /// The file name of the segment that starts at `base` (`NNNNNNNNNNNNNNNNNNNN.seg`).
+    ///
+    /// - Parameter base: the segment's first sequence number.
     public static func segmentName(_ base: UInt64) -> String { SegmentFormat.segmentName(base) }
     /// The file name of the index of the segment that starts at `base`.
+    ///
+    /// - Parameter base: the segment's first sequence number.
     public static func indexName(_ base: UInt64) -> String { SegmentFormat.indexName(base) }
 
     /// Index files whose segment file is not in the directory.

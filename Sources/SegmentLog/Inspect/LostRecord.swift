@@ -14,6 +14,12 @@ public enum LostRecord {
     /// compact JSON in that key order, where `F` is the name of the
     /// `.corrupt` file beside the segments (empty when no bytes were kept,
     /// as for a missing segment) and `R` why the records were lost.
+    ///
+    /// - Parameters:
+    ///   - corruptFile: the name of the `.corrupt` file that keeps the bytes, or
+    ///     an empty string.
+    ///   - reason: why the records were lost.
+    /// - Returns: the payload's UTF-8 bytes.
     public static func payload(corruptFile: String, reason: String) -> [UInt8] {
         Array("{\"lost\":true,\"corrupt_file\":\(jsonString(corruptFile)),\"reason\":\(jsonString(reason))}".utf8)
     }

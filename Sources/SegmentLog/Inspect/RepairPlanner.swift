@@ -9,6 +9,12 @@ extension SegmentLog {
     /// lock the plan is a dry run (and a process holding the writer lock
     /// makes the active segment's end a live tail, not a torn one).
     ///
+    /// - Parameters:
+    ///   - directory: the log's directory.
+    ///   - lock: the log's writer lock, held by the caller, when the plan is to
+    ///     be applied; nil for a dry run.
+    ///   - options: the limits, clock and file system to read with.
+    /// - Returns: the plan: what verifying found and the changes that repair it.
     /// - Throws: what ``verify(directory:writerIsLive:options:)`` throws.
     public static func planRepair(directory: String, lock: WriterLock? = nil, options: LogOptions = LogOptions()) throws(SegmentLogError) -> RepairPlan {
         let live = lock == nil && WriterLock.holder(directory: directory) != nil

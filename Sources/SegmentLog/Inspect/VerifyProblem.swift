@@ -6,6 +6,12 @@ public struct VerifyProblem: Sendable, Equatable {
     public enum Severity: String, Sendable, Comparable {
         case note, warning, error
 
+        /// Orders severities from note to warning to error.
+        ///
+        /// - Parameters:
+        ///   - a: the severity on the left.
+        ///   - b: the severity on the right.
+        /// - Returns: whether `a` matters less than `b`.
         public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
         private var rank: Int { self == .note ? 0 : self == .warning ? 1 : 2 }
     }
@@ -58,6 +64,14 @@ public struct VerifyProblem: Sendable, Equatable {
 
     public var severity: Severity { code.severity }
 
+    /// Makes a problem.
+    ///
+    /// - Parameters:
+    ///   - code: the kind of problem.
+    ///   - file: the file's name in the log directory, or `-` for the log as a whole.
+    ///   - offset: the byte offset in `file`, or nil when the problem is not at one place.
+    ///   - message: the problem, in words.
+    ///   - missingSequences: the sequence numbers the problem makes unreadable, if any.
     public init(code: Code, file: String, offset: Int64?, message: String, missingSequences: Range<UInt64>? = nil) {
         self.code = code
         self.file = file

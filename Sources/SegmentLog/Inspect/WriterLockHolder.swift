@@ -8,6 +8,10 @@ extension WriterLock {
     /// take one), so a read-only tool can tell a live writer's half-written
     /// batch from a crash's torn tail. `0` when a process holds it but its
     /// id is not known; nil when the lock is free or cannot be checked.
+    ///
+    /// - Parameter directory: the log directory whose lock to look up.
+    /// - Returns: the holder's process id, `0` when it is held by an unknown
+    ///   process, or nil.
     public static func holder(directory: String) -> Int32? {
         var info = stat()
         guard stat(directory + "/" + SegmentFormat.lockName, &info) == 0 else { return nil }

@@ -28,6 +28,16 @@ public struct LogQuery: Sendable, Equatable {
     /// Only records of these kinds.
     public var kinds: Set<UInt8>?
 
+    /// Makes a query; every bound left at its default does not apply.
+    ///
+    /// - Parameters:
+    ///   - fromSequence: the first sequence number to return.
+    ///   - throughSequence: the last sequence number to return (inclusive).
+    ///   - since: the earliest time to return (inclusive, microseconds), on `timeAxis`.
+    ///   - until: the time to stop before (exclusive, microseconds), on `timeAxis`.
+    ///   - partitions: only records of these partitions.
+    ///   - kinds: only records of these kinds.
+    ///   - timeAxis: whether `since` and `until` bound append time or event time.
     public init(
         fromSequence: UInt64 = 0, throughSequence: UInt64? = nil, since: Int64? = nil, until: Int64? = nil,
         partitions: Set<String>? = nil, kinds: Set<UInt8>? = nil, timeAxis: TimeAxis = .append
@@ -63,5 +73,6 @@ public struct ReadStatistics: Sendable, Equatable {
     public var batchesDecoded: Int = 0
     /// Segments the reader looked inside (others were skipped by their index).
     public var segmentsVisited: Int = 0
+    /// Makes statistics with every count at zero.
     public init() {}
 }

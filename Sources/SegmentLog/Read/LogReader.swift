@@ -60,6 +60,12 @@ public final class LogReader {
     /// unreadable bytes, a damaged segment header, a segment file that is
     /// missing. Each is thrown once; calling `next()` again continues with
     /// the intact records after it (docs/format.md, "Recovery rules").
+    ///
+    /// - Returns: the next matching record, or nil when the snapshot is exhausted.
+    /// - Throws: ``SegmentLogError``: ``SegmentLogError/corruption(path:offset:reason:)``
+    ///   for damage, as above; ``SegmentLogError/io(operation:path:errno:)`` when a
+    ///   segment cannot be opened or read (for example one retention removed while
+    ///   the reader was behind).
     public func next() throws(SegmentLogError) -> LogRecord? {
         while true {
             if readyPosition < ready.count {
@@ -78,6 +84,11 @@ public final class LogReader {
     /// Partition and kind filters only narrow which blocks are read: the
     /// batches returned may hold other records too. Checks, damage reporting
     /// and the snapshot are as for ``next()``; use one or the other on a reader.
+    ///
+    /// - Returns: the next batch, or nil when the snapshot is exhausted.
+    /// - Throws: ``SegmentLogError``, as ``next()`` does:
+    ///   ``SegmentLogError/corruption(path:offset:reason:)`` for damage and
+    ///   ``SegmentLogError/io(operation:path:errno:)`` when a segment cannot be read.
     public func nextBatch() throws(SegmentLogError) -> StoredBatch? {
         batchMode = true
         while true {
@@ -417,6 +428,10 @@ public final class LogReader {
 
 extension SegmentLog {
     /// A reader over the records matching `query`, as of now.
+    ///
+    /// - Parameter query: which records to read; the default reads them all.
+    /// - Returns: a reader over the log's segments as they are now; records
+    ///   appended later are not in it.
     public func read(_ query: LogQuery = LogQuery()) -> LogReader {
         let slots = state.withLock { $0.slots }
         return LogReader(slots: slots, query: query, limits: options.limits, fileSystem: options.fileSystem)

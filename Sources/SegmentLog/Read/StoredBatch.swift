@@ -26,6 +26,13 @@ public struct StoredBatch: Sendable, Equatable {
     /// limits, checksum, decompression, every record's bounds) and returns
     /// the batch with its records. Throws ``SegmentLogError/corruption(path:offset:reason:)``
     /// with path `"(batch)"` and offset 0 when they fail.
+    ///
+    /// - Parameters:
+    ///   - bytes: a batch's header and body, as a segment stores them.
+    ///   - limits: the size limits to check the batch against.
+    /// - Returns: the batch and its records.
+    /// - Throws: ``SegmentLogError/corruption(path:offset:reason:)`` when the
+    ///   bytes fail a check.
     public static func decode(_ bytes: [UInt8], limits: LogLimits = LogLimits()) throws(SegmentLogError) -> (batch: StoredBatch, records: [LogRecord]) {
         let result = bytes.withUnsafeBytes { (raw) -> Result<(StoredBatch, [LogRecord]), SegmentLogError> in
             func damaged(_ reason: String) -> Result<(StoredBatch, [LogRecord]), SegmentLogError> {

@@ -23,6 +23,18 @@ public struct CloudEvent: Sendable, Equatable {
     /// Extension attributes (lowercase names) and their values.
     public var extensions: [String: JSONValue]
 
+    /// Makes an event from its attributes.
+    ///
+    /// - Parameters:
+    ///   - id: the event's id.
+    ///   - source: the event's source.
+    ///   - type: the event's type.
+    ///   - specVersion: the CloudEvents version; "1.0".
+    ///   - time: when the event happened, microseconds since the epoch.
+    ///   - subject: the event's subject.
+    ///   - dataContentType: the media type of `data`.
+    ///   - data: the event's payload.
+    ///   - extensions: extension attributes (lowercase names) and their values.
     public init(id: String, source: String, type: String, specVersion: String = "1.0", time: Int64? = nil, subject: String? = nil,
                 dataContentType: String? = nil, data: JSONValue? = nil, extensions: [String: JSONValue] = [:]) {
         self.id = id
@@ -39,6 +51,8 @@ public struct CloudEvent: Sendable, Equatable {
     static let contextAttributes: Set<String> = ["id", "source", "specversion", "type", "time", "subject", "datacontenttype", "data", "dataschema"]
 
     /// The event for `signal`.
+    ///
+    /// - Parameter signal: the signal the event carries.
     public init(signal: Signal) {
         var extensions = signal.extraFields
         extensions["urgency"] = .string(JSONValue.number(signal.urgency).serialized())
@@ -58,12 +72,33 @@ public struct CloudEvent: Sendable, Equatable {
     }
 
     /// Parses one CloudEvents JSON object (structured mode).
+    ///
+    /// - Parameter line: the JSON text.
+    /// - Returns: the event.
+    /// - Throws: ``SignalJSONError``: ``SignalJSONError/syntax(offset:message:)`` when
+    ///   the text is not JSON; ``SignalJSONError/notAnObject(found:)`` when the
+    ///   value is not an object; ``SignalJSONError/missingField(_:)`` when `id`,
+    ///   `source`, `specversion` or `type` is absent;
+    ///   ``SignalJSONError/wrongType(field:expected:found:)`` for an attribute of
+    ///   the wrong JSON type; ``SignalJSONError/invalidValue(field:reason:)`` for
+    ///   a `specversion` other than "1.0", a `data_base64` attribute or another
+    ///   unacceptable value.
     public static func decode(line: some StringProtocol) throws(SignalJSONError) -> CloudEvent {
         try decode(JSONValue.parse(line))
     }
 
     /// Reads a parsed CloudEvents JSON object. `specversion` must be "1.0";
     /// `data_base64` is refused (signals carry text or JSON).
+    ///
+    /// - Parameter value: the parsed JSON value.
+    /// - Returns: the event.
+    /// - Throws: ``SignalJSONError``: ``SignalJSONError/notAnObject(found:)`` when the
+    ///   value is not an object; ``SignalJSONError/missingField(_:)`` when `id`,
+    ///   `source`, `specversion` or `type` is absent;
+    ///   ``SignalJSONError/wrongType(field:expected:found:)`` for an attribute of
+    ///   the wrong JSON type; ``SignalJSONError/invalidValue(field:reason:)`` for
+    ///   a `specversion` other than "1.0", a `data_base64` attribute or another
+    ///   unacceptable value.
     public static func decode(_ value: JSONValue) throws(SignalJSONError) -> CloudEvent {
         guard case .object(let object) = value else { throw .notAnObject(found: value.typeName) }
         let fields = FieldReader(object: object)
@@ -102,6 +137,13 @@ public struct CloudEvent: Sendable, Equatable {
     public func encode() -> String { jsonValue.serialized() }
 
     /// The signal this event carries. Missing `urgency` defaults to 0.5.
+    ///
+    /// - Returns: the signal, with unknown extension attributes in its extra fields.
+    /// - Throws: ``SignalJSONError``: ``SignalJSONError/wrongType(field:expected:found:)``
+    ///   for an extension of the wrong JSON type (an `urgency` that is neither a
+    ///   number nor a numeric string, say); ``SignalJSONError/invalidValue(field:reason:)``
+    ///   for an urgency outside 0.0–1.0 or not a number, a malformed
+    ///   `traceparent`, or an extension named like a signal field.
     public func signal() throws(SignalJSONError) -> Signal {
         let fields = FieldReader(object: extensions)
         var urgency = 0.5
@@ -151,6 +193,12 @@ public struct CloudEvent: Sendable, Equatable {
 extension SignalJSON {
     /// Decodes either form: a CloudEvent when the object has `specversion`,
     /// otherwise a signal with the original attribute names.
+    ///
+    /// - Parameter line: the JSON text.
+    /// - Returns: the signal.
+    /// - Throws: ``SignalJSONError``, as ``CloudEvent/decode(line:)`` and
+    ///   ``CloudEvent/signal()`` throw it for a CloudEvent, or as
+    ///   ``SignalJSON/decode(_:)`` throws it for a signal.
     public static func decodeAny(line: some StringProtocol) throws(SignalJSONError) -> Signal {
         let value = try JSONValue.parse(line)
         if case .object(let object) = value, object["specversion"] != nil {

@@ -47,16 +47,48 @@ public enum SignalJSON {
     ]
 
     /// Decodes one JSON object (for example one NDJSON line).
+    ///
+    /// - Parameter line: the JSON text.
+    /// - Returns: the signal.
+    /// - Throws: ``SignalJSONError``: ``SignalJSONError/syntax(offset:message:)`` when
+    ///   the text is not JSON; ``SignalJSONError/notAnObject(found:)`` when it is
+    ///   not an object; ``SignalJSONError/missingField(_:)`` when `content`,
+    ///   `signal_type`, `urgency` or `source_id` is absent;
+    ///   ``SignalJSONError/wrongType(field:expected:found:)`` for a field of the
+    ///   wrong JSON type; ``SignalJSONError/invalidValue(field:reason:)`` for a
+    ///   value out of range (an urgency outside 0.0–1.0, an empty string, a
+    ///   timestamp outside the supported range, a malformed `traceparent`).
     public static func decode(line: some StringProtocol) throws(SignalJSONError) -> Signal {
         try decode(JSONValue.parse(line))
     }
 
     /// Decodes one JSON object from UTF-8 bytes.
+    ///
+    /// - Parameter bytes: the JSON text as UTF-8.
+    /// - Returns: the signal.
+    /// - Throws: ``SignalJSONError``: ``SignalJSONError/syntax(offset:message:)`` when
+    ///   the text is not JSON; ``SignalJSONError/notAnObject(found:)`` when it is
+    ///   not an object; ``SignalJSONError/missingField(_:)`` when `content`,
+    ///   `signal_type`, `urgency` or `source_id` is absent;
+    ///   ``SignalJSONError/wrongType(field:expected:found:)`` for a field of the
+    ///   wrong JSON type; ``SignalJSONError/invalidValue(field:reason:)`` for a
+    ///   value out of range (an urgency outside 0.0–1.0, an empty string, a
+    ///   timestamp outside the supported range, a malformed `traceparent`).
     public static func decode(bytes: [UInt8]) throws(SignalJSONError) -> Signal {
         try decode(JSONValue.parse(bytes))
     }
 
     /// Decodes a parsed JSON object.
+    ///
+    /// - Parameter value: the parsed JSON value.
+    /// - Returns: the signal.
+    /// - Throws: ``SignalJSONError``: ``SignalJSONError/notAnObject(found:)`` when it is
+    ///   not an object; ``SignalJSONError/missingField(_:)`` when `content`,
+    ///   `signal_type`, `urgency` or `source_id` is absent;
+    ///   ``SignalJSONError/wrongType(field:expected:found:)`` for a field of the
+    ///   wrong JSON type; ``SignalJSONError/invalidValue(field:reason:)`` for a
+    ///   value out of range (an urgency outside 0.0–1.0, an empty string, a
+    ///   timestamp outside the supported range, a malformed `traceparent`).
     public static func decode(_ value: JSONValue) throws(SignalJSONError) -> Signal {
         guard case .object(let object) = value else { throw .notAnObject(found: value.typeName) }
         let fields = FieldReader(object: object)
@@ -131,6 +163,8 @@ public enum SignalJSON {
     }
 
     /// The signal as a JSON object value (timestamp as RFC 3339 UTC with microseconds).
+    ///
+    /// - Parameter signal: the signal to represent.
     public static func jsonValue(_ signal: Signal) -> JSONValue {
         var object = signal.extraFields
         object["id"] = .string(signal.id)
@@ -150,6 +184,8 @@ public enum SignalJSON {
     }
 
     /// The signal as one line of compact JSON (no trailing newline; keys sorted).
+    ///
+    /// - Parameter signal: the signal to encode.
     public static func encode(_ signal: Signal) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(256)

@@ -19,6 +19,13 @@
 /// fuzz target check both).
 public enum SignalLineDecoder {
     /// The signal a line holds, or why it holds none.
+    ///
+    /// - Parameter bytes: the line's UTF-8 bytes, without its newline.
+    /// - Returns: the signal.
+    /// - Throws: ``SignalJSONError``, exactly as the reference path throws it:
+    ///   ``SignalJSONError/syntax(offset:message:)`` for text that is not JSON,
+    ///   and otherwise what ``SignalJSON/decode(_:)`` or ``SignalJSON/decodeAny(line:)``
+    ///   throws for the object.
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(SignalJSONError) -> Signal {
         if let signal = fast(bytes) { return signal }
         return try reference(bytes)

@@ -26,17 +26,35 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     /// Parses one JSON text (surrounding whitespace allowed).
+    ///
+    /// - Parameter text: the JSON text.
+    /// - Returns: the parsed value.
+    /// - Throws: ``SignalJSONError/syntax(offset:message:)``, with the byte offset
+    ///   of the problem, when the text is not one JSON value (invalid syntax or
+    ///   UTF-8, text after the value, or nesting deeper than 512 levels).
     public static func parse(_ text: some StringProtocol) throws(SignalJSONError) -> JSONValue {
         var copy = String(text)
         return try copy.withUTF8 { bytes in jsonResult { () throws(SignalJSONError) in try parse(UnsafeRawBufferPointer(bytes)) } }.get()
     }
 
     /// Parses one JSON text from UTF-8 bytes.
+    ///
+    /// - Parameter bytes: the JSON text as UTF-8.
+    /// - Returns: the parsed value.
+    /// - Throws: ``SignalJSONError/syntax(offset:message:)``, with the byte offset
+    ///   of the problem, when the text is not one JSON value (invalid syntax or
+    ///   UTF-8, text after the value, or nesting deeper than 512 levels).
     public static func parse(_ bytes: [UInt8]) throws(SignalJSONError) -> JSONValue {
         try bytes.withUnsafeBytes { raw in jsonResult { () throws(SignalJSONError) in try parse(raw) } }.get()
     }
 
     /// Parses one JSON text from UTF-8 bytes.
+    ///
+    /// - Parameter bytes: the JSON text as UTF-8.
+    /// - Returns: the parsed value.
+    /// - Throws: ``SignalJSONError/syntax(offset:message:)``, with the byte offset
+    ///   of the problem, when the text is not one JSON value (invalid syntax or
+    ///   UTF-8, text after the value, or nesting deeper than 512 levels).
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(SignalJSONError) -> JSONValue {
         var deepest = 0
         return try parse(bytes, deepest: &deepest)

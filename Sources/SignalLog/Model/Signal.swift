@@ -127,6 +127,23 @@ public struct Signal: Sendable, Equatable {
     public var processingAttempts: [ProcessingAttempt]
 
     /// Creates a signal, filling every omitted field with the documented default.
+    ///
+    /// - Parameters:
+    ///   - content: the signal's content, text or JSON.
+    ///   - type: the signal type, which selects the handler.
+    ///   - urgency: from 0.0 to 1.0.
+    ///   - sourceID: the id of the signal's source.
+    ///   - requiresResponse: whether the source expects a response.
+    ///   - id: the signal's id; nil generates a UUID.
+    ///   - idempotencyKey: the dedupe key; nil uses ``defaultIdempotencyKey(sourceID:type:id:)``.
+    ///   - partitionKey: the partition the signal is processed in; nil uses
+    ///     ``defaultPartitionKey(sourceID:type:)``.
+    ///   - correlationID: ties related signals together; nil generates a UUID.
+    ///   - schemaVersion: the version of the signal's schema.
+    ///   - retryCount: how often the signal was retried before.
+    ///   - createdAt: the creation time, microseconds since the epoch; nil reads the system clock.
+    ///   - traceparent: a W3C trace context value.
+    ///   - extraFields: JSON fields this version does not know.
     public init(
         content: SignalContent,
         type: String,
@@ -156,6 +173,12 @@ public struct Signal: Sendable, Equatable {
     }
 
     /// Convenience for text content.
+    ///
+    /// - Parameters:
+    ///   - text: the signal's text content.
+    ///   - type: the signal type.
+    ///   - urgency: from 0.0 to 1.0.
+    ///   - sourceID: the id of the signal's source.
     public init(_ text: String, type: String, urgency: Double = 0.5, sourceID: String) {
         self.init(content: .text(text), type: type, urgency: urgency, sourceID: sourceID)
     }
@@ -163,11 +186,21 @@ public struct Signal: Sendable, Equatable {
     /// Convenience for text content from a numbered source, as the
     /// original system's nodes are: the number is kept as its decimal text
     /// (`sourceID: 42` gives source id `"42"`, as JSON input does).
+    ///
+    /// - Parameters:
+    ///   - text: the signal's text content.
+    ///   - type: the signal type.
+    ///   - urgency: from 0.0 to 1.0.
+    ///   - number: the source's number.
     public init(_ text: String, type: String, urgency: Double = 0.5, sourceID number: Int) {
         self.init(content: .text(text), type: type, urgency: urgency, sourceID: String(number))
     }
 
     /// `"<source>_<type>"`.
+    ///
+    /// - Parameters:
+    ///   - sourceID: the signal's source id.
+    ///   - type: the signal type.
     public static func defaultPartitionKey(sourceID: String, type: String) -> String {
         sourceID + "_" + type
     }
@@ -175,6 +208,11 @@ public struct Signal: Sendable, Equatable {
     /// `"<source>_<type>_<8 hex>"`, the hex digits being the first eight hex
     /// digits of the signal id (random for generated ids, so only an explicit
     /// key makes two signals duplicates).
+    ///
+    /// - Parameters:
+    ///   - sourceID: the signal's source id.
+    ///   - type: the signal type.
+    ///   - id: the signal's id.
     public static func defaultIdempotencyKey(sourceID: String, type: String, id: String) -> String {
         var hex = ""
         for character in id.lowercased() where character.isHexDigit {
@@ -204,6 +242,10 @@ public struct Signal: Sendable, Equatable {
     }
 
     /// Equality ignores ``processingAttempts`` (history, not identity).
+    ///
+    /// - Parameters:
+    ///   - lhs: a signal.
+    ///   - rhs: another signal.
     public static func == (lhs: Signal, rhs: Signal) -> Bool {
         if lhs.storage === rhs.storage {
             return lhs.schemaVersion == rhs.schemaVersion && lhs.retryCount == rhs.retryCount
@@ -244,6 +286,16 @@ public struct ProcessingAttempt: Sendable, Equatable {
     /// 1 for the first attempt of a delivery, counting retries.
     public var attempt: Int
 
+    /// Makes an attempt.
+    ///
+    /// - Parameters:
+    ///   - signalID: the id of the signal processed.
+    ///   - nodeID: the node that processed it.
+    ///   - startedAt: when the attempt began, microseconds since the epoch.
+    ///   - duration: how long it took, microseconds.
+    ///   - outcome: how it ended.
+    ///   - correlationID: the signal's correlation id.
+    ///   - attempt: the attempt's number within the delivery, from 1.
     public init(signalID: String, nodeID: String, startedAt: Int64, duration: Int64, outcome: AttemptOutcome, correlationID: String, attempt: Int = 1) {
         self.signalID = signalID
         self.nodeID = nodeID

@@ -28,6 +28,8 @@ public enum RFC3339 {
 
     /// `2024-05-01T12:30:00.123456Z` (UTC; the fraction has 6 digits, or
     /// none when it is zero).
+    ///
+    /// - Parameter microseconds: the time, microseconds since the epoch.
     public static func format(microseconds: Int64) -> String {
         format(microseconds: microseconds, fractionDigits: microseconds % 1_000_000 == 0 ? 0 : 6)
     }
@@ -51,6 +53,9 @@ public enum RFC3339 {
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` (a space or lowercase
     /// `t`/`z` accepted as RFC 3339 allows). Fractions beyond microseconds are
     /// truncated; a leap second (`:60`) reads as `:59`. Returns nil for anything else.
+    ///
+    /// - Parameter text: the text to read.
+    /// - Returns: the time in microseconds since the epoch, or nil.
     public static func parse(_ text: String) -> Int64? {
         parse(text, form: .strict)
     }

@@ -14,6 +14,12 @@ public struct TraceParent: Sendable, Hashable, CustomStringConvertible {
     /// version `ff` is invalid; version `00` is exactly 55 characters; a
     /// later version may append `-`-separated fields; trace id and parent id
     /// must not be all zeros.
+    ///
+    /// - Parameter text: the header value.
+    /// - Throws: ``TraceParentError``, whose reason names the rule broken: too
+    ///   short, a version-00 value not exactly 55 characters, missing `-`
+    ///   separators, a field that is not lowercase hex of its length, version
+    ///   `ff`, or an all-zero trace id or parent id.
     public init(parsing text: String) throws(TraceParentError) {
         let bytes = Array(text.utf8)
         func isHex(_ slice: ArraySlice<UInt8>) -> Bool {
@@ -44,6 +50,8 @@ public struct TraceParent: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether `text` is a valid traceparent value.
+    ///
+    /// - Parameter text: the header value.
     public static func isValid(_ text: String) -> Bool { (try? TraceParent(parsing: text)) != nil }
 }
 

@@ -4,6 +4,12 @@ import SegmentLog
 /// lock and decided under it.
 extension SignalNode {
     /// Accepts one signal (see ``receive(batch:)``).
+    ///
+    /// - Parameter signal: the signal to accept.
+    /// - Returns: whether it was accepted, a duplicate, a conflict or rejected, and why.
+    /// - Throws: `SegmentLogError` when the log cannot be written: `.io(operation:path:errno:)`
+    ///   for a failed write, `.durabilityLost(path:errno:)` after a failed sync,
+    ///   `.limitExceeded(what:value:limit:)` for a record over the log's limits; nothing was accepted then.
     public func receive(_ signal: Signal) throws -> ReceiveResult {
         try receive(batch: [signal])[0]
     }
@@ -15,6 +21,13 @@ extension SignalNode {
     /// signals join their partition's queue.
     ///
     /// Throws only when the log cannot be written (then nothing was accepted).
+    ///
+    /// - Parameter signals: the signals to accept, in order.
+    /// - Returns: one result per signal, in the same order; all `.rejected(.shuttingDown)`
+    ///   once the node is closed.
+    /// - Throws: `SegmentLogError` when the log cannot be written: `.io(operation:path:errno:)`
+    ///   for a failed write, `.durabilityLost(path:errno:)` after a failed sync,
+    ///   `.limitExceeded(what:value:limit:)` for a record over the log's limits.
     public func receive(batch signals: [Signal]) throws -> [ReceiveResult] {
         guard !signals.isEmpty else { return [] }
         return try decide(signals, Prepared(signals, log: log, dedupeSeed: dedupeSeed))
@@ -23,9 +36,12 @@ extension SignalNode {
     /// Does the part of ``receive(batch:)`` that needs no lock — checking,
     /// hashing, encoding and compressing the signals as if all will be
     /// accepted — so that a caller can run it on another thread while the
-    /// previous batch is being decided and appended (``signallog ingest``
+    /// previous batch is being decided and appended (`signallog ingest`
     /// keeps both cores busy this way). Pass the result to
     /// ``receive(prepared:)``; nothing is decided or written until then.
+    ///
+    /// - Parameter signals: the signals to accept, in order.
+    /// - Returns: the prepared batch, to pass to ``receive(prepared:)``.
     public func prepare(_ signals: [Signal]) -> PreparedBatch {
         PreparedBatch(signals, Prepared(signals, log: log, dedupeSeed: dedupeSeed), log: log)
     }
@@ -36,6 +52,12 @@ extension SignalNode {
     /// afresh, so the answer is still that of ``receive(batch:)``.
     ///
     /// Throws only when the log cannot be written (then nothing was accepted).
+    ///
+    /// - Parameter batch: a batch made by ``prepare(_:)``.
+    /// - Returns: one result per signal, in the batch's order.
+    /// - Throws: `SegmentLogError` when the log cannot be written: `.io(operation:path:errno:)`
+    ///   for a failed write, `.durabilityLost(path:errno:)` after a failed sync,
+    ///   `.limitExceeded(what:value:limit:)` for a record over the log's limits.
     public func receive(prepared batch: PreparedBatch) throws -> [ReceiveResult] {
         guard !batch.signals.isEmpty else { return [] }
         return try decide(batch.signals, batch.take(for: log) ?? Prepared(batch.signals, log: log, dedupeSeed: dedupeSeed))

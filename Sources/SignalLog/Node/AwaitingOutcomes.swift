@@ -19,6 +19,9 @@ extension SignalNode {
     ///
     /// Call it for a signal the node accepted: an id that is never
     /// processed waits until the node shuts down.
+    ///
+    /// - Parameter signalID: the id of an accepted signal.
+    /// - Returns: how its processing ended.
     /// - Throws: ``SignalNodeError/closed`` when the node shuts down first;
     ///   `CancellationError` when the calling task is cancelled.
     public func outcome(of signalID: String) async throws -> SignalOutcome {

@@ -9,6 +9,11 @@ public struct Backpressure: Sendable, Equatable, CustomStringConvertible {
     /// The queue's capacity.
     public var capacity: Int
 
+    /// Makes a reading of a queue.
+    ///
+    /// - Parameters:
+    ///   - depth: signals accepted and not yet finished.
+    ///   - capacity: the queue's capacity.
     public init(depth: Int, capacity: Int) {
         self.depth = depth
         self.capacity = capacity

@@ -35,6 +35,14 @@ public struct CircuitBreakerConfiguration: Sendable, Equatable {
     /// breaker itself rejects are never processing outcomes and never count.
     public var countedFailures: Set<FailureCause> = Set(FailureCause.allCases)
 
+    /// Makes a configuration; see each property for its meaning.
+    ///
+    /// - Parameters:
+    ///   - failureThreshold: consecutive counted failures that open the breaker.
+    ///   - openTimeout: how long the breaker stays open before admitting probes.
+    ///   - halfOpenProbes: how many signals half-open admits as probes.
+    ///   - probeTimeout: how long a probe may go without an outcome; nil means `openTimeout`.
+    ///   - countedFailures: the failure causes that count toward `failureThreshold`.
     public init(failureThreshold: Int = 5, openTimeout: Duration = .seconds(30), halfOpenProbes: Int = 1, probeTimeout: Duration? = nil,
                 countedFailures: Set<FailureCause> = Set(FailureCause.allCases)) {
         self.failureThreshold = failureThreshold
@@ -80,6 +88,11 @@ public final class CircuitBreaker: Sendable {
     /// nothing, so recording it takes no lock.
     let clean = Atomic<Bool>(true)
 
+    /// Makes a closed breaker.
+    ///
+    /// - Parameters:
+    ///   - configuration: thresholds, timeouts and the failures that count.
+    ///   - clock: the clock the open timeout and probe timeout are measured by.
     public init(configuration: CircuitBreakerConfiguration = CircuitBreakerConfiguration(), clock: any LogClock = SystemClock()) {
         self.configuration = configuration
         self.clock = clock
@@ -100,6 +113,9 @@ public final class CircuitBreaker: Sendable {
     public var transitionCount: Int { state.withLock { $0.transitions } }
 
     /// Asks to let the call identified by `id` through.
+    ///
+    /// - Parameter id: identifies the call (a signal id); its outcome is recorded under it.
+    /// - Returns: whether the call may go through, and whether as a probe.
     public func admit(_ id: String) -> Admission {
         if closed.load(ordering: .acquiring) { return .allowed }
         return state.withLock { state in
@@ -123,6 +139,8 @@ public final class CircuitBreaker: Sendable {
 
     /// A call gave up its admission without an outcome (for example it was a
     /// duplicate): its probe slot is freed.
+    ///
+    /// - Parameter id: the call, as it was admitted.
     public func release(_ id: String) {
         state.withLock { state in
             if state.state == .halfOpen, state.probes.removeValue(forKey: id) != nil {
@@ -132,6 +150,8 @@ public final class CircuitBreaker: Sendable {
     }
 
     /// The call `id` succeeded.
+    ///
+    /// - Parameter id: the call, as it was admitted.
     public func recordSuccess(_ id: String) {
         if clean.load(ordering: .acquiring) { return }
         state.withLock { state in
@@ -149,6 +169,8 @@ public final class CircuitBreaker: Sendable {
     }
 
     /// The call `id` failed.
+    ///
+    /// - Parameter id: the call, as it was admitted.
     public func recordFailure(_ id: String) {
         state.withLock { state in
             let now = clock.nowMicroseconds()
@@ -169,6 +191,10 @@ public final class CircuitBreaker: Sendable {
     /// The call `id` failed for `cause`: a failure if the configuration
     /// counts that cause (``CircuitBreakerConfiguration/countedFailures``),
     /// otherwise the call gives up its admission like ``release(_:)``.
+    ///
+    /// - Parameters:
+    ///   - id: the call, as it was admitted.
+    ///   - cause: why the call failed.
     public func recordFailure(_ id: String, cause: FailureCause) {
         if configuration.countedFailures.contains(cause) {
             recordFailure(id)

@@ -10,7 +10,14 @@ extension SignalNode {
     /// Retries one dead letter now (outside its partition's order), with its
     /// retry count incremented. On success it leaves the queue (a dlq-resolve
     /// record); on failure it stays with the new error (a new dlq-move record).
+    ///
+    /// - Parameter signalID: the id of the dead letter's signal.
     /// - Returns: whether processing succeeded.
+    /// - Throws: ``SignalNodeError/closed`` once the node is shut down,
+    ///   ``SignalNodeError/deadLetterNotFound(_:)`` when no dead letter has that id,
+    ///   ``SignalNodeError/deadLetterBusy(_:)`` when another caller is reprocessing
+    ///   it; `SegmentLogError` when the outcome cannot be appended. A handler's
+    ///   failure is not thrown: it returns false.
     public func reprocessDeadLetter(_ signalID: String) async throws -> Bool {
         let entry: DeadLetter = try state.withLock { (state) throws -> DeadLetter in
             guard state.phase != .closed else { throw SignalNodeError.closed }
@@ -78,6 +85,10 @@ extension SignalNode {
 
     /// Reprocesses every dead letter (oldest first).
     /// - Returns: signal id → whether it succeeded.
+    ///
+    /// - Throws: ``SignalNodeError/closed`` once the node is shut down;
+    ///   `SegmentLogError` when an outcome cannot be appended. Dead letters removed
+    ///   or taken by another caller meanwhile are skipped.
     public func reprocessAllDeadLetters() async throws -> [String: Bool] {
         var results: [String: Bool] = [:]
         for entry in deadLetters() {
@@ -92,6 +103,12 @@ extension SignalNode {
 
     /// Removes a dead letter without processing it (a dlq-resolve record
     /// with `discarded`).
+    ///
+    /// - Parameter signalID: the id of the dead letter's signal.
+    /// - Throws: ``SignalNodeError/closed`` once the node is shut down,
+    ///   ``SignalNodeError/deadLetterNotFound(_:)`` when no dead letter has that id,
+    ///   ``SignalNodeError/deadLetterBusy(_:)`` while it is being reprocessed;
+    ///   `SegmentLogError` when the record cannot be appended.
     public func discardDeadLetter(_ signalID: String) throws {
         try state.withLock { (state) throws in
             guard state.phase != .closed else { throw SignalNodeError.closed }

@@ -23,6 +23,8 @@ public enum FailureCause: String, Sendable, Hashable, CaseIterable, CustomString
     /// The cause of a dead-lettering that ran no handler; nil for
     /// ``DeadLetterReason/processingFailed``, whose failed attempts are
     /// counted as ``handlerFailed`` already.
+    ///
+    /// - Parameter reason: why the signal was dead-lettered.
     public init?(deadLetterReason reason: DeadLetterReason) {
         switch reason {
         case .unknownSignalType: self = .unknownSignalType

@@ -16,6 +16,13 @@ public struct RetryPolicy: Sendable, Equatable {
     public var multiplier: Double = 2
     public var maxBackoff: Duration = .seconds(5)
 
+    /// Makes a retry policy.
+    ///
+    /// - Parameters:
+    ///   - maxAttempts: attempts in total, including the first (at least 1).
+    ///   - initialBackoff: the wait before the second attempt.
+    ///   - multiplier: the factor each later wait grows by.
+    ///   - maxBackoff: the longest wait.
     public init(maxAttempts: Int = 3, initialBackoff: Duration = .milliseconds(100), multiplier: Double = 2, maxBackoff: Duration = .seconds(5)) {
         self.maxAttempts = maxAttempts
         self.initialBackoff = initialBackoff
@@ -24,6 +31,10 @@ public struct RetryPolicy: Sendable, Equatable {
     }
 
     /// The wait after failed attempt number `attempt` (1-based).
+    ///
+    /// - Parameter attempt: the number of the attempt that failed, from 1.
+    /// - Returns: `initialBackoff` grown by `multiplier` per attempt after the
+    ///   first, at most `maxBackoff`.
     public func backoff(after attempt: Int) -> Duration {
         var wait = initialBackoff
         for _ in 1..<max(1, attempt) {
@@ -44,6 +55,12 @@ public struct FlowControlThresholds: Sendable, Equatable {
     /// (default 0.10, so below 70 %).
     public var hysteresis: Double = 0.10
 
+    /// Makes thresholds, each a fraction of the target's queue capacity.
+    ///
+    /// - Parameters:
+    ///   - warning: the fill at or above which a sender warns.
+    ///   - refusal: the fill at or above which a sender refuses the target.
+    ///   - hysteresis: how far below `warning` the fill must drop to re-arm the warning.
     public init(warning: Double = 0.80, refusal: Double = 0.95, hysteresis: Double = 0.10) {
         self.warning = warning
         self.refusal = refusal
@@ -108,6 +125,7 @@ public struct SignalNodeOptions: Sendable {
     /// Where the node's metrics go; nil means the bootstrapped `MetricsSystem.factory`.
     public var metricsFactory: (any MetricsFactory)? = nil
 
+    /// Makes the default settings.
     public init() {}
 
     /// How many pending signals the node holds in memory: the window, or a
@@ -138,12 +156,22 @@ public struct SchemaRegistry: Sendable {
     }
 
     /// A registry of exactly `versions`, upcasting to `current`, with no upcasters.
+    ///
+    /// - Parameters:
+    ///   - versions: the versions a signal may carry.
+    ///   - current: the version handlers see; supported too.
     public init(versions: Set<String>, current: String) {
         supportedVersions = versions.union([current])
         currentVersion = current
     }
 
     /// Adds (or replaces) the upcaster from `version` to `target`; both become supported.
+    ///
+    /// - Parameters:
+    ///   - version: the version the upcaster reads.
+    ///   - target: the version it produces.
+    ///   - transform: turns a signal of `version` into one of `target`; what it
+    ///     throws makes the upcast fail.
     public mutating func addUpcaster(from version: String, to target: String, _ transform: @escaping Upcaster) {
         supportedVersions.insert(version)
         supportedVersions.insert(target)
@@ -151,6 +179,8 @@ public struct SchemaRegistry: Sendable {
     }
 
     /// Makes `version` the current one (adding it).
+    ///
+    /// - Parameter version: the version handlers should see.
     public mutating func setCurrent(_ version: String) {
         supportedVersions.insert(version)
         currentVersion = version
@@ -164,6 +194,8 @@ public struct SchemaRegistry: Sendable {
     }
 
     /// Makes `version` supported, handled as is (no upcaster).
+    ///
+    /// - Parameter version: the version to accept.
     public mutating func addSupported(_ version: String) {
         supportedVersions.insert(version)
     }
@@ -172,12 +204,26 @@ public struct SchemaRegistry: Sendable {
     /// the check ``upcast(_:)`` begins with, and for which a processing
     /// node dead-letters a signal. Importers call it to refuse such signals
     /// at acceptance instead.
+    ///
+    /// - Parameter signal: the signal to check.
+    /// - Throws: ``SchemaRegistry/Failure/missing`` when the signal has no schema
+    ///   version; ``SchemaRegistry/Failure/unsupported(_:)`` when its version is
+    ///   not supported.
     public func checkVersion(of signal: Signal) throws(Failure) {
         if signal.schemaVersion.isEmpty { throw .missing }
         guard supportedVersions.contains(signal.schemaVersion) else { throw .unsupported(signal.schemaVersion) }
     }
 
     /// The signal at the current version (unchanged when already current).
+    ///
+    /// A supported version with no upcaster onward is handled as it is.
+    ///
+    /// - Parameter signal: the signal to bring to ``currentVersion``.
+    /// - Returns: the signal at the current version.
+    /// - Throws: ``SchemaRegistry/Failure``: ``SchemaRegistry/Failure/missing`` or
+    ///   ``SchemaRegistry/Failure/unsupported(_:)`` as ``checkVersion(of:)`` throws
+    ///   them; ``SchemaRegistry/Failure/upcastFailed(from:error:)`` when an upcaster
+    ///   throws, or when 64 steps do not reach the current version.
     public func upcast(_ signal: Signal) throws(Failure) -> Signal {
         try checkVersion(of: signal)
         var current = signal

@@ -184,5 +184,11 @@ public protocol SignalTarget: Sendable {
     /// Accepted-but-unprocessed signals.
     var queueDepth: Int { get }
     var queueCapacity: Int { get }
+    /// Accepts one signal, as ``SignalNode/receive(_:)`` does.
+    ///
+    /// - Parameter signal: the signal to accept.
+    /// - Returns: whether it was accepted, a duplicate, a conflict or rejected, and why.
+    /// - Throws: when the target cannot record the signal (for a ``SignalNode``,
+    ///   `SegmentLogError` when its log cannot be written); nothing was accepted then.
     func receive(_ signal: Signal) throws -> ReceiveResult
 }

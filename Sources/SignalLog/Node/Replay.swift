@@ -23,6 +23,16 @@ public struct ReplayQuery: Sendable, Equatable {
     /// Upcast signals to the registry's current version (as live processing does).
     public var upcast: Bool
 
+    /// Makes a query; a bound left nil does not apply.
+    ///
+    /// - Parameters:
+    ///   - from: the earliest time (inclusive, microseconds), on `timeAxis`.
+    ///   - to: the time to stop before (exclusive, microseconds), on `timeAxis`.
+    ///   - partitions: only these partition keys.
+    ///   - includeAttempts: also return attempt records.
+    ///   - includeDeadLetterRecords: also return dlq-move and dlq-resolve records.
+    ///   - upcast: upcast signals to the registry's current version.
+    ///   - timeAxis: whether `from` and `to` bound append time or event time.
     public init(from: Int64? = nil, to: Int64? = nil, partitions: Set<String>? = nil,
                 includeAttempts: Bool = false, includeDeadLetterRecords: Bool = false, upcast: Bool = true,
                 timeAxis: TimeAxis = .append) {
@@ -95,6 +105,11 @@ public final class SignalReplay: AsyncSequence {
     private let firstSequence: UInt64
 
     /// A replay of `log` (opened by a node or read-only).
+    ///
+    /// - Parameters:
+    ///   - log: the log to replay.
+    ///   - query: which records to return.
+    ///   - schemas: the registry signals are upcast with.
     public init(log: SegmentLog, query: ReplayQuery, schemas: SchemaRegistry = SchemaRegistry()) {
         self.query = query
         self.schemas = schemas
@@ -112,6 +127,13 @@ public final class SignalReplay: AsyncSequence {
     public var statistics: ReadStatistics { reader.statistics }
 
     /// The next entry, or nil at the end.
+    ///
+    /// - Returns: the next entry, or nil when the replay is exhausted.
+    /// - Throws: `SegmentLogError` when the log cannot be read
+    ///   (`.corruption(path:offset:reason:)` for damage, reported once;
+    ///   `.io(operation:path:errno:)`); ``SignalNodeError/badRecord(sequence:reason:)``
+    ///   for a record that cannot be decoded. A failed upcast is not thrown: it is
+    ///   in ``ReplayedSignal/upcastFailure``.
     public func next() throws -> ReplayEntry? {
         while let record = try reader.next() {
             do {
@@ -145,6 +167,13 @@ public final class SignalReplay: AsyncSequence {
     }
 
     /// Reads every remaining entry (use on bounded ranges).
+    ///
+    /// - Returns: the remaining entries, in log order.
+    /// - Throws: what ``next()`` throws: `SegmentLogError` when the log cannot be read
+    ///   (`.corruption(path:offset:reason:)` for damage, reported once;
+    ///   `.io(operation:path:errno:)`); ``SignalNodeError/badRecord(sequence:reason:)``
+    ///   for a record that cannot be decoded. A failed upcast is not thrown: it is
+    ///   in ``ReplayedSignal/upcastFailure``.
     public func collect() throws -> [ReplayEntry] {
         var entries: [ReplayEntry] = []
         while let entry = try next() { entries.append(entry) }
@@ -153,9 +182,14 @@ public final class SignalReplay: AsyncSequence {
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         let replay: SignalReplay
+        /// The next entry, or nil at the end (``SignalReplay/next()``).
+        ///
+        /// - Throws: what ``SignalReplay/next()`` throws.
         public mutating func next() async throws -> ReplayEntry? { try replay.next() }
     }
 
+    /// An iterator over the replay's remaining entries; the replay and its
+    /// iterators share one position.
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(replay: self) }
 }
 
@@ -163,12 +197,24 @@ extension SignalNode {
     /// Replays signals (and on request their attempts and DLQ records) by
     /// append-time range and partition, lazily from the segments. Signals
     /// are upcast like live ones unless the query says otherwise.
+    ///
+    /// - Parameter query: which records to return; the default returns every signal.
+    /// - Returns: a lazy replay; nothing is read until it is iterated.
     public func replay(_ query: ReplayQuery = ReplayQuery()) -> SignalReplay {
         SignalReplay(log: log, query: query, schemas: options.schemas)
     }
 
     /// Replays `from ..< to` (microseconds; append times unless `by` is
     /// `.event`, the signals' own timestamps), optionally one partition.
+    ///
+    /// - Parameters:
+    ///   - from: the earliest time (inclusive, microseconds), or nil.
+    ///   - to: the time to stop before (exclusive, microseconds), or nil.
+    ///   - partition: only this partition key, or nil for all.
+    ///   - includeAttempts: also return attempt records.
+    ///   - includeDeadLetterRecords: also return dlq-move and dlq-resolve records.
+    ///   - timeAxis: whether `from` and `to` bound append time or event time.
+    /// - Returns: a lazy replay; nothing is read until it is iterated.
     public func replay(from: Int64?, to: Int64?, partition: String? = nil, includeAttempts: Bool = false,
                        includeDeadLetterRecords: Bool = false, by timeAxis: TimeAxis = .append) -> SignalReplay {
         replay(ReplayQuery(from: from, to: to, partitions: partition.map { [$0] },

@@ -8,6 +8,15 @@ extension SignalNode {
     /// their original acceptance sequence), followed by a checkpoint. A
     /// segment holding records from within the dedupe TTL is kept, so
     /// duplicates are still caught after a restart.
+    ///
+    /// - Parameter policy: the limits that decide which sealed segments go.
+    /// - Returns: the segments removed.
+    /// - Throws: `SegmentLogError` when the log cannot be changed
+    ///   (`.closed(path:)` after the node shut down, `.io(operation:path:errno:)`
+    ///   when removing a file, appending the carried records or reading the
+    ///   backlog fails), or ``SignalNodeError/badRecord(sequence:reason:)`` for a
+    ///   backlog record that cannot be decoded. Removal stops at the error;
+    ///   segments removed before it stay removed.
     @discardableResult
     public func applyRetention(_ policy: RetentionPolicy) throws -> [SegmentInfo] {
         let cutoff = clock.nowMicroseconds() - ttl

@@ -14,6 +14,9 @@ extension SignalNode {
     /// finished signal is processed twice. A handler still running at the
     /// deadline is not waited for; its outcome is not recorded, so its
     /// signal is processed again after the next open.
+    ///
+    /// - Parameter timeout: how long the queues may drain before the marker is
+    ///   written; `.zero` writes it at once.
     /// - Returns: whether every accepted signal was finished.
     @discardableResult
     public func gracefulShutdown(timeout: Duration) async -> Bool {
@@ -100,6 +103,10 @@ extension SignalNode {
     /// shutdown of the service group (SIGTERM, say) drains the node with
     /// ``SignalNodeOptions/shutdownTimeout``; cancellation shuts it down
     /// without waiting for the queues.
+    ///
+    /// - Throws: nothing of its own: shutdown is how it ends, and failures while
+    ///   closing are logged, not thrown. It is `throws` as the `Service`
+    ///   protocol declares it.
     public func run() async throws {
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {

@@ -72,10 +72,17 @@ public struct SignalHistory: Sendable, Equatable {
 
     /// Reads the history of `subject` from `log` (a node's, or one opened
     /// read-only), within times `from ..< to` and `partitions` when given.
+    ///
     /// - Parameters:
+    ///   - log: the log to read.
+    ///   - subject: the correlation id or signal id whose records to collect.
+    ///   - from: the earliest time to read (inclusive, microseconds), or nil.
+    ///   - to: the time to stop before (exclusive, microseconds), or nil.
+    ///   - partitions: only records of these partitions, or nil for all.
     ///   - by: what `from` and `to` bound: append time (the default), or
     ///     event time (a signal's own timestamp; the append time of attempts
     ///     and dead-letter records), served by the event-time index.
+    /// - Returns: the records found, oldest first, and the gaps the read passed over.
     /// - Throws: `SegmentLogError` for failures other than damage (I/O), or
     ///   when 10 000 damaged stretches in a row leave nothing readable.
     public static func read(_ log: SegmentLog, _ subject: Subject, from: Int64? = nil, to: Int64? = nil,
@@ -130,6 +137,17 @@ extension SignalNode {
     /// their attempts on every node, dead-letter moves and resolutions (see
     /// ``SignalHistory``). A time range and partitions narrow the read
     /// through the indexes.
+    ///
+    /// - Parameters:
+    ///   - correlationID: the correlation id to trace.
+    ///   - from: the earliest time to read (inclusive, microseconds), or nil.
+    ///   - to: the time to stop before (exclusive, microseconds), or nil.
+    ///   - partitions: only records of these partitions, or nil for all.
+    ///   - by: what `from` and `to` bound (append time unless `.event`).
+    /// - Returns: the history, with the gaps the read passed over.
+    /// - Throws: `SegmentLogError`, as ``SignalHistory/read(_:_:from:to:partitions:by:)``
+    ///   throws it: for failures other than damage (I/O), or when 10 000 damaged
+    ///   stretches in a row leave nothing readable.
     public func trace(correlationID: String, from: Int64? = nil, to: Int64? = nil, partitions: Set<String>? = nil,
                       by axis: TimeAxis = .append) throws -> SignalHistory {
         try SignalHistory.read(log, .correlationID(correlationID), from: from, to: to, partitions: partitions, by: axis)
@@ -140,10 +158,17 @@ extension SignalNode {
     /// (duplicate, conflict, rejected). `partition` (the signal's partition
     /// key) lets the partition index skip the other partitions; a dead
     /// letter's partition is known without it.
+    ///
+    /// - Parameters:
+    ///   - signalID: the id of the signal.
+    ///   - partition: the signal's partition key, if known.
+    /// - Returns: the attempts, oldest first.
     /// - Throws: ``SignalNodeError/storage(_:)`` naming what could not be
     ///   read when the log has damage on the way (the list would be
     ///   incomplete; ``SignalHistory/read(_:_:from:to:partitions:by:)`` returns
-    ///   what it could read with the gaps).
+    ///   what it could read with the gaps); `SegmentLogError` for failures
+    ///   other than damage, as ``SignalHistory/read(_:_:from:to:partitions:by:)``
+    ///   throws it.
     public func attempts(of signalID: String, partition: String? = nil) throws -> [ProcessingAttempt] {
         let key = partition ?? state.withLock { $0.deadLetters[signalID]?.signal.partitionKey }
         let history = try SignalHistory.read(log, .signalID(signalID), partitions: key.map { [$0] })

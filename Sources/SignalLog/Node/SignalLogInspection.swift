@@ -50,7 +50,17 @@ public struct SignalLogInspection: Sendable {
 
     /// Rebuilds the state of `log` (which may be open read-only, or have a
     /// live writer: the rebuild sees complete batches only).
-    /// - Throws: the log's read errors (damage, I/O).
+    ///
+    /// - Parameters:
+    ///   - log: the log to inspect.
+    ///   - now: the time the dedupe window is taken at, microseconds since the epoch.
+    ///   - dedupeTTL: how long an idempotency key counts as seen.
+    ///   - scope: everything a node rebuilds, or only the dead letter queue.
+    /// - Throws: the log's read errors (damage, I/O): `SegmentLogError`,
+    ///   `.corruption(path:offset:reason:)` for damage on the way and
+    ///   `.io(operation:path:errno:)` when a segment cannot be read. Records
+    ///   that cannot be decoded are not thrown: they are skipped and counted
+    ///   in ``report``.
     public init(log: SegmentLog, now: Int64 = SystemClock().nowMicroseconds(), dedupeTTL: Duration = .seconds(300),
                 scope: Scope = .everything) throws {
         let ttl = micros(dedupeTTL)
@@ -78,6 +88,13 @@ public struct SignalLogInspection: Sendable {
     /// processing order, reading them from `log` (the log this inspection
     /// was made from, still open) a batch at a time: memory stays bounded
     /// however many are pending. Undecodable records are skipped.
+    ///
+    /// - Parameters:
+    ///   - log: the log this inspection was made from, still open.
+    ///   - body: called with each pending signal; what it throws ends the walk.
+    /// - Throws: any error `body` throws; `SegmentLogError` when the log cannot
+    ///   be read (`.corruption(path:offset:reason:)` for damage on the way,
+    ///   `.io(operation:path:errno:)`).
     public func forEachPending(in log: SegmentLog, _ body: (PendingSignal) throws -> Void) throws {
         // A legacy rebuild (a marker without the pending table) holds them.
         var held: [PendingSignal] = []
@@ -93,6 +110,11 @@ public struct SignalLogInspection: Sendable {
 
     /// Every pending signal (see ``forEachPending(in:_:)``), in memory at once:
     /// for small logs and tests.
+    ///
+    /// - Parameter log: the log this inspection was made from, still open.
+    /// - Returns: the pending signals, each partition's in processing order.
+    /// - Throws: `SegmentLogError` when the log cannot be read, as
+    ///   ``forEachPending(in:_:)`` throws it.
     public func pendingSignals(in log: SegmentLog) throws -> [PendingSignal] {
         var all: [PendingSignal] = []
         try forEachPending(in: log) { all.append($0) }
@@ -102,6 +124,11 @@ public struct SignalLogInspection: Sendable {
     /// Pending signals whose records each segment of `log` holds, by the
     /// segment's base sequence (segments holding none are left out): what
     /// retention would carry forward. Reads the pending signals once.
+    ///
+    /// - Parameter log: the log this inspection was made from, still open.
+    /// - Returns: the number of pending signals per segment base sequence.
+    /// - Throws: `SegmentLogError` when the log cannot be read, as
+    ///   ``forEachPending(in:_:)`` throws it.
     public func pendingCountsBySegment(in log: SegmentLog) throws -> [UInt64: Int] {
         let bases = log.segments().map(\.baseSequence)
         var counts: [UInt64: Int] = [:]

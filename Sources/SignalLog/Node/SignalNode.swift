@@ -193,6 +193,18 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     /// and resumes processing of signals accepted but not finished before
     /// (unless ``SignalNodeOptions/processing`` is off).
     /// Register every handler here so resumed work finds its handler.
+    ///
+    /// - Parameters:
+    ///   - nodeID: the node's id, written into the records it makes.
+    ///   - directory: the log's directory.
+    ///   - options: the node's settings, including the log's.
+    ///   - handlers: the handler for each signal type.
+    /// - Returns: the running node.
+    /// - Throws: `SegmentLogError` when the log cannot be opened (`.locked(path:)`
+    ///   when another writer holds it, `.corruption(path:offset:reason:)`,
+    ///   `.io(operation:path:errno:)` and the other cases of `SegmentLog.open`), or
+    ///   ``SignalNodeError/badRecord(sequence:reason:)`` when rebuilding meets a
+    ///   record that cannot be decoded. The log is closed again when opening fails.
     public static func open(nodeID: String, directory: String, options: SignalNodeOptions = SignalNodeOptions(),
                             handlers: [String: SignalHandler] = [:]) throws -> SignalNode {
         let node = try SignalNode(nodeID: nodeID, directory: directory, options: options, handlers: handlers)
@@ -216,12 +228,28 @@ public final class SignalNode: Sendable, SignalTarget, Service {
 
     /// Opens a node whose id is a number, as the original system's nodes
     /// are: the id is its decimal text (see ``open(nodeID:directory:options:handlers:)``).
+    ///
+    /// - Parameters:
+    ///   - number: the node's id, as a number.
+    ///   - directory: the log's directory.
+    ///   - options: the node's settings, including the log's.
+    ///   - handlers: the handler for each signal type.
+    /// - Returns: the running node.
+    /// - Throws: `SegmentLogError` when the log cannot be opened (`.locked(path:)`
+    ///   when another writer holds it, `.corruption(path:offset:reason:)`,
+    ///   `.io(operation:path:errno:)` and the other cases of `SegmentLog.open`), or
+    ///   ``SignalNodeError/badRecord(sequence:reason:)`` when rebuilding meets a
+    ///   record that cannot be decoded. The log is closed again when opening fails.
     public static func open(nodeID number: Int, directory: String, options: SignalNodeOptions = SignalNodeOptions(),
                             handlers: [String: SignalHandler] = [:]) throws -> SignalNode {
         try open(nodeID: String(number), directory: directory, options: options, handlers: handlers)
     }
 
     /// Registers (or replaces) the handler for a signal type.
+    ///
+    /// - Parameters:
+    ///   - type: the signal type the handler processes.
+    ///   - handler: the handler, run for each signal of `type`.
     public func register(type: String, handler: @escaping SignalHandler) {
         handlers.withLock { $0[type] = handler }
     }
@@ -237,6 +265,11 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     /// once per crossing (the warning re-arms below 80 % − hysteresis), at the
     /// refusal threshold (95 %) it refuses that target, and it sends again
     /// once the target has drained. The report says what happened per target.
+    ///
+    /// - Parameters:
+    ///   - signal: the signal to send.
+    ///   - targets: the nodes to send it to.
+    /// - Returns: what happened at each target.
     public func send(_ signal: Signal, to targets: [any SignalTarget]) -> SendReport {
         var outcomes: [SendReport.TargetOutcome] = []
         let thresholds = options.flowControl
@@ -422,6 +455,10 @@ public final class SignalNode: Sendable, SignalTarget, Service {
     /// makes it a durable point: the log is synced through it and its active
     /// segment's index recorded, so damage to anything before it is reported
     /// as corruption, never cut as a torn tail.
+    ///
+    /// - Throws: ``SignalNodeError/closed`` once the node is shut down;
+    ///   `SegmentLogError` when the marker cannot be appended or the log cannot be
+    ///   synced (`.io(operation:path:errno:)`, `.durabilityLost(path:errno:)`).
     public func checkpoint() throws {
         try state.withLock { (state) throws in
             guard state.phase != .closed else { throw SignalNodeError.closed }

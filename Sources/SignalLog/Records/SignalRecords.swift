@@ -58,11 +58,18 @@ public struct SignalRecord: Sendable, Equatable {
     /// record it copies (the original acceptance, which fixes its order).
     public var carriedFrom: UInt64?
 
+    /// Makes a signal record.
+    ///
+    /// - Parameters:
+    ///   - signal: the accepted signal.
+    ///   - carriedFrom: for a copy retention carries forward, the sequence of the
+    ///     record it copies; nil for the original.
     public init(signal: Signal, carriedFrom: UInt64? = nil) {
         self.signal = signal
         self.carriedFrom = carriedFrom
     }
 
+    /// The record's payload, as the log stores it.
     public func encode() -> [UInt8] {
         var writer = ByteWriter()
         Self.encode(signal, carriedFrom: carriedFrom, into: &writer)
@@ -99,6 +106,14 @@ public struct SignalRecord: Sendable, Equatable {
 
     /// Decodes a kind-1 payload. Bytes after the last known field are ignored
     /// (later revisions of version 1 may append fields).
+    ///
+    /// - Parameter payload: the record's payload, as stored in the log.
+    /// - Returns: the decoded record.
+    /// - Throws: ``SignalRecordError``: ``SignalRecordError/unsupportedVersion(kind:version:)``
+    ///   when the payload's version byte is not 1;
+    ///   ``SignalRecordError/truncated(field:)`` when the payload ends inside a
+    ///   field; ``SignalRecordError/invalid(field:reason:)`` when a field cannot be
+    ///   right (text that is not UTF-8, a count past the payload's end, an implausible retry count, extra fields that are not a JSON object).
     public static func decode(_ payload: [UInt8]) throws(SignalRecordError) -> SignalRecord {
         var reader = ByteReader(payload)
         let version = try reader.u8("version")
@@ -135,6 +150,13 @@ public struct SignalRecord: Sendable, Equatable {
     /// The idempotency key and `carried_from` of an encoded signal record,
     /// read without the content (both come before it): what counting the
     /// dedupe window and pending work needs.
+    ///
+    /// - Parameter payload: a signal record's payload, as stored in the log.
+    /// - Returns: the idempotency key, and `carried_from` when the record is a carried copy.
+    /// - Throws: ``SignalRecordError``: ``SignalRecordError/unsupportedVersion(kind:version:)``
+    ///   when the payload's version byte is not 1; ``SignalRecordError/truncated(field:)``
+    ///   when the payload ends inside a field; ``SignalRecordError/invalid(field:reason:)``
+    ///   for a key that is not UTF-8 or a count past the payload's end.
     public static func decodeKey(_ payload: [UInt8]) throws(SignalRecordError) -> (idempotencyKey: String, carriedFrom: UInt64?) {
         var reader = ByteReader(payload)
         let version = try reader.u8("version")
@@ -161,8 +183,12 @@ public struct AttemptRecord: Sendable, Equatable {
     public static let version: UInt8 = 1
     public var attempt: ProcessingAttempt
 
+    /// Makes an attempt record.
+    ///
+    /// - Parameter attempt: the processing attempt.
     public init(_ attempt: ProcessingAttempt) { self.attempt = attempt }
 
+    /// The record's payload, as the log stores it.
     public func encode() -> [UInt8] {
         var writer = ByteWriter(capacity: 96)
         Self.encode(attempt, into: &writer)
@@ -197,6 +223,15 @@ public struct AttemptRecord: Sendable, Equatable {
         writer.string(detail)
     }
 
+    /// Decodes a kind-2 payload.
+    ///
+    /// - Parameter payload: the record's payload, as stored in the log.
+    /// - Returns: the decoded record.
+    /// - Throws: ``SignalRecordError``: ``SignalRecordError/unsupportedVersion(kind:version:)``
+    ///   when the payload's version byte is not 1;
+    ///   ``SignalRecordError/truncated(field:)`` when the payload ends inside a
+    ///   field; ``SignalRecordError/invalid(field:reason:)`` when a field cannot be
+    ///   right (text that is not UTF-8, an unknown outcome code).
     public static func decode(_ payload: [UInt8]) throws(SignalRecordError) -> AttemptRecord {
         var reader = ByteReader(payload)
         let version = try reader.u8("version")
@@ -240,6 +275,17 @@ public struct DeadLetterMoveRecord: Sendable, Equatable {
     /// Sequence of the signal record this entry refers to.
     public var signalSequence: UInt64
 
+    /// Makes a dlq-move record.
+    ///
+    /// - Parameters:
+    ///   - signalID: the dead-lettered signal's id.
+    ///   - reason: why it was dead-lettered.
+    ///   - error: the last error, in words.
+    ///   - nodeID: the node that moved it.
+    ///   - correlationID: the signal's correlation id.
+    ///   - time: when it was moved, microseconds since the epoch.
+    ///   - retryCount: the signal's retry count at the move.
+    ///   - signalSequence: the sequence of the signal record the entry refers to.
     public init(signalID: String, reason: DeadLetterReason, error: String, nodeID: String, correlationID: String, time: Int64, retryCount: Int, signalSequence: UInt64) {
         self.signalID = signalID
         self.reason = reason
@@ -251,6 +297,7 @@ public struct DeadLetterMoveRecord: Sendable, Equatable {
         self.signalSequence = signalSequence
     }
 
+    /// The record's payload, as the log stores it.
     public func encode() -> [UInt8] {
         var writer = ByteWriter(capacity: 128)
         writer.u8(Self.version)
@@ -265,6 +312,15 @@ public struct DeadLetterMoveRecord: Sendable, Equatable {
         return writer.bytes
     }
 
+    /// Decodes a kind-3 payload.
+    ///
+    /// - Parameter payload: the record's payload, as stored in the log.
+    /// - Returns: the decoded record.
+    /// - Throws: ``SignalRecordError``: ``SignalRecordError/unsupportedVersion(kind:version:)``
+    ///   when the payload's version byte is not 1;
+    ///   ``SignalRecordError/truncated(field:)`` when the payload ends inside a
+    ///   field; ``SignalRecordError/invalid(field:reason:)`` when a field cannot be
+    ///   right (text that is not UTF-8, an unknown reason code).
     public static func decode(_ payload: [UInt8]) throws(SignalRecordError) -> DeadLetterMoveRecord {
         var reader = ByteReader(payload)
         let version = try reader.u8("version")
@@ -304,6 +360,14 @@ public struct DeadLetterResolveRecord: Sendable, Equatable {
     /// Microseconds since the epoch.
     public var time: Int64
 
+    /// Makes a dlq-resolve record.
+    ///
+    /// - Parameters:
+    ///   - signalID: the resolved signal's id.
+    ///   - resolution: how it left the queue.
+    ///   - nodeID: the node that resolved it.
+    ///   - correlationID: the signal's correlation id.
+    ///   - time: when it was resolved, microseconds since the epoch.
     public init(signalID: String, resolution: DeadLetterResolution, nodeID: String, correlationID: String, time: Int64) {
         self.signalID = signalID
         self.resolution = resolution
@@ -312,6 +376,7 @@ public struct DeadLetterResolveRecord: Sendable, Equatable {
         self.time = time
     }
 
+    /// The record's payload, as the log stores it.
     public func encode() -> [UInt8] {
         var writer = ByteWriter(capacity: 96)
         writer.u8(Self.version)
@@ -323,6 +388,15 @@ public struct DeadLetterResolveRecord: Sendable, Equatable {
         return writer.bytes
     }
 
+    /// Decodes a kind-4 payload.
+    ///
+    /// - Parameter payload: the record's payload, as stored in the log.
+    /// - Returns: the decoded record.
+    /// - Throws: ``SignalRecordError``: ``SignalRecordError/unsupportedVersion(kind:version:)``
+    ///   when the payload's version byte is not 1;
+    ///   ``SignalRecordError/truncated(field:)`` when the payload ends inside a
+    ///   field; ``SignalRecordError/invalid(field:reason:)`` when a field cannot be
+    ///   right (text that is not UTF-8, an unknown resolution code).
     public static func decode(_ payload: [UInt8]) throws(SignalRecordError) -> DeadLetterResolveRecord {
         var reader = ByteReader(payload)
         let version = try reader.u8("version")
@@ -361,6 +435,16 @@ public struct MarkerRecord: Sendable, Equatable {
         public var nodeID: String
         public var error: String
 
+        /// Makes a dead letter reference.
+        ///
+        /// - Parameters:
+        ///   - signalID: the dead-lettered signal's id.
+        ///   - signalSequence: the sequence of its signal record.
+        ///   - reason: why it was dead-lettered.
+        ///   - time: when it was moved, microseconds since the epoch.
+        ///   - retryCount: its retry count at the move.
+        ///   - nodeID: the node that moved it.
+        ///   - error: the last error, in words.
         public init(signalID: String, signalSequence: UInt64, reason: DeadLetterReason, time: Int64, retryCount: Int, nodeID: String, error: String) {
             self.signalID = signalID
             self.signalSequence = signalSequence
@@ -386,6 +470,13 @@ public struct MarkerRecord: Sendable, Equatable {
         /// before an earlier marker): skipped when read back.
         public var finishedAhead: UInt64
 
+        /// Makes a partition's entry.
+        ///
+        /// - Parameters:
+        ///   - partition: the partition key.
+        ///   - headOrder: the order of the partition's first unfinished signal.
+        ///   - count: the partition's pending signals.
+        ///   - finishedAhead: finished signal records at the head to skip when read back.
         public init(partition: String, headOrder: UInt64, count: UInt64, finishedAhead: UInt64 = 0) {
             self.partition = partition
             self.headOrder = headOrder
@@ -410,6 +501,16 @@ public struct MarkerRecord: Sendable, Equatable {
     /// reconstructs by reading every signal record from the low-water mark.
     public var pending: [PendingPartition]?
 
+    /// Makes a marker.
+    ///
+    /// - Parameters:
+    ///   - type: checkpoint or clean shutdown.
+    ///   - time: when it was written, microseconds since the epoch.
+    ///   - nodeID: the node that wrote it.
+    ///   - lowWaterSequence: every signal record below this sequence was finished.
+    ///   - totals: the node's metric totals.
+    ///   - deadLetters: the dead letter queue.
+    ///   - pending: pending work per partition.
     public init(type: MarkerType, time: Int64, nodeID: String, lowWaterSequence: UInt64, totals: SignalTotals, deadLetters: [DeadLetterRef],
                 pending: [PendingPartition]? = nil) {
         self.type = type
@@ -421,6 +522,7 @@ public struct MarkerRecord: Sendable, Equatable {
         self.pending = pending
     }
 
+    /// The record's payload, as the log stores it.
     public func encode() -> [UInt8] {
         var writer = ByteWriter(capacity: 128 + deadLetters.count * 64)
         writer.u8(Self.version)
@@ -455,6 +557,15 @@ public struct MarkerRecord: Sendable, Equatable {
         return writer.bytes
     }
 
+    /// Decodes a kind-5 payload.
+    ///
+    /// - Parameter payload: the record's payload, as stored in the log.
+    /// - Returns: the decoded record.
+    /// - Throws: ``SignalRecordError``: ``SignalRecordError/unsupportedVersion(kind:version:)``
+    ///   when the payload's version byte is not 1;
+    ///   ``SignalRecordError/truncated(field:)`` when the payload ends inside a
+    ///   field; ``SignalRecordError/invalid(field:reason:)`` when a field cannot be
+    ///   right (text that is not UTF-8, an unknown marker type or reason code).
     public static func decode(_ payload: [UInt8]) throws(SignalRecordError) -> MarkerRecord {
         var reader = ByteReader(payload)
         let version = try reader.u8("version")
@@ -523,6 +634,7 @@ public struct SignalTotals: Sendable, Equatable {
     public var missingSchemaFailures: UInt64 = 0
     public var upcastFailures: UInt64 = 0
 
+    /// Makes totals with every counter at zero.
     public init() {}
 
     /// Every failed processing outcome: failed attempts plus dead-letterings
@@ -562,6 +674,8 @@ public struct SignalTotals: Sendable, Equatable {
     }
 
     /// Reads counters in stored order; missing ones are zero, extra ones ignored.
+    ///
+    /// - Parameter fields: the counters, in stored order.
     public init(fields: [UInt64]) {
         func at(_ index: Int) -> UInt64 { index < fields.count ? fields[index] : 0 }
         received = at(0); processed = at(1); failedAttempts = at(2); duplicates = at(3); conflicts = at(4)
@@ -579,6 +693,15 @@ public enum DecodedSignalRecord: Sendable, Equatable {
     case marker(MarkerRecord)
 
     /// Decodes a payload of the given record kind.
+    ///
+    /// - Parameters:
+    ///   - kind: the record's kind (``SignalRecordKind``).
+    ///   - payload: the record's payload, as stored in the log.
+    /// - Returns: the decoded record.
+    /// - Throws: ``SignalRecordError/unknownKind(_:)`` for a kind that is not a
+    ///   ``SignalRecordKind``; otherwise what that kind's `decode(_:)` throws
+    ///   (``SignalRecordError/unsupportedVersion(kind:version:)``,
+    ///   ``SignalRecordError/truncated(field:)``, ``SignalRecordError/invalid(field:reason:)``).
     public static func decode(kind: UInt8, payload: [UInt8]) throws(SignalRecordError) -> DecodedSignalRecord {
         guard let known = SignalRecordKind(rawValue: kind) else { throw .unknownKind(kind) }
         switch known {
