@@ -79,7 +79,7 @@ public struct SignalHistory: Sendable, Equatable {
     ///   - from: the earliest time to read (inclusive, microseconds), or nil.
     ///   - to: the time to stop before (exclusive, microseconds), or nil.
     ///   - partitions: only records of these partitions, or nil for all.
-    ///   - by: what `from` and `to` bound: append time (the default), or
+    ///   - axis: what `from` and `to` bound: append time (the default), or
     ///     event time (a signal's own timestamp; the append time of attempts
     ///     and dead-letter records), served by the event-time index.
     /// - Returns: the records found, oldest first, and the gaps the read passed over.
@@ -143,7 +143,7 @@ extension SignalNode {
     ///   - from: the earliest time to read (inclusive, microseconds), or nil.
     ///   - to: the time to stop before (exclusive, microseconds), or nil.
     ///   - partitions: only records of these partitions, or nil for all.
-    ///   - by: what `from` and `to` bound (append time unless `.event`).
+    ///   - axis: what `from` and `to` bound (append time unless `.event`).
     /// - Returns: the history, with the gaps the read passed over.
     /// - Throws: `SegmentLogError`, as ``SignalHistory/read(_:_:from:to:partitions:by:)``
     ///   throws it: for failures other than damage (I/O), or when 10 000 damaged
