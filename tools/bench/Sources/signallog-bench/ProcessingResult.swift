@@ -14,6 +14,12 @@ struct ProcessingResult: Codable, Sendable {
     var batchReceivePerSecond: Double
     var batchReceiveRoundsPerSecond: [Double]
     var batchCPUMicrosecondsPerSignal: Double
+    /// ``concurrentCallers`` threads calling `receive(_:)` one signal per
+    /// call at once (group acceptance shares their appends), on a fresh
+    /// node, until every handler ran; and the CPU per signal.
+    var concurrentCallers: Int
+    var concurrentReceivePerSecond: Double
+    var concurrentCPUMicrosecondsPerSignal: Double
     /// The same signal records appended one per call to a plain SegmentLog.
     var appendPerSecond: Double
     /// Latency of one `receive` call (the acknowledgement), in milliseconds.

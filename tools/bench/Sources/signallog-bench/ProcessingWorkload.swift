@@ -81,6 +81,11 @@ struct ProcessingWorkload {
         }
         let batched = rounds.sorted { $0.rate < $1.rate }[rounds.count / 2]
 
+        // 2c. Eight callers at once, one signal per receive call, on a fresh
+        // node: what group acceptance gives concurrent producers.
+        let concurrent = try await concurrentRound(signals: Array(signals.prefix(n)), callers: Self.concurrentCallers, options: nodeOptions,
+                                                   directory: directory + "-concurrent", workload: workload)
+
         // 3. Paced: receive-to-handler latency without queueing.
         let starts = try await Self.onThread { () throws -> [UInt64] in
             var starts: [UInt64] = []
@@ -137,6 +142,9 @@ struct ProcessingWorkload {
             batchReceivePerSecond: batched.rate,
             batchReceiveRoundsPerSecond: rounds.map(\.rate),
             batchCPUMicrosecondsPerSignal: batched.cpu,
+            concurrentCallers: Self.concurrentCallers,
+            concurrentReceivePerSecond: concurrent.rate,
+            concurrentCPUMicrosecondsPerSignal: concurrent.cpu,
             appendPerSecond: Double(n) / plain.seconds,
             receiveP50Milliseconds: receive.value(at: 0.5), receiveP99Milliseconds: receive.value(at: 0.99),
             appendP50Milliseconds: append.value(at: 0.5), appendP99Milliseconds: append.value(at: 0.99),
@@ -205,6 +213,54 @@ struct ProcessingWorkload {
             throw BenchFailure.check(workload: workload, reason: "graceful shutdown of the batched node did not drain")
         }
         try BenchFailure.expect("\(workload) batched handled", expected: n, got: board.handled.load(ordering: .acquiring))
+        DirectorySize.remove(directory)
+        return (Double(n) / seconds, cpu / Double(n) * 1e6)
+    }
+
+    /// Callers of the concurrent round.
+    static let concurrentCallers = 8
+
+    /// `callers` threads call `receive(_:)` one signal at a time, each on
+    /// its share of `signals` (every caller's own in order), on a fresh
+    /// node, until every handler ran.
+    func concurrentRound(signals: [Signal], callers: Int, options: SignalNodeOptions, directory: String,
+                         workload: String) async throws -> (rate: Double, cpu: Double) {
+        let n = signals.count
+        let board = LatencyBoard(count: n)
+        let handler: SignalHandler = { signal in board.markHandled(Self.index(of: signal)) }
+        var handlers: [String: SignalHandler] = [:]
+        for type in SignalCorpus.signalTypes { handlers[type] = handler }
+        let clock = ManualClock(microseconds: Timeline.origin)
+        var options = options
+        options.clock = clock
+        let node = try SignalNode.open(nodeID: "bench-concurrent", directory: directory, options: options, handlers: handlers)
+        let cpuStart = CPUTime.now()
+        let start = Stopwatch.now()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for caller in 0..<callers {
+                group.addTask {
+                    try await Self.onThread { () throws -> Void in
+                        var i = caller
+                        while i < n {
+                            clock.advance(byMicroseconds: Self.stepMicroseconds)
+                            let result = try node.receive(signals[i])
+                            guard result.isAccepted else {
+                                throw BenchFailure.check(workload: workload, reason: "concurrent signal \(i) was not accepted: \(result)")
+                            }
+                            i += callers
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await Self.waitUntil(board, handled: n, workload: "\(workload) concurrent")
+        let seconds = Stopwatch.seconds(since: start)
+        let cpu = CPUTime.now() - cpuStart
+        guard await node.gracefulShutdown(timeout: .seconds(120)) else {
+            throw BenchFailure.check(workload: workload, reason: "graceful shutdown of the concurrent node did not drain")
+        }
+        try BenchFailure.expect("\(workload) concurrent handled", expected: n, got: board.handled.load(ordering: .acquiring))
         DirectorySize.remove(directory)
         return (Double(n) / seconds, cpu / Double(n) * 1e6)
     }

@@ -73,6 +73,8 @@ struct TableRenderer {
             rows.append(["receive until every handler ran", Self.rate(p.receivePerSecond), "", "", String(format2: p.receiveCPUMicrosecondsPerSignal)])
             rows.append(["receive(batch: \(p.batchSize)) until every handler ran (median)", Self.rate(p.batchReceivePerSecond), "", "",
                          String(format2: p.batchCPUMicrosecondsPerSignal)])
+            rows.append(["receive, \(p.concurrentCallers) callers at once, one signal per call, until every handler ran", Self.rate(p.concurrentReceivePerSecond), "", "",
+                         String(format2: p.concurrentCPUMicrosecondsPerSignal)])
             rows.append(["receive → handler, paced", "", String(format3: p.endToEndP50Milliseconds), String(format3: p.endToEndP99Milliseconds), ""])
             rows.append(["added over a plain append", "", String(format3: p.addedP50Milliseconds), String(format3: p.addedP99Milliseconds), String(format2: p.receiveCPUMicrosecondsPerSignal - p.appendCPUMicrosecondsPerSignal)])
             out.append(Self.table(rows))

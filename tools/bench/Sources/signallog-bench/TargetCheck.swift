@@ -132,6 +132,8 @@ enum Targets {
             TargetCheck("startup (open + last 1%) / full scan", report.startup?.startupFraction, atMost: 0.10, "≤ 0.10"),
             TargetCheck("processing, receive(batch: 1000) until handled (signals/s)", report.processing?.batchReceivePerSecond, atLeast: 500_000, "≥ 500 k/s"),
             TargetCheck("processing, one signal per receive call (signals/s)", report.processing?.receivePerSecond, atLeast: 500_000, "≥ 500 k/s"),
+            TargetCheck("one sequential caller: × one-record append rate", report.processing.map { $0.receivePerSecond / $0.appendPerSecond }, atLeast: 0.6, "≥ 0.6"),
+            TargetCheck("8 concurrent callers, one signal per call (signals/s)", report.processing?.concurrentReceivePerSecond, atLeast: 400_000, "≥ 400 k/s"),
             TargetCheck("processing added p99 latency, receive → handler minus append (ms)", report.processing?.addedP99Milliseconds, atMost: 1, "< 1 ms"),
             TargetCheck("node startup (projection rebuild) / full scan", report.processing.map { $0.nodeOpenMilliseconds / $0.nodeLogFullScanMilliseconds }, atMost: 0.10, "≤ 0.10"),
         ]
