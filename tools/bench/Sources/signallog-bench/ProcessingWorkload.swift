@@ -184,37 +184,20 @@ struct ProcessingWorkload {
     func batchedRound(signals: [Signal], batchSize: Int, options: SignalNodeOptions, directory: String,
                       workload: String) async throws -> (rate: Double, cpu: Double) {
         let n = signals.count
-        let board = LatencyBoard(count: n)
-        let handler: SignalHandler = { signal in board.markHandled(Self.index(of: signal)) }
-        var handlers: [String: SignalHandler] = [:]
-        for type in SignalCorpus.signalTypes { handlers[type] = handler }
-        let clock = ManualClock(microseconds: Timeline.origin)
-        var options = options
-        options.clock = clock
-        let node = try SignalNode.open(nodeID: "bench-batch", directory: directory, options: options, handlers: handlers)
-        let cpuStart = CPUTime.now()
-        let start = Stopwatch.now()
-        try await Self.onThread { () throws -> Void in
-            var first = 0
-            while first < n {
-                let end = min(first + batchSize, n)
-                clock.advance(byMicroseconds: Self.stepMicroseconds * Int64(end - first))
-                let results = try node.receive(batch: Array(signals[first..<end]))
-                if let bad = results.firstIndex(where: { !$0.isAccepted }) {
-                    throw BenchFailure.check(workload: workload, reason: "batched signal \(first + bad) was not accepted: \(results[bad])")
+        return try await freshNodeRound(count: n, name: "batched", options: options, directory: directory, workload: workload) { node, clock in
+            try await Self.onThread { () throws -> Void in
+                var first = 0
+                while first < n {
+                    let end = min(first + batchSize, n)
+                    clock.advance(byMicroseconds: Self.stepMicroseconds * Int64(end - first))
+                    let results = try node.receive(batch: Array(signals[first..<end]))
+                    if let bad = results.firstIndex(where: { !$0.isAccepted }) {
+                        throw BenchFailure.check(workload: workload, reason: "batched signal \(first + bad) was not accepted: \(results[bad])")
+                    }
+                    first = end
                 }
-                first = end
             }
         }
-        try await Self.waitUntil(board, handled: n, workload: "\(workload) batched")
-        let seconds = Stopwatch.seconds(since: start)
-        let cpu = CPUTime.now() - cpuStart
-        guard await node.gracefulShutdown(timeout: .seconds(120)) else {
-            throw BenchFailure.check(workload: workload, reason: "graceful shutdown of the batched node did not drain")
-        }
-        try BenchFailure.expect("\(workload) batched handled", expected: n, got: board.handled.load(ordering: .acquiring))
-        DirectorySize.remove(directory)
-        return (Double(n) / seconds, cpu / Double(n) * 1e6)
     }
 
     /// Callers of the concurrent round.
@@ -226,6 +209,34 @@ struct ProcessingWorkload {
     func concurrentRound(signals: [Signal], callers: Int, options: SignalNodeOptions, directory: String,
                          workload: String) async throws -> (rate: Double, cpu: Double) {
         let n = signals.count
+        return try await freshNodeRound(count: n, name: "concurrent", options: options, directory: directory, workload: workload) { node, clock in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for caller in 0..<callers {
+                    group.addTask {
+                        try await Self.onThread { () throws -> Void in
+                            var i = caller
+                            while i < n {
+                                clock.advance(byMicroseconds: Self.stepMicroseconds)
+                                let result = try node.receive(signals[i])
+                                guard result.isAccepted else {
+                                    throw BenchFailure.check(workload: workload, reason: "concurrent signal \(i) was not accepted: \(result)")
+                                }
+                                i += callers
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    /// Opens a fresh node whose handler marks `count` signals on a board,
+    /// runs `feed` (which hands it the signals), waits until every handler
+    /// ran, shuts the node down and removes its log; returns signals per
+    /// second and CPU microseconds per signal from the start of `feed`.
+    private func freshNodeRound(count n: Int, name: String, options: SignalNodeOptions, directory: String, workload: String,
+                                feed: @Sendable (SignalNode, ManualClock) async throws -> Void) async throws -> (rate: Double, cpu: Double) {
         let board = LatencyBoard(count: n)
         let handler: SignalHandler = { signal in board.markHandled(Self.index(of: signal)) }
         var handlers: [String: SignalHandler] = [:]
@@ -233,34 +244,17 @@ struct ProcessingWorkload {
         let clock = ManualClock(microseconds: Timeline.origin)
         var options = options
         options.clock = clock
-        let node = try SignalNode.open(nodeID: "bench-concurrent", directory: directory, options: options, handlers: handlers)
+        let node = try SignalNode.open(nodeID: "bench-\(name)", directory: directory, options: options, handlers: handlers)
         let cpuStart = CPUTime.now()
         let start = Stopwatch.now()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for caller in 0..<callers {
-                group.addTask {
-                    try await Self.onThread { () throws -> Void in
-                        var i = caller
-                        while i < n {
-                            clock.advance(byMicroseconds: Self.stepMicroseconds)
-                            let result = try node.receive(signals[i])
-                            guard result.isAccepted else {
-                                throw BenchFailure.check(workload: workload, reason: "concurrent signal \(i) was not accepted: \(result)")
-                            }
-                            i += callers
-                        }
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-        try await Self.waitUntil(board, handled: n, workload: "\(workload) concurrent")
+        try await feed(node, clock)
+        try await Self.waitUntil(board, handled: n, workload: "\(workload) \(name)")
         let seconds = Stopwatch.seconds(since: start)
         let cpu = CPUTime.now() - cpuStart
         guard await node.gracefulShutdown(timeout: .seconds(120)) else {
-            throw BenchFailure.check(workload: workload, reason: "graceful shutdown of the concurrent node did not drain")
+            throw BenchFailure.check(workload: workload, reason: "graceful shutdown of the \(name) node did not drain")
         }
-        try BenchFailure.expect("\(workload) concurrent handled", expected: n, got: board.handled.load(ordering: .acquiring))
+        try BenchFailure.expect("\(workload) \(name) handled", expected: n, got: board.handled.load(ordering: .acquiring))
         DirectorySize.remove(directory)
         return (Double(n) / seconds, cpu / Double(n) * 1e6)
     }
