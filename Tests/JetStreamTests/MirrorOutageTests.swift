@@ -23,14 +23,18 @@ import SignalLogJetStream
         }
         try append(25)
 
+        // Timeouts well above what a loaded CI machine needs for an answer
+        // (a 2 s ack timeout timed out pass after pass under the full
+        // suite, and the stream never reached 500 in a minute); the outage
+        // itself is seen at once, as a lost connection, not as a timeout.
         var clientOptions = NATSOptions(servers: [server.address])
-        clientOptions.requestTimeout = .seconds(2)
+        clientOptions.requestTimeout = .seconds(15)
         let client = try await NATSClient.connect(clientOptions)
         let reader = try SegmentLog.openReadOnly(directory: path)
         defer { try? reader.close() }
         var options = MirrorOptions(stream: "OUTAGE", subjects: LogSubjects(logID: "outage"))
         options.follow = true
-        options.ackTimeout = .seconds(2)
+        options.ackTimeout = .seconds(15)
         options.maxBackoff = .milliseconds(200)
         let (updates, continuation) = AsyncStream.makeStream(of: MirrorProgress.self)
         let mirror = LogMirror(log: reader, jetStream: JetStream(client: client), options: options)
